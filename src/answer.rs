@@ -1,0 +1,53 @@
+//! The answer model every face renders: what was asked, what was found, how
+//! sure the engine is, and what else to look at.
+
+use crate::knowledge::{Pick, TopicIdx, UseCaseIdx};
+use crate::render::embed::Unsure;
+
+/// The engine's answer to one question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// The question as received (cut to Discord's length limit).
+    pub question: String,
+    pub outcome: Outcome,
+    /// How sure the engine is, in 0..=1.
+    pub confidence: f32,
+    /// Other topics: ones the question also touched when answered, the
+    /// closest ones when not.
+    pub suggestions: Vec<TopicIdx>,
+}
+
+/// What the engine found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// A topic, with the pick when the question asks for one.
+    Topic { topic: TopicIdx, pick: Option<Pick> },
+    /// A recommendation for a use case, anchored on its first topic.
+    UseCase { use_case: UseCaseIdx, topic: TopicIdx },
+    /// Not answered, and why.
+    Unsure(Unsure),
+}
+
+impl Answer {
+    /// Whether the engine answered.
+    pub fn answered(&self) -> bool {
+        !matches!(self.outcome, Outcome::Unsure(_))
+    }
+
+    /// The topic answered, if any.
+    pub fn topic(&self) -> Option<TopicIdx> {
+        match self.outcome {
+            Outcome::Topic { topic, .. } | Outcome::UseCase { topic, .. } => Some(topic),
+            Outcome::Unsure(_) => None,
+        }
+    }
+
+    /// The pick, when the question asks for one.
+    pub fn pick(&self, pack: &crate::knowledge::Pack) -> Option<Pick> {
+        match self.outcome {
+            Outcome::Topic { pick, .. } => pick,
+            Outcome::UseCase { use_case, .. } => Some(pack.use_case(use_case).pick),
+            Outcome::Unsure(_) => None,
+        }
+    }
+}

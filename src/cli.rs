@@ -1,0 +1,184 @@
+//! The command-line face: `stackpick ask | topics | check | chat`.
+//!
+//! Parsing lives in clap's derive types; every command is a thin call into the
+//! engine and a renderer, writing to the given output so tests can capture it.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::engine::Engine;
+use crate::knowledge;
+use crate::render::{json, terminal};
+
+/// Answers "which backend stack?" questions from a curated knowledge pack.
+#[derive(Debug, Parser)]
+#[command(name = "stackpick", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The knowledge pack folder [default: ./knowledge, else the pack shipped with the source]
+    #[arg(long, global = true, env = "STACKPICK_KNOWLEDGE", value_name = "DIR")]
+    pub knowledge: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Answer a question; with no QUESTION, answer each line of standard input.
+    Ask {
+        /// Print JSON (one object per line when reading standard input).
+        #[arg(long)]
+        json: bool,
+        /// The question; several words are joined with spaces.
+        #[arg(value_name = "QUESTION")]
+        question: Vec<String>,
+    },
+    /// List the topics with their ids.
+    Topics {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Validate the knowledge pack and print every problem.
+    Check,
+    /// An interactive session: each line you type gets an answer, as in a channel.
+    Chat,
+}
+
+/// The pack folder to use: the flag or environment, else `./knowledge`, else
+/// the pack next to this crate's source (so `cargo run` works from anywhere).
+pub fn knowledge_dir(explicit: Option<&Path>) -> PathBuf {
+    if let Some(dir) = explicit {
+        return dir.to_path_buf();
+    }
+    let local = PathBuf::from("knowledge");
+    if local.join(knowledge::PACK_FILE).is_file() {
+        return local;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))
+}
+
+/// Loads the pack and builds the engine, or explains what is wrong.
+pub fn engine(dir: &Path) -> Result<Engine> {
+    if !dir.is_dir() {
+        anyhow::bail!("knowledge folder `{}` does not exist (set --knowledge or STACKPICK_KNOWLEDGE)", dir.display());
+    }
+    let pack = knowledge::load(dir).with_context(|| format!("cannot load the knowledge pack in `{}`", dir.display()))?;
+    Ok(Engine::new(pack))
+}
+
+/// Runs a parsed command line, writing to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    let dir = knowledge_dir(cli.knowledge.as_deref());
+    match cli.command {
+        Command::Check => check(&dir, out),
+        Command::Ask { json, question } => {
+            let engine = engine(&dir)?;
+            if question.is_empty() {
+                let stdin = std::io::stdin();
+                ask_lines(&engine, stdin.lock(), json, out)
+            } else {
+                ask_one(&engine, &question.join(" "), json, out)
+            }
+        }
+        Command::Topics { json } => topics(&engine(&dir)?, json, out),
+        Command::Chat => chat(&engine(&dir)?, out),
+    }
+}
+
+fn check(dir: &Path, out: &mut dyn Write) -> Result<()> {
+    if !dir.is_dir() {
+        anyhow::bail!("knowledge folder `{}` does not exist", dir.display());
+    }
+    match knowledge::load(dir) {
+        Ok(pack) => {
+            writeln!(
+                out,
+                "{}: OK — {} contenders, {} topics, {} use cases",
+                dir.display(),
+                pack.contenders.len(),
+                pack.topics.len(),
+                pack.use_cases.len()
+            )?;
+            Ok(())
+        }
+        Err(errors) => {
+            for p in &errors.0 {
+                writeln!(out, "{p}")?;
+            }
+            anyhow::bail!("{} problem(s) in the knowledge pack `{}`", errors.0.len(), dir.display())
+        }
+    }
+}
+
+fn ask_one(engine: &Engine, question: &str, as_json: bool, out: &mut dyn Write) -> Result<()> {
+    let answer = engine.answer(question);
+    if as_json {
+        writeln!(out, "{}", json::line(engine, &answer))?;
+    } else {
+        write!(out, "{}", terminal::render(engine, &answer))?;
+    }
+    Ok(())
+}
+
+/// One answer per input line; JSON lines with `as_json`, blank-line separated text otherwise.
+pub fn ask_lines(engine: &Engine, input: impl BufRead, as_json: bool, out: &mut dyn Write) -> Result<()> {
+    for (i, line) in input.lines().enumerate() {
+        let line = line.context("cannot read standard input")?;
+        if !as_json && i > 0 {
+            writeln!(out)?;
+        }
+        ask_one(engine, &line, as_json, out)?;
+    }
+    Ok(())
+}
+
+fn topics(engine: &Engine, as_json: bool, out: &mut dyn Write) -> Result<()> {
+    let pack = engine.pack();
+    if as_json {
+        let list: Vec<serde_json::Value> = pack
+            .topics
+            .iter()
+            .map(|t| serde_json::json!({ "id": t.id, "title": t.title, "pick": pack.pick_id(t.verdict.pick) }))
+            .collect();
+        writeln!(out, "{}", serde_json::to_string(&list)?)?;
+    } else {
+        let width = pack.topics.iter().map(|t| t.id.len()).max().unwrap_or(0);
+        for t in &pack.topics {
+            writeln!(out, "{:width$}  {}", t.id, t.title)?;
+        }
+    }
+    Ok(())
+}
+
+fn chat(engine: &Engine, out: &mut dyn Write) -> Result<()> {
+    let stdin = std::io::stdin();
+    let interactive = stdin.is_terminal();
+    if interactive {
+        writeln!(out, "stackpick chat — ask about {}. Empty line or Ctrl-D to leave.", engine.pack().info.scope)?;
+    }
+    let mut input = stdin.lock();
+    loop {
+        if interactive {
+            write!(out, "\nyou> ")?;
+            out.flush()?;
+        }
+        let mut line = String::new();
+        if input.read_line(&mut line)? == 0 {
+            break;
+        }
+        let line = line.trim();
+        if interactive && (line.is_empty() || line == "quit" || line == "exit") {
+            break;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        writeln!(out)?;
+        write!(out, "{}", terminal::render(engine, &engine.answer(line)))?;
+    }
+    Ok(())
+}

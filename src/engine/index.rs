@@ -1,0 +1,374 @@
+//! The term index: every way the pack says people ask, compiled once, and the
+//! matching of one question against it.
+//!
+//! Words are compared in one of two forms. Names (contender aliases,
+//! out-of-scope technologies) must match the word exactly, so "expressive" is
+//! not "express". Everything else matches on Snowball stems, so "scaling",
+//! "scales" and "scale" are one word.
+
+use std::collections::{HashMap, HashSet};
+
+use regex::{Regex, RegexSet};
+use rust_stemmers::{Algorithm, Stemmer};
+
+use super::fuzzy::Corrector;
+use super::text;
+use crate::knowledge::{Ask, ContenderIdx, Pack};
+
+/// What a term is evidence for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Target {
+    /// A topic or use case, as an entry number (topics first, then use cases).
+    Entry(usize),
+    Contender(ContenderIdx),
+    PickCue,
+    RecommendCue,
+    /// An out-of-scope technology, by its position in the name list.
+    OutOfScope(usize),
+}
+
+impl Target {
+    /// Matches only compete for words with matches of the same layer.
+    fn layer(self) -> u8 {
+        match self {
+            Target::Entry(_) => 0,
+            Target::Contender(_) => 1,
+            Target::PickCue | Target::RecommendCue => 2,
+            Target::OutOfScope(_) => 3,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Form {
+    Exact,
+    Stem,
+}
+
+#[derive(Debug)]
+struct Term {
+    /// Keys of the words after the first, in the term's form.
+    rest: Vec<String>,
+    form: Form,
+    target: Target,
+    weight: f32,
+}
+
+/// One piece of evidence found in a question.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    pub target: Target,
+    /// First word covered.
+    pub start: usize,
+    /// Number of words covered.
+    pub len: usize,
+    /// Weight after sharing with other entries that use the same term.
+    pub weight: f32,
+    /// Some word in it was a corrected typo.
+    pub corrected: bool,
+    /// Identifies the term, so one term counts once per entry.
+    pub term: usize,
+}
+
+/// A question as the matcher sees it.
+#[derive(Debug, Default)]
+pub(crate) struct Reading {
+    pub words: Vec<String>,
+    /// Words that carry meaning (not stop words).
+    pub content: Vec<bool>,
+    pub hits: Vec<Hit>,
+    /// Out-of-scope names spotted by patterns, with the words they cover.
+    pub pattern_out_of_scope: Vec<(String, usize, usize)>,
+}
+
+/// The compiled index over one pack.
+pub(crate) struct Index {
+    stemmer: Stemmer,
+    terms: Vec<Term>,
+    /// First word key ("=word" for exact, "~stem" for stems) → terms.
+    by_first: HashMap<String, Vec<usize>>,
+    patterns: RegexSet,
+    pattern_terms: Vec<(Regex, Target, f32, usize)>,
+    scope_patterns: Vec<(String, Regex)>,
+    stopwords: HashSet<String>,
+    synonyms: HashMap<String, Vec<String>>,
+    /// Surface words and stems the pack knows: these are never "corrected".
+    known_words: HashSet<String>,
+    known_stems: HashSet<String>,
+    corrector: Corrector,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index").field("terms", &self.terms.len()).finish_non_exhaustive()
+    }
+}
+
+impl Index {
+    pub(crate) fn new(pack: &Pack) -> Index {
+        let stemmer = Stemmer::create(Algorithm::English);
+        let voc = &pack.vocabulary;
+        let synonyms: HashMap<String, Vec<String>> =
+            voc.synonyms.iter().map(|(from, to)| (from.clone(), text::phrase_words(to))).collect();
+        let mut b = Builder {
+            stemmer: &stemmer,
+            synonyms: &synonyms,
+            terms: Vec::new(),
+            by_first: HashMap::new(),
+            patterns: Vec::new(),
+            surface: Vec::new(),
+            known_stems: HashSet::new(),
+        };
+
+        let n_topics = pack.topics.len();
+        for (i, topic) in pack.topics.iter().enumerate() {
+            b.asks(&topic.asks, Target::Entry(i));
+        }
+        for (i, uc) in pack.use_cases.iter().enumerate() {
+            b.asks(&uc.asks, Target::Entry(n_topics + i));
+        }
+        for (i, c) in pack.contenders.iter().enumerate() {
+            for alias in &c.aliases {
+                b.words(alias, Form::Exact, Target::Contender(ContenderIdx(i)), 1.0);
+            }
+        }
+        for cue in &voc.pick_cues {
+            b.words(cue, Form::Stem, Target::PickCue, 1.0);
+        }
+        for cue in &voc.recommend_cues {
+            b.words(cue, Form::Stem, Target::RecommendCue, 1.0);
+        }
+        for (i, name) in voc.out_of_scope.iter().enumerate() {
+            b.words(name, Form::Exact, Target::OutOfScope(i), 1.0);
+        }
+
+        // A term shared by several entries is weaker evidence for each of them.
+        let mut sharing: HashMap<(String, Vec<String>, Form), HashSet<usize>> = HashMap::new();
+        let first_keys: HashMap<usize, String> =
+            b.by_first.iter().flat_map(|(k, ids)| ids.iter().map(move |&id| (id, k.clone()))).collect();
+        for (id, term) in b.terms.iter().enumerate() {
+            if let Target::Entry(e) = term.target {
+                sharing.entry((first_keys[&id].clone(), term.rest.clone(), term.form)).or_default().insert(e);
+            }
+        }
+        for (id, term) in b.terms.iter_mut().enumerate() {
+            if let Target::Entry(_) = term.target {
+                let n = sharing[&(first_keys[&id].clone(), term.rest.clone(), term.form)].len();
+                term.weight /= n as f32;
+            }
+        }
+
+        let mut surface = std::mem::take(&mut b.surface);
+        for (from, to) in &synonyms {
+            surface.push(from.clone());
+            surface.extend(to.iter().cloned());
+        }
+        surface.extend(voc.stopwords.iter().cloned());
+        let known_words: HashSet<String> = surface.iter().cloned().collect();
+        let corrector = Corrector::new(surface);
+
+        let pattern_terms = std::mem::take(&mut b.patterns);
+        let patterns = RegexSet::new(pattern_terms.iter().map(|(re, ..)| re.as_str()))
+            .expect("each pattern compiled on its own during validation");
+        let known_stems = std::mem::take(&mut b.known_stems);
+        let (terms, by_first) = (std::mem::take(&mut b.terms), std::mem::take(&mut b.by_first));
+        drop(b);
+        Index {
+            stemmer,
+            terms,
+            by_first,
+            patterns,
+            pattern_terms,
+            scope_patterns: voc.out_of_scope_patterns.clone(),
+            stopwords: voc.stopwords.iter().cloned().collect(),
+            synonyms,
+            known_words,
+            known_stems,
+            corrector,
+        }
+    }
+
+    fn stem(&self, word: &str) -> String {
+        self.stemmer.stem(word).into_owned()
+    }
+
+    /// Reads a question: words, corrections, and every term it contains.
+    pub(crate) fn read(&self, question: &str) -> Reading {
+        let cleaned = text::clean(question);
+        let raw_words = text::words(&cleaned);
+
+        // Synonyms and typo correction, remembering which words were guesses.
+        let mut words: Vec<String> = Vec::with_capacity(raw_words.len());
+        let mut corrected: Vec<bool> = Vec::with_capacity(raw_words.len());
+        for word in raw_words {
+            let (word, fixed) = if self.is_known(&word) {
+                (word, false)
+            } else {
+                match self.corrector.correct(&word) {
+                    Some(fix) => (fix.to_owned(), true),
+                    None => (word, false),
+                }
+            };
+            match self.synonyms.get(&word) {
+                Some(replacement) => {
+                    words.extend(replacement.iter().cloned());
+                    corrected.extend(std::iter::repeat_n(fixed, replacement.len()));
+                }
+                None => {
+                    words.push(word);
+                    corrected.push(fixed);
+                }
+            }
+        }
+        let stems: Vec<String> = words.iter().map(|w| self.stem(w)).collect();
+        let content: Vec<bool> = words.iter().map(|w| !self.stopwords.contains(w)).collect();
+
+        let mut hits = Vec::new();
+        let mut key = String::new();
+        for i in 0..words.len() {
+            for (form, word) in [(Form::Exact, &words[i]), (Form::Stem, &stems[i])] {
+                key.clear();
+                key.push(if form == Form::Exact { '=' } else { '~' });
+                key.push_str(word);
+                let Some(ids) = self.by_first.get(&key) else { continue };
+                for &id in ids {
+                    let term = &self.terms[id];
+                    let len = 1 + term.rest.len();
+                    if i + len > words.len() {
+                        continue;
+                    }
+                    let source = if term.form == Form::Exact { &words } else { &stems };
+                    if term.rest.iter().zip(&source[i + 1..]).all(|(a, b)| a == b) {
+                        hits.push(Hit {
+                            target: term.target,
+                            start: i,
+                            len,
+                            weight: term.weight * (1.0 + 0.25 * (len as f32 - 1.0)),
+                            corrected: corrected[i..i + len].iter().any(|&c| c),
+                            term: id,
+                        });
+                    }
+                }
+            }
+        }
+
+        // Patterns run on the normalised words joined by single spaces.
+        let joined = words.join(" ");
+        let mut pattern_out_of_scope = Vec::new();
+        if !self.pattern_terms.is_empty() || !self.scope_patterns.is_empty() {
+            let starts: Vec<usize> = words
+                .iter()
+                .scan(0, |pos, w| {
+                    let start = *pos;
+                    *pos += w.len() + 1;
+                    Some(start)
+                })
+                .collect();
+            let word_at = |byte: usize| starts.partition_point(|&s| s <= byte).saturating_sub(1);
+            let span = |m: regex::Match| {
+                let first = word_at(m.start());
+                let last = word_at(m.end().saturating_sub(1).max(m.start()));
+                (first, last + 1 - first)
+            };
+            for p in self.patterns.matches(&joined).iter() {
+                let (re, target, weight, id) = &self.pattern_terms[p];
+                if let Some(m) = re.find(&joined) {
+                    let (start, len) = span(m);
+                    hits.push(Hit {
+                        target: *target,
+                        start,
+                        len,
+                        weight: *weight,
+                        corrected: corrected[start..start + len].iter().any(|&c| c),
+                        term: *id,
+                    });
+                }
+            }
+            for (name, re) in &self.scope_patterns {
+                if let Some(m) = re.find(&joined) {
+                    let (start, len) = span(m);
+                    pattern_out_of_scope.push((name.clone(), start, len));
+                }
+            }
+        }
+
+        suppress_nested(&mut hits);
+        Reading { words, content, hits, pattern_out_of_scope }
+    }
+
+    fn is_known(&self, word: &str) -> bool {
+        self.known_words.contains(word)
+            || self.synonyms.contains_key(word)
+            || self.known_stems.contains(self.stemmer.stem(word).as_ref())
+    }
+}
+
+/// Drops a hit that lies strictly inside a longer hit of the same layer:
+/// "machine learning" is about ML, not about "learning".
+fn suppress_nested(hits: &mut Vec<Hit>) {
+    let keep: Vec<bool> = hits
+        .iter()
+        .map(|h| {
+            !hits.iter().any(|o| {
+                o.target.layer() == h.target.layer()
+                    && o.len > h.len
+                    && o.start <= h.start
+                    && h.start + h.len <= o.start + o.len
+            })
+        })
+        .collect();
+    let mut k = keep.into_iter();
+    hits.retain(|_| k.next().unwrap_or(true));
+}
+
+struct Builder<'a> {
+    stemmer: &'a Stemmer,
+    synonyms: &'a HashMap<String, Vec<String>>,
+    terms: Vec<Term>,
+    by_first: HashMap<String, Vec<usize>>,
+    patterns: Vec<(Regex, Target, f32, usize)>,
+    surface: Vec<String>,
+    known_stems: HashSet<String>,
+}
+
+impl Builder<'_> {
+    fn asks(&mut self, asks: &[Ask], target: Target) {
+        for ask in asks {
+            match ask {
+                Ask::Words { text, weight } => self.words(text, Form::Stem, target, *weight),
+                Ask::Pattern { regex, weight } => {
+                    // Pattern hits are identified by a term number past the word terms.
+                    let id = usize::MAX - self.patterns.len();
+                    self.patterns.push((regex.clone(), target, *weight, id));
+                }
+            }
+        }
+    }
+
+    fn words(&mut self, phrase: &str, form: Form, target: Target, weight: f32) {
+        // Terms go through the same synonym expansion as questions, so a term
+        // written "vs" still meets a question that was expanded to "versus".
+        let mut words = Vec::new();
+        for w in text::phrase_words(phrase) {
+            match self.synonyms.get(&w) {
+                Some(to) if form == Form::Stem => words.extend(to.iter().cloned()),
+                _ => words.push(w),
+            }
+        }
+        if words.is_empty() {
+            return;
+        }
+        self.surface.extend(words.iter().cloned());
+        let keys: Vec<String> = match form {
+            Form::Exact => words,
+            Form::Stem => words.iter().map(|w| self.stemmer.stem(w).into_owned()).collect(),
+        };
+        if form == Form::Stem {
+            self.known_stems.extend(keys.iter().cloned());
+        }
+        let id = self.terms.len();
+        let first = format!("{}{}", if form == Form::Exact { '=' } else { '~' }, keys[0]);
+        self.by_first.entry(first).or_default().push(id);
+        self.terms.push(Term { rest: keys[1..].to_vec(), form, target, weight });
+    }
+}

@@ -1,0 +1,334 @@
+//! The question engine: from chat text to an [`Answer`].
+//!
+//! Built once from a validated [`Pack`] (compiled patterns, term index, typo
+//! index, pre-rendered embeds) and then shared read-only: answering is pure,
+//! synchronous and does no I/O, so every face of the bot (CLI, gateway, HTTP)
+//! calls the same [`Engine::answer`].
+
+mod fuzzy;
+mod index;
+pub mod text;
+
+use std::collections::HashMap;
+
+use index::{Hit, Index, Reading, Target};
+
+use crate::answer::{Answer, Outcome};
+use crate::knowledge::{ContenderIdx, Pack, Pick, TopicIdx, UseCaseIdx};
+use crate::render::embed::{self, EmbedDoc, Unsure};
+
+/// Below this confidence the engine says it is not sure.
+pub const CONFIDENCE_THRESHOLD: f32 = 0.45;
+/// When the runner-up scores at least this share of the best, on the same
+/// words, the question is ambiguous.
+const AMBIGUITY_MARGIN: f32 = 0.8;
+/// A second entry with words of its own and at least this share of the best
+/// score is "also asked about" and suggested.
+const SUGGEST_SHARE: f32 = 0.4;
+/// How many topics a "not sure" answer suggests.
+const MAX_SUGGESTIONS: usize = 3;
+
+/// The engine over one pack.
+#[derive(Debug)]
+pub struct Engine {
+    pack: Pack,
+    index: Index,
+    topic_embeds: Vec<EmbedDoc>,
+    use_case_embeds: Vec<EmbedDoc>,
+}
+
+/// What one question's evidence adds up to for one entry.
+#[derive(Debug, Clone)]
+struct Score {
+    entry: usize,
+    score: f32,
+    /// Words this entry's evidence covers.
+    words: Vec<usize>,
+    first: usize,
+}
+
+impl Engine {
+    /// Indexes a validated pack.
+    pub fn new(pack: Pack) -> Engine {
+        let index = Index::new(&pack);
+        let topic_embeds = (0..pack.topics.len()).map(|i| embed::topic(&pack, TopicIdx(i), None)).collect();
+        let use_case_embeds = (0..pack.use_cases.len()).map(|i| embed::use_case(&pack, UseCaseIdx(i))).collect();
+        Engine { pack, index, topic_embeds, use_case_embeds }
+    }
+
+    /// The pack this engine answers from.
+    pub fn pack(&self) -> &Pack {
+        &self.pack
+    }
+
+    /// Answers one question typed in chat.
+    pub fn answer(&self, question: &str) -> Answer {
+        let question = crate::limits::cut(question, crate::limits::QUESTION_CHARS).to_owned();
+        let reading = self.index.read(&question);
+        let (outcome, confidence, suggestions) = self.decide(&reading);
+        Answer { question, outcome, confidence, suggestions }
+    }
+
+    /// The answer for one topic, as `/compare` and the topic buttons show it.
+    pub fn topic_answer(&self, topic: TopicIdx) -> Answer {
+        let t = self.pack.topic(topic);
+        Answer {
+            question: t.title.clone(),
+            outcome: Outcome::Topic { topic, pick: Some(t.verdict.pick) },
+            confidence: 1.0,
+            suggestions: Vec::new(),
+        }
+    }
+
+    /// The answer for one use case, as `/recommend` shows it.
+    pub fn use_case_answer(&self, use_case: UseCaseIdx) -> Answer {
+        let uc = self.pack.use_case(use_case);
+        Answer {
+            question: uc.name.clone(),
+            outcome: Outcome::UseCase { use_case, topic: uc.topics[0] },
+            confidence: 1.0,
+            suggestions: Vec::new(),
+        }
+    }
+
+    /// The embed for an answer, exactly as it is sent to Discord.
+    pub fn embed(&self, answer: &Answer) -> EmbedDoc {
+        let mut doc = match &answer.outcome {
+            Outcome::Topic { topic, .. } => self.topic_embeds[topic.0].clone(),
+            Outcome::UseCase { use_case, .. } => self.use_case_embeds[use_case.0].clone(),
+            Outcome::Unsure(why) => return embed::not_sure(&self.pack, why, &answer.suggestions),
+        };
+        if !answer.suggestions.is_empty() {
+            let field = embed::Field {
+                name: "You also asked about".into(),
+                value: embed::topic_list(&self.pack, &answer.suggestions),
+                inline: false,
+            };
+            let fits = doc.fields.len() < crate::limits::EMBED_FIELDS
+                && doc.total_chars() + field.name.len() + field.value.chars().count() <= crate::limits::EMBED_TOTAL;
+            if fits {
+                doc.fields.push(field);
+            }
+        }
+        doc
+    }
+
+    fn entry_topic(&self, entry: usize) -> TopicIdx {
+        let n = self.pack.topics.len();
+        if entry < n {
+            TopicIdx(entry)
+        } else {
+            self.pack.use_case(UseCaseIdx(entry - n)).topics[0]
+        }
+    }
+
+    fn decide(&self, r: &Reading) -> (Outcome, f32, Vec<TopicIdx>) {
+        let unsure = |why: Unsure, suggestions: Vec<TopicIdx>| (Outcome::Unsure(why), 0.0, suggestions);
+        if r.words.is_empty() {
+            return unsure(Unsure::Empty, self.starters());
+        }
+
+        let contenders = mentioned_contenders(&r.hits);
+        let pick_cue = r.hits.iter().any(|h| h.target == Target::PickCue);
+        let recommend_cue = r.hits.iter().any(|h| h.target == Target::RecommendCue);
+        let entry_words: Vec<bool> = covered(r, |t| matches!(t, Target::Entry(_)));
+
+        // Technologies outside the pack count unless a pack phrase explains the
+        // word ("react app" is a single-page app back end, not a React question).
+        let mut out_of_scope: Vec<String> = Vec::new();
+        for h in &r.hits {
+            if let Target::OutOfScope(i) = h.target {
+                if !(h.start..h.start + h.len).all(|w| entry_words[w]) {
+                    out_of_scope.push(self.pack.vocabulary.out_of_scope[i].clone());
+                }
+            }
+        }
+        for (name, start, len) in &r.pattern_out_of_scope {
+            if !(*start..start + len).all(|w| entry_words[w]) {
+                out_of_scope.push(name.clone());
+            }
+        }
+        out_of_scope.dedup();
+        if !out_of_scope.is_empty() && contenders.is_empty() {
+            return unsure(Unsure::OutOfScope(out_of_scope), Vec::new());
+        }
+
+        let mut scores = self.score(r, &contenders, recommend_cue || pick_cue);
+        scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.first.cmp(&b.first)));
+
+        let all_words = covered(r, |_| true);
+        let coverage = |extra: &[usize]| -> f32 {
+            let content = r.content.iter().filter(|&&c| c).count();
+            if content == 0 {
+                return 1.0;
+            }
+            let explained = (0..r.words.len()).filter(|&w| r.content[w] && (all_words[w] || extra.contains(&w))).count();
+            explained as f32 / content as f32
+        };
+        let scope_penalty = if out_of_scope.is_empty() { 1.0 } else { 0.7 };
+
+        let Some(top) = scores.first() else {
+            // Only contenders and cue words: "node or python?", "python?".
+            if !contenders.is_empty() {
+                let topic = if contenders.len() == 1 && !pick_cue {
+                    self.profile(contenders[0]).unwrap_or(self.pack.info.default_topic)
+                } else {
+                    self.pack.info.default_topic
+                };
+                let confidence = 0.7 * coverage(&[]) * scope_penalty;
+                if confidence >= CONFIDENCE_THRESHOLD {
+                    let pick = self.pick_for(topic, pick_cue);
+                    return (Outcome::Topic { topic, pick }, round2(confidence), Vec::new());
+                }
+            }
+            return unsure(Unsure::NoMatch, self.starters());
+        };
+
+        let strength = 1.0 - (-top.score / 0.8).exp();
+        let confidence = (strength * (0.35 + 0.65 * coverage(&[])) * scope_penalty).clamp(0.0, 1.0);
+
+        let exclusive = |a: &Score, b: &Score| a.words.iter().any(|w| !b.words.contains(w));
+        if let Some(second) = scores.get(1) {
+            if second.score >= AMBIGUITY_MARGIN * top.score && !exclusive(top, second) {
+                return (Outcome::Unsure(Unsure::NoMatch), round2(confidence * 0.5), self.topics_of(&scores));
+            }
+        }
+        if confidence < CONFIDENCE_THRESHOLD {
+            return (Outcome::Unsure(Unsure::NoMatch), round2(confidence), self.topics_of(&scores));
+        }
+
+        let answer_topic = self.entry_topic(top.entry);
+        let mut suggestions: Vec<TopicIdx> = Vec::new();
+        for s in &scores[1..] {
+            if s.score >= SUGGEST_SHARE * top.score && exclusive(s, top) {
+                let t = self.entry_topic(s.entry);
+                if t != answer_topic && !suggestions.contains(&t) && suggestions.len() < MAX_SUGGESTIONS {
+                    suggestions.push(t);
+                }
+            }
+        }
+        let n_topics = self.pack.topics.len();
+        let outcome = if top.entry < n_topics {
+            Outcome::Topic { topic: answer_topic, pick: self.pick_for(answer_topic, pick_cue) }
+        } else {
+            Outcome::UseCase { use_case: UseCaseIdx(top.entry - n_topics), topic: answer_topic }
+        };
+        (outcome, round2(confidence), suggestions)
+    }
+
+    /// Adds up the evidence per entry. Each word counts once per entry, for its
+    /// strongest term.
+    fn score(&self, r: &Reading, contenders: &[ContenderIdx], wants_pick: bool) -> Vec<Score> {
+        let mut by_entry: HashMap<usize, Vec<&Hit>> = HashMap::new();
+        for h in &r.hits {
+            if let Target::Entry(e) = h.target {
+                by_entry.entry(e).or_default().push(h);
+            }
+        }
+        let n_topics = self.pack.topics.len();
+        let mut out = Vec::with_capacity(by_entry.len());
+        for (entry, mut hits) in by_entry {
+            hits.sort_by(|a, b| b.weight.total_cmp(&a.weight).then(a.start.cmp(&b.start)));
+            let mut words: Vec<usize> = Vec::new();
+            let mut score = 0.0;
+            for h in hits {
+                let span = h.start..h.start + h.len;
+                if span.clone().any(|w| words.contains(&w)) {
+                    continue;
+                }
+                score += h.weight * if h.corrected { 0.8 } else { 1.0 };
+                words.extend(span);
+            }
+            if entry < n_topics {
+                score *= self.about_factor(TopicIdx(entry), contenders);
+            } else if wants_pick {
+                // "best for ML?", "chat app: node or python?": a situation plus a
+                // request for a pick is a recommendation.
+                score *= 1.25;
+            }
+            let first = words.iter().copied().min().unwrap_or(usize::MAX);
+            out.push(Score { entry, score, words, first });
+        }
+        out
+    }
+
+    /// One-sided topics ("what is Node.js?") fit when their contender is the
+    /// one the question is about, and fit poorly when another one is.
+    fn about_factor(&self, topic: TopicIdx, contenders: &[ContenderIdx]) -> f32 {
+        let Some(about) = self.pack.topic(topic).about else { return 1.0 };
+        match contenders.first() {
+            None => 0.7,
+            Some(&focus) if focus == about => 1.0,
+            Some(_) if contenders.contains(&about) => 0.4,
+            Some(_) => 0.15,
+        }
+    }
+
+    /// A topic answer names its verdict's pick, except a one-sided topic asked
+    /// about without asking for a winner ("what is Node.js?").
+    fn pick_for(&self, topic: TopicIdx, pick_cue: bool) -> Option<Pick> {
+        let t = self.pack.topic(topic);
+        if t.about.is_some() && !pick_cue {
+            None
+        } else {
+            Some(t.verdict.pick)
+        }
+    }
+
+    /// The first topic that profiles a contender.
+    fn profile(&self, contender: ContenderIdx) -> Option<TopicIdx> {
+        self.pack.topics.iter().position(|t| t.about == Some(contender)).map(TopicIdx)
+    }
+
+    fn starters(&self) -> Vec<TopicIdx> {
+        self.pack.info.starter_topics.iter().copied().take(MAX_SUGGESTIONS).collect()
+    }
+
+    fn topics_of(&self, scores: &[Score]) -> Vec<TopicIdx> {
+        let mut out = Vec::new();
+        for s in scores {
+            let t = self.entry_topic(s.entry);
+            if !out.contains(&t) {
+                out.push(t);
+            }
+            if out.len() == MAX_SUGGESTIONS {
+                break;
+            }
+        }
+        out
+    }
+}
+
+/// Contenders in the order the question names them.
+fn mentioned_contenders(hits: &[Hit]) -> Vec<ContenderIdx> {
+    let mut found: Vec<(usize, ContenderIdx)> = hits
+        .iter()
+        .filter_map(|h| match h.target {
+            Target::Contender(c) => Some((h.start, c)),
+            _ => None,
+        })
+        .collect();
+    found.sort();
+    let mut out: Vec<ContenderIdx> = Vec::new();
+    for (_, c) in found {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Which words are covered by a hit whose target passes `keep`.
+fn covered(r: &Reading, keep: impl Fn(Target) -> bool) -> Vec<bool> {
+    let mut out = vec![false; r.words.len()];
+    for h in r.hits.iter().filter(|h| keep(h.target)) {
+        for w in out.iter_mut().skip(h.start).take(h.len) {
+            *w = true;
+        }
+    }
+    out
+}
+
+fn round2(x: f32) -> f32 {
+    (x * 100.0).round() / 100.0
+}

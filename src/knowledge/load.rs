@@ -1,0 +1,582 @@
+//! Reading a pack folder and checking everything in it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use regex::Regex;
+use serde::de::DeserializeOwned;
+
+use super::problem::{Collector, PackErrors, Problem};
+use super::{
+    raw, Ask, Contender, ContenderIdx, Pack, PackInfo, Pick, Side, Topic, TopicIdx, UseCase,
+    Verdict, Vocabulary,
+};
+use crate::render::embed;
+
+/// The pack's contenders, vocabulary and settings.
+pub const PACK_FILE: &str = "pack.toml";
+/// The topics.
+pub const TOPICS_FILE: &str = "topics.toml";
+/// The use cases.
+pub const USE_CASES_FILE: &str = "use_cases.toml";
+
+/// Loads and validates the pack in `dir`, reporting every problem at once.
+pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
+    let mut problems = Vec::new();
+    let pack_file = read::<raw::PackFile>(dir, PACK_FILE, &mut problems);
+    let topics_file = read::<raw::TopicsFile>(dir, TOPICS_FILE, &mut problems);
+    let use_cases_file = read::<raw::UseCasesFile>(dir, USE_CASES_FILE, &mut problems);
+
+    let display = |name: &str| dir.join(name).display().to_string();
+
+    // Contenders first: topics and use cases refer to them.
+    let contenders = match &pack_file {
+        Some(file) => contenders(file, &mut Collector::new(display(PACK_FILE), &mut problems)),
+        None => Vec::new(),
+    };
+    let contender_ids: HashMap<&str, ContenderIdx> =
+        contenders.iter().enumerate().map(|(i, c)| (c.id.as_str(), ContenderIdx(i))).collect();
+    let check_refs = pack_file.is_some();
+
+    let topic_ids = topics_file.as_ref().map(|f| ids(&f.topic, |t| &t.id)).unwrap_or_default();
+    let topics = match &topics_file {
+        Some(file) => {
+            let mut c = Collector::new(display(TOPICS_FILE), &mut problems);
+            topics(file, &topic_ids, &contender_ids, check_refs, &mut c)
+        }
+        None => Vec::new(),
+    };
+    let use_cases = match &use_cases_file {
+        Some(file) => {
+            let mut c = Collector::new(display(USE_CASES_FILE), &mut problems);
+            use_cases(file, &topic_ids, &contender_ids, check_refs, &mut c)
+        }
+        None => Vec::new(),
+    };
+
+    let (info, vocabulary) = match &pack_file {
+        Some(file) => {
+            let mut c = Collector::new(display(PACK_FILE), &mut problems);
+            let info = info(&file.pack, &topic_ids, topics_file.is_some(), &mut c);
+            let vocabulary = vocabulary(file, &contenders, &mut c);
+            (info, vocabulary)
+        }
+        None => (None, Vocabulary::default()),
+    };
+
+    let Some(info) = info else {
+        return Err(PackErrors(problems));
+    };
+    let pack = Pack { info, contenders, topics, use_cases, vocabulary };
+
+    // Discord rejects a whole message when one embed limit is exceeded, so each
+    // entry is rendered here exactly as it would be sent and measured.
+    check_rendered(&pack, &display, &mut problems);
+
+    if problems.is_empty() {
+        Ok(pack)
+    } else {
+        Err(PackErrors(problems))
+    }
+}
+
+fn read<T: DeserializeOwned>(dir: &Path, name: &str, problems: &mut Vec<Problem>) -> Option<T> {
+    let path = dir.join(name);
+    let mut c = Collector::new(path.display().to_string(), problems);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            c.file(format!("file not found (a pack folder needs {PACK_FILE}, {TOPICS_FILE} and {USE_CASES_FILE})"));
+            return None;
+        }
+        Err(e) => {
+            c.file(format!("cannot read: {e}"));
+            return None;
+        }
+    };
+    match toml::from_str::<T>(&text) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            let place = match e.span() {
+                Some(span) => {
+                    let (line, col) = line_col(&text, span.start);
+                    format!("line {line}, column {col}: ")
+                }
+                None => String::new(),
+            };
+            c.file(format!("{place}TOML error: {}", e.message().trim()));
+            None
+        }
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// Maps each non-empty id to its first position.
+fn ids<T>(items: &[T], id: impl Fn(&T) -> &String) -> HashMap<String, usize> {
+    let mut map = HashMap::new();
+    for (i, item) in items.iter().enumerate() {
+        map.entry(id(item).clone()).or_insert(i);
+    }
+    map.remove("");
+    map
+}
+
+fn valid_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 40
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+}
+
+/// Checks an id field and reports duplicates; returns the entry's display name.
+fn check_id(kind: &str, id: &str, index: usize, seen: &mut HashSet<String>, c: &mut Collector) -> String {
+    if id.trim().is_empty() {
+        let entry = format!("{kind} #{}", index + 1);
+        c.field(&entry, "id", "is missing or empty");
+        return entry;
+    }
+    let entry = format!("{kind} `{id}`");
+    if !valid_id(id) {
+        c.field(&entry, "id", "must be lower-case letters, digits and dashes (at most 40)");
+    }
+    if !seen.insert(id.to_owned()) {
+        c.field(&entry, "id", format!("duplicate id `{id}`: another {kind} already uses it"));
+    }
+    entry
+}
+
+fn colour(entry: &str, field: &str, value: &str, c: &mut Collector) -> u32 {
+    let hex = value.trim().trim_start_matches('#');
+    match u32::from_str_radix(hex, 16) {
+        Ok(v) if hex.len() == 6 => v,
+        _ => {
+            c.field(entry, field, format!("`{value}` is not a colour like \"#5FA04E\""));
+            0
+        }
+    }
+}
+
+fn contenders(file: &raw::PackFile, c: &mut Collector) -> Vec<Contender> {
+    let mut seen = HashSet::new();
+    let mut alias_owner: HashMap<String, String> = HashMap::new();
+    let mut out = Vec::new();
+    if file.contender.len() < 2 {
+        c.entry("[[contender]]", format!("a pack compares at least two contenders; found {}", file.contender.len()));
+    }
+    for (i, raw) in file.contender.iter().enumerate() {
+        let entry = check_id("contender", &raw.id, i, &mut seen, c);
+        if raw.id == "either" {
+            c.field(&entry, "id", "`either` is reserved for the neutral verdict");
+        }
+        c.require(&entry, "name", &raw.name);
+        c.require(&entry, "emoji", &raw.emoji);
+        let colour = colour(&entry, "colour", &raw.colour, c);
+        let mut aliases: Vec<String> = vec![raw.id.to_lowercase(), raw.name.to_lowercase()];
+        for (j, alias) in raw.aliases.iter().enumerate() {
+            let alias = alias.trim().to_lowercase();
+            if alias.is_empty() {
+                c.field(&entry, &format!("aliases[{j}]"), "is empty");
+                continue;
+            }
+            aliases.push(alias);
+        }
+        aliases.retain(|a| !a.is_empty());
+        aliases.sort();
+        aliases.dedup();
+        for alias in &aliases {
+            if let Some(other) = alias_owner.insert(alias.clone(), raw.id.clone()) {
+                if other != raw.id {
+                    c.field(&entry, "aliases", format!("alias `{alias}` is also an alias of contender `{other}`"));
+                }
+            }
+        }
+        out.push(Contender {
+            id: raw.id.clone(),
+            side: Side { name: raw.name.clone(), emoji: raw.emoji.clone(), colour },
+            aliases,
+        });
+    }
+    out
+}
+
+fn info(
+    meta: &raw::PackMeta,
+    topic_ids: &HashMap<String, usize>,
+    have_topics: bool,
+    c: &mut Collector,
+) -> Option<PackInfo> {
+    let entry = "[pack]";
+    c.require(entry, "id", &meta.id);
+    c.require(entry, "name", &meta.name);
+    c.require(entry, "scope", &meta.scope);
+    c.require(entry, "source", &meta.source);
+    c.require("[pack.either]", "name", &meta.either.name);
+    c.require("[pack.either]", "emoji", &meta.either.emoji);
+    let topic_ref = |field: &str, id: &str, c: &mut Collector| -> Option<TopicIdx> {
+        match topic_ids.get(id) {
+            Some(&i) => Some(TopicIdx(i)),
+            None => {
+                if have_topics {
+                    c.field(entry, field, format!("unknown topic id `{id}`"));
+                }
+                None
+            }
+        }
+    };
+    let default_topic = if meta.default_topic.trim().is_empty() {
+        c.field(entry, "default_topic", "is missing or empty");
+        None
+    } else {
+        topic_ref("default_topic", &meta.default_topic, c)
+    };
+    let starter_topics =
+        meta.starter_topics.iter().filter_map(|id| topic_ref("starter_topics", id, c)).collect();
+    let either_colour = colour("[pack.either]", "colour", &meta.either.colour, c);
+    Some(PackInfo {
+        id: meta.id.clone(),
+        name: meta.name.clone(),
+        scope: meta.scope.clone(),
+        source: meta.source.clone(),
+        default_topic: default_topic?,
+        starter_topics,
+        either: Side {
+            name: meta.either.name.clone(),
+            emoji: meta.either.emoji.clone(),
+            colour: either_colour,
+        },
+    })
+}
+
+fn vocabulary(file: &raw::PackFile, contenders: &[Contender], c: &mut Collector) -> Vocabulary {
+    let mut stopwords: Vec<String> = match &file.language.stopwords {
+        Some(code) => match stop_words::lookup(code) {
+            Some(words) => words.iter().map(|w| w.to_string()).collect(),
+            None => {
+                c.field("[language]", "stopwords", format!("no stop-word list for language `{code}`"));
+                Vec::new()
+            }
+        },
+        None => Vec::new(),
+    };
+    stopwords.extend(file.language.filler.iter().map(|w| w.trim().to_lowercase()));
+
+    let mut synonyms = Vec::new();
+    for (from, to) in &file.synonyms {
+        let (from, to) = (from.trim().to_lowercase(), to.trim().to_lowercase());
+        if from.is_empty() || to.is_empty() {
+            c.field("[synonyms]", &from, "synonym and replacement must not be empty");
+            continue;
+        }
+        synonyms.push((from, to));
+    }
+
+    let cues = |list: &[String], field: &str, c: &mut Collector| -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, cue) in list.iter().enumerate() {
+            if cue.trim().is_empty() {
+                c.field("[intents]", &format!("{field}[{i}]"), "is empty");
+            } else {
+                out.push(cue.trim().to_lowercase());
+            }
+        }
+        out
+    };
+    let pick_cues = cues(&file.intents.pick, "pick", c);
+    let recommend_cues = cues(&file.intents.recommend, "recommend", c);
+
+    let aliases: HashMap<&str, &str> = contenders
+        .iter()
+        .flat_map(|k| k.aliases.iter().map(move |a| (a.as_str(), k.id.as_str())))
+        .collect();
+    let mut out_of_scope = Vec::new();
+    for (i, name) in file.scope_out.names.iter().enumerate() {
+        let name = name.trim().to_lowercase();
+        let field = format!("names[{i}]");
+        if name.is_empty() {
+            c.field("[scope_out]", &field, "is empty");
+        } else if let Some(owner) = aliases.get(name.as_str()) {
+            c.field("[scope_out]", &field, format!("`{name}` is an alias of contender `{owner}`"));
+        } else {
+            out_of_scope.push(name);
+        }
+    }
+    let mut out_of_scope_patterns = Vec::new();
+    for (i, pattern) in file.scope_out.patterns.iter().enumerate() {
+        let field = format!("patterns[{i}]");
+        if !c.require("[scope_out]", &format!("{field}.name"), &pattern.name) {
+            continue;
+        }
+        if let Some(re) = compile(&pattern.re, "[scope_out]", &format!("{field}.re"), c) {
+            out_of_scope_patterns.push((pattern.name.clone(), re));
+        }
+    }
+    Vocabulary { stopwords, synonyms, pick_cues, recommend_cues, out_of_scope, out_of_scope_patterns }
+}
+
+fn compile(pattern: &str, entry: &str, field: &str, c: &mut Collector) -> Option<Regex> {
+    if pattern.trim().is_empty() {
+        c.field(entry, field, "regex is empty");
+        return None;
+    }
+    match regex::RegexBuilder::new(pattern).size_limit(1 << 20).build() {
+        Ok(re) => Some(re),
+        Err(e) => {
+            let detail = e.to_string();
+            let last = detail.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("invalid");
+            c.field(entry, field, format!("regex `{pattern}` does not compile: {}", last.trim()));
+            None
+        }
+    }
+}
+
+fn asks(raw: &[raw::Ask], entry: &str, c: &mut Collector) -> Vec<Ask> {
+    if raw.is_empty() {
+        c.field(entry, "asks", "is missing or empty: list how people ask about it");
+    }
+    let mut out = Vec::new();
+    for (i, ask) in raw.iter().enumerate() {
+        let field = format!("asks[{i}]");
+        let (term, weight) = match ask {
+            raw::Ask::Plain(t) => (t.as_str(), 1.0),
+            raw::Ask::Weighted { term, weight } => (term.as_str(), *weight),
+        };
+        if !(weight > 0.0 && weight <= 5.0) {
+            c.field(entry, &field, format!("weight {weight} must be above 0 and at most 5"));
+            continue;
+        }
+        if let Some(pattern) = term.strip_prefix("re:") {
+            if let Some(regex) = compile(pattern, entry, &field, c) {
+                out.push(Ask::Pattern { regex, weight });
+            }
+        } else if term.trim().is_empty() {
+            c.field(entry, &field, "is empty");
+        } else {
+            out.push(Ask::Words { text: term.trim().to_lowercase(), weight });
+        }
+    }
+    out
+}
+
+fn pick(
+    value: &str,
+    entry: &str,
+    field: &str,
+    contender_ids: &HashMap<&str, ContenderIdx>,
+    check_refs: bool,
+    c: &mut Collector,
+) -> Pick {
+    if value == "either" {
+        return Pick::Either;
+    }
+    if value.trim().is_empty() {
+        c.field(entry, field, "is missing or empty: a contender id or `either`");
+    } else if let Some(&idx) = contender_ids.get(value) {
+        return Pick::Contender(idx);
+    } else if check_refs {
+        c.field(entry, field, format!("unknown contender id `{value}` (expected one of: {}, either)", join_ids(contender_ids)));
+    }
+    Pick::Either
+}
+
+fn join_ids(ids: &HashMap<&str, ContenderIdx>) -> String {
+    let mut v: Vec<(&str, ContenderIdx)> = ids.iter().map(|(k, v)| (*k, *v)).collect();
+    v.sort_by_key(|(_, i)| *i);
+    v.into_iter().map(|(k, _)| k).collect::<Vec<_>>().join(", ")
+}
+
+fn topic_refs(
+    ids: &[String],
+    entry: &str,
+    field: &str,
+    topic_ids: &HashMap<String, usize>,
+    c: &mut Collector,
+) -> Vec<TopicIdx> {
+    let mut out: Vec<TopicIdx> = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        match topic_ids.get(id) {
+            Some(&t) if !out.contains(&TopicIdx(t)) => out.push(TopicIdx(t)),
+            Some(_) => c.field(entry, &format!("{field}[{i}]"), format!("topic `{id}` is listed twice")),
+            None => c.field(entry, &format!("{field}[{i}]"), format!("unknown topic id `{id}`")),
+        }
+    }
+    out
+}
+
+/// Counts sentences: a `.`, `!` or `?` followed by white space or the end.
+fn sentences(text: &str) -> usize {
+    let chars: Vec<char> = text.trim().chars().collect();
+    (0..chars.len())
+        .filter(|&i| matches!(chars[i], '.' | '!' | '?') && chars.get(i + 1).is_none_or(|c| c.is_whitespace()))
+        .count()
+}
+
+fn topics(
+    file: &raw::TopicsFile,
+    topic_ids: &HashMap<String, usize>,
+    contender_ids: &HashMap<&str, ContenderIdx>,
+    check_refs: bool,
+    c: &mut Collector,
+) -> Vec<Topic> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    if file.topic.is_empty() {
+        c.file("no [[topic]] entries");
+    }
+    for (i, raw) in file.topic.iter().enumerate() {
+        let entry = check_id("topic", &raw.id, i, &mut seen, c);
+        c.require(&entry, "title", &raw.title);
+        c.require(&entry, "section", &raw.section);
+        if c.require(&entry, "summary", &raw.summary) {
+            let n = sentences(&raw.summary);
+            if !(2..=4).contains(&n) {
+                c.field(&entry, "summary", format!("has {n} sentence(s); write 2 to 4"));
+            }
+        }
+        let reviewed = match &raw.reviewed {
+            Some(dt) if dt.date.is_some() && dt.time.is_none() => dt.to_string(),
+            Some(dt) => {
+                c.field(&entry, "reviewed", format!("`{dt}` is not a plain date like 2026-11-26"));
+                String::new()
+            }
+            None => {
+                c.field(&entry, "reviewed", "is missing: give the date of the last review, like 2026-11-26");
+                String::new()
+            }
+        };
+        let about = raw.about.as_deref().and_then(|id| match contender_ids.get(id) {
+            Some(&k) => Some(k),
+            None => {
+                if check_refs {
+                    c.field(&entry, "about", format!("unknown contender id `{id}`"));
+                }
+                None
+            }
+        });
+        let mut related = topic_refs(&raw.related, &entry, "related", topic_ids, c);
+        if let Some(pos) = related.iter().position(|t| file.topic[t.0].id == raw.id) {
+            c.field(&entry, "related", "a topic cannot be related to itself");
+            related.remove(pos);
+        }
+        let asks = asks(&raw.asks, &entry, c);
+        let verdict = match &raw.verdict {
+            Some(v) => {
+                c.require(&entry, "verdict.reason", &v.reason);
+                Verdict {
+                    pick: pick(&v.pick, &entry, "verdict.pick", contender_ids, check_refs, c),
+                    reason: v.reason.clone(),
+                }
+            }
+            None => {
+                c.field(&entry, "verdict", "is missing: give `verdict = { pick = \"…\", reason = \"…\" }`");
+                Verdict { pick: Pick::Either, reason: String::new() }
+            }
+        };
+        let points = points(&raw.points, &entry, contender_ids, check_refs, c);
+        out.push(Topic {
+            id: raw.id.clone(),
+            title: raw.title.clone(),
+            summary: raw.summary.trim().to_owned(),
+            section: raw.section.clone(),
+            reviewed,
+            about,
+            related,
+            asks,
+            verdict,
+            points,
+        });
+    }
+    out
+}
+
+fn points(
+    raw: &std::collections::BTreeMap<String, Vec<String>>,
+    entry: &str,
+    contender_ids: &HashMap<&str, ContenderIdx>,
+    check_refs: bool,
+    c: &mut Collector,
+) -> Vec<Vec<String>> {
+    let mut out = vec![Vec::new(); contender_ids.len()];
+    for (id, list) in raw {
+        let field = format!("points.{id}");
+        match contender_ids.get(id.as_str()) {
+            Some(&k) => {
+                for (j, point) in list.iter().enumerate() {
+                    if point.trim().is_empty() {
+                        c.field(entry, &format!("{field}[{j}]"), "is empty");
+                    } else {
+                        out[k.0].push(point.trim().to_owned());
+                    }
+                }
+            }
+            None if check_refs => c.field(entry, &field, format!("unknown contender id `{id}`")),
+            None => {}
+        }
+    }
+    let mut missing: Vec<(&str, ContenderIdx)> =
+        contender_ids.iter().map(|(k, v)| (*k, *v)).filter(|(_, k)| out[k.0].is_empty()).collect();
+    missing.sort_by_key(|(_, k)| *k);
+    for (id, _) in missing {
+        c.field(entry, &format!("points.{id}"), "is missing or empty: give at least one point per contender");
+    }
+    out
+}
+
+fn use_cases(
+    file: &raw::UseCasesFile,
+    topic_ids: &HashMap<String, usize>,
+    contender_ids: &HashMap<&str, ContenderIdx>,
+    check_refs: bool,
+    c: &mut Collector,
+) -> Vec<UseCase> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for (i, raw) in file.use_case.iter().enumerate() {
+        let entry = check_id("use case", &raw.id, i, &mut seen, c);
+        c.require(&entry, "name", &raw.name);
+        c.require(&entry, "reason", &raw.reason);
+        c.require(&entry, "consider", &raw.consider);
+        c.require(&entry, "section", &raw.section);
+        let asks = asks(&raw.asks, &entry, c);
+        let pick = pick(&raw.pick, &entry, "pick", contender_ids, check_refs, c);
+        let topics = topic_refs(&raw.topics, &entry, "topics", topic_ids, c);
+        if raw.topics.is_empty() {
+            c.field(&entry, "topics", "is missing or empty: name at least one topic behind the pick");
+        }
+        if topics.is_empty() {
+            continue;
+        }
+        out.push(UseCase {
+            id: raw.id.clone(),
+            name: raw.name.clone(),
+            asks,
+            pick,
+            reason: raw.reason.clone(),
+            consider: raw.consider.clone(),
+            topics,
+            section: raw.section.clone(),
+        });
+    }
+    out
+}
+
+fn check_rendered(pack: &Pack, display: &dyn Fn(&str) -> String, problems: &mut Vec<Problem>) {
+    let mut c = Collector::new(display(TOPICS_FILE), problems);
+    for (i, topic) in pack.topics.iter().enumerate() {
+        for v in embed::topic(pack, TopicIdx(i), None).violations() {
+            c.field(&format!("topic `{}`", topic.id), &v.field, format!("as rendered, {}", v.message));
+        }
+    }
+    let mut c = Collector::new(display(USE_CASES_FILE), problems);
+    for (i, uc) in pack.use_cases.iter().enumerate() {
+        for v in embed::use_case(pack, super::UseCaseIdx(i)).violations() {
+            c.field(&format!("use case `{}`", uc.id), &v.field, format!("as rendered, {}", v.message));
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The knowledge pack: contenders, topics and use cases, loaded from TOML and
+//! validated as a whole.
+//!
+//! This module owns the typed model. Everything specific to one comparison
+//! (Node.js vs Python, or any other pair) comes from the files in the pack
+//! folder; the types here only know about "contenders", "topics" and "use cases".
+
+mod load;
+mod problem;
+mod raw;
+
+use regex::Regex;
+
+pub use load::{load, PACK_FILE, TOPICS_FILE, USE_CASES_FILE};
+pub use problem::{Location, PackErrors, Problem};
+
+/// Position of a contender in [`Pack::contenders`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ContenderIdx(pub usize);
+
+/// Position of a topic in [`Pack::topics`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TopicIdx(pub usize);
+
+/// Position of a use case in [`Pack::use_cases`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct UseCaseIdx(pub usize);
+
+/// A validated knowledge pack. Every index inside it points at an existing entry.
+#[derive(Debug)]
+pub struct Pack {
+    pub info: PackInfo,
+    pub contenders: Vec<Contender>,
+    pub topics: Vec<Topic>,
+    pub use_cases: Vec<UseCase>,
+    pub vocabulary: Vocabulary,
+}
+
+/// What the pack is and how its neutral verdict looks.
+#[derive(Debug)]
+pub struct PackInfo {
+    pub id: String,
+    pub name: String,
+    /// What the pack covers, in words shown to users ("choosing between …").
+    pub scope: String,
+    pub source: String,
+    pub default_topic: TopicIdx,
+    pub starter_topics: Vec<TopicIdx>,
+    pub either: Side,
+}
+
+/// How a side (a contender, or the neutral "either") is shown.
+#[derive(Debug, Clone)]
+pub struct Side {
+    pub name: String,
+    pub emoji: String,
+    pub colour: u32,
+}
+
+/// One of the things being compared.
+#[derive(Debug)]
+pub struct Contender {
+    pub id: String,
+    pub side: Side,
+    /// Lower-case names people use for it, including the id and the display name.
+    pub aliases: Vec<String>,
+}
+
+/// A verdict or recommendation: one contender, or neither over the other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    Contender(ContenderIdx),
+    Either,
+}
+
+/// One way people ask about an entry.
+#[derive(Debug, Clone)]
+pub enum Ask {
+    /// A word or a phrase, matched on normalised words.
+    Words { text: String, weight: f32 },
+    /// A regular expression over the normalised question.
+    Pattern { regex: Regex, weight: f32 },
+}
+
+/// An answerable topic.
+#[derive(Debug)]
+pub struct Topic {
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    /// The source article section this entry draws on.
+    pub section: String,
+    /// ISO date of the last review.
+    pub reviewed: String,
+    /// The contender this topic profiles, for one-sided topics ("what is X?").
+    pub about: Option<ContenderIdx>,
+    pub related: Vec<TopicIdx>,
+    pub asks: Vec<Ask>,
+    pub verdict: Verdict,
+    /// Points per contender, indexed like [`Pack::contenders`].
+    pub points: Vec<Vec<String>>,
+}
+
+/// A topic's verdict.
+#[derive(Debug)]
+pub struct Verdict {
+    pub pick: Pick,
+    pub reason: String,
+}
+
+/// Something people build, or a situation they are in, with the contender that fits.
+#[derive(Debug)]
+pub struct UseCase {
+    pub id: String,
+    pub name: String,
+    pub asks: Vec<Ask>,
+    pub pick: Pick,
+    pub reason: String,
+    pub consider: String,
+    /// The topics behind the pick; never empty, the first is the answer's topic.
+    pub topics: Vec<TopicIdx>,
+    pub section: String,
+}
+
+/// The language the engine needs to read questions for this pack.
+#[derive(Debug, Default)]
+pub struct Vocabulary {
+    /// Words that carry no meaning on their own.
+    pub stopwords: Vec<String>,
+    /// Word → replacement words.
+    pub synonyms: Vec<(String, String)>,
+    /// Phrases that ask for a winner.
+    pub pick_cues: Vec<String>,
+    /// Phrases that describe something to build.
+    pub recommend_cues: Vec<String>,
+    /// Names of technologies outside the pack.
+    pub out_of_scope: Vec<String>,
+    /// Patterns that spot out-of-scope technologies with ambiguous names, with
+    /// the name to show.
+    pub out_of_scope_patterns: Vec<(String, Regex)>,
+}
+
+impl Pack {
+    /// Finds a topic by its stable id.
+    pub fn topic_by_id(&self, id: &str) -> Option<TopicIdx> {
+        self.topics.iter().position(|t| t.id == id).map(TopicIdx)
+    }
+
+    /// Finds a use case by its id.
+    pub fn use_case_by_id(&self, id: &str) -> Option<UseCaseIdx> {
+        self.use_cases.iter().position(|u| u.id == id).map(UseCaseIdx)
+    }
+
+    /// Finds a contender by its id.
+    pub fn contender_by_id(&self, id: &str) -> Option<ContenderIdx> {
+        self.contenders.iter().position(|c| c.id == id).map(ContenderIdx)
+    }
+
+    pub fn topic(&self, idx: TopicIdx) -> &Topic {
+        &self.topics[idx.0]
+    }
+
+    pub fn use_case(&self, idx: UseCaseIdx) -> &UseCase {
+        &self.use_cases[idx.0]
+    }
+
+    pub fn contender(&self, idx: ContenderIdx) -> &Contender {
+        &self.contenders[idx.0]
+    }
+
+    /// How a pick is shown: the contender's side, or the neutral one.
+    pub fn side(&self, pick: Pick) -> &Side {
+        match pick {
+            Pick::Contender(c) => &self.contender(c).side,
+            Pick::Either => &self.info.either,
+        }
+    }
+
+    /// The id a pick has in JSON and custom ids: a contender id or `either`.
+    pub fn pick_id(&self, pick: Pick) -> &str {
+        match pick {
+            Pick::Contender(c) => &self.contender(c).id,
+            Pick::Either => "either",
+        }
+    }
+}

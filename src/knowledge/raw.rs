@@ -1,0 +1,192 @@
+//! The TOML files as written, before validation.
+//!
+//! Text fields default to empty so that a missing field is reported together with
+//! every other problem (by the validator, naming the entry) instead of stopping
+//! the parse at the first one. Unknown fields are refused: a misspelt field name
+//! would otherwise be silently ignored.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PackFile {
+    pub pack: PackMeta,
+    #[serde(default)]
+    pub contender: Vec<Contender>,
+    #[serde(default)]
+    pub synonyms: BTreeMap<String, String>,
+    #[serde(default)]
+    pub language: Language,
+    #[serde(default)]
+    pub intents: Intents,
+    #[serde(default)]
+    pub scope_out: ScopeOut,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PackMeta {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub source: String,
+    #[serde(default)]
+    pub default_topic: String,
+    #[serde(default)]
+    pub starter_topics: Vec<String>,
+    pub either: Either,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Either {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub emoji: String,
+    #[serde(default)]
+    pub colour: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Contender {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub emoji: String,
+    #[serde(default)]
+    pub colour: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Language {
+    /// Stop-word list code, e.g. "en".
+    #[serde(default)]
+    pub stopwords: Option<String>,
+    /// Extra words that carry no meaning in this pack's chat ("hey", "pls").
+    #[serde(default)]
+    pub filler: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Intents {
+    #[serde(default)]
+    pub pick: Vec<String>,
+    #[serde(default)]
+    pub recommend: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ScopeOut {
+    #[serde(default)]
+    pub names: Vec<String>,
+    #[serde(default)]
+    pub patterns: Vec<NamedPattern>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TopicsFile {
+    #[serde(default)]
+    pub topic: Vec<Topic>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Topic {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub section: String,
+    pub reviewed: Option<toml::value::Datetime>,
+    #[serde(default)]
+    pub about: Option<String>,
+    #[serde(default)]
+    pub related: Vec<String>,
+    #[serde(default)]
+    pub asks: Vec<Ask>,
+    pub verdict: Option<Verdict>,
+    #[serde(default)]
+    pub points: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Verdict {
+    #[serde(default)]
+    pub pick: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// One way people ask: a plain string (a word, a phrase, or `re:` + a regex),
+/// or a table with an explicit weight.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Ask {
+    Plain(String),
+    Weighted {
+        term: String,
+        #[serde(default = "one")]
+        weight: f32,
+    },
+}
+
+fn one() -> f32 {
+    1.0
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UseCasesFile {
+    #[serde(default)]
+    pub use_case: Vec<UseCase>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UseCase {
+    #[serde(default)]
+    pub id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub asks: Vec<Ask>,
+    #[serde(default)]
+    pub pick: String,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub consider: String,
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub section: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct NamedPattern {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub re: String,
+}

@@ -1,0 +1,226 @@
+//! Embeds as data: built once per entry, checked against Discord's limits, and
+//! turned into serenity's [`CreateEmbed`] when sent.
+//!
+//! Keeping our own small [`EmbedDoc`] (instead of building `CreateEmbed`
+//! directly) lets the pack validator and the tests measure exactly what will
+//! be sent; serenity's builder hides its fields.
+
+use serenity::builder::{CreateEmbed, CreateEmbedFooter};
+
+use crate::knowledge::{Pack, Pick, TopicIdx, UseCaseIdx};
+use crate::limits;
+
+/// An embed ready to send.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmbedDoc {
+    pub title: String,
+    pub description: String,
+    pub colour: u32,
+    pub fields: Vec<Field>,
+    pub footer: String,
+}
+
+/// One embed field.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub name: String,
+    pub value: String,
+    pub inline: bool,
+}
+
+/// A broken Discord limit, naming the embed part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Violation {
+    pub field: String,
+    pub message: String,
+}
+
+fn len(s: &str) -> usize {
+    s.trim().chars().count()
+}
+
+impl EmbedDoc {
+    /// Every Discord embed limit this embed breaks; empty when it can be sent.
+    pub fn violations(&self) -> Vec<Violation> {
+        let mut out = Vec::new();
+        let mut check = |field: String, value: &str, max: usize, required: bool| {
+            let n = len(value);
+            if n > max {
+                out.push(Violation { field, message: format!("is {n} characters; Discord allows {max}") });
+            } else if required && n == 0 {
+                out.push(Violation { field, message: "is empty; Discord rejects empty embed text".into() });
+            }
+        };
+        check("embed.title".into(), &self.title, limits::EMBED_TITLE, false);
+        check("embed.description".into(), &self.description, limits::EMBED_DESCRIPTION, false);
+        check("embed.footer".into(), &self.footer, limits::EMBED_FOOTER, false);
+        for (i, f) in self.fields.iter().enumerate() {
+            check(format!("embed.fields[{i}].name"), &f.name, limits::EMBED_FIELD_NAME, true);
+            check(format!("embed.fields[{i}].value"), &f.value, limits::EMBED_FIELD_VALUE, true);
+        }
+        if self.fields.len() > limits::EMBED_FIELDS {
+            out.push(Violation {
+                field: "embed.fields".into(),
+                message: format!("has {} fields; Discord allows {}", self.fields.len(), limits::EMBED_FIELDS),
+            });
+        }
+        let total = self.total_chars();
+        if total > limits::EMBED_TOTAL {
+            out.push(Violation {
+                field: "embed".into(),
+                message: format!("has {total} characters of text in all; Discord allows {}", limits::EMBED_TOTAL),
+            });
+        }
+        out
+    }
+
+    /// The characters Discord counts towards the 6000 total.
+    pub fn total_chars(&self) -> usize {
+        len(&self.title)
+            + len(&self.description)
+            + len(&self.footer)
+            + self.fields.iter().map(|f| len(&f.name) + len(&f.value)).sum::<usize>()
+    }
+
+    /// The serenity builder for this embed.
+    pub fn to_create_embed(&self) -> CreateEmbed {
+        let mut e = CreateEmbed::new().colour(self.colour);
+        if !self.title.is_empty() {
+            e = e.title(&self.title);
+        }
+        if !self.description.is_empty() {
+            e = e.description(&self.description);
+        }
+        e = e.fields(self.fields.iter().map(|f| (f.name.clone(), f.value.clone(), f.inline)));
+        if !self.footer.is_empty() {
+            e = e.footer(CreateEmbedFooter::new(&self.footer));
+        }
+        e
+    }
+}
+
+fn bullets(points: &[String]) -> String {
+    points.iter().map(|p| format!("• {p}")).collect::<Vec<_>>().join("\n")
+}
+
+fn verdict_line(pack: &Pack, pick: Pick, reason: &str) -> String {
+    let side = pack.side(pick);
+    format!("**Verdict: {} {}.** {}", side.emoji, side.name, reason)
+}
+
+/// A list of topics by title and id, for "related" and "did you mean" fields.
+pub fn topic_list(pack: &Pack, topics: &[TopicIdx]) -> String {
+    topics
+        .iter()
+        .map(|&t| {
+            let t = pack.topic(t);
+            format!("{} (`{}`)", t.title, t.id)
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The embed answering one topic.
+pub fn topic(pack: &Pack, idx: TopicIdx, note: Option<&str>) -> EmbedDoc {
+    let topic = pack.topic(idx);
+    let mut description = format!("{}\n\n{}", verdict_line(pack, topic.verdict.pick, &topic.verdict.reason), topic.summary);
+    if let Some(note) = note {
+        description.push_str("\n\n");
+        description.push_str(note);
+    }
+    let mut fields: Vec<Field> = pack
+        .contenders
+        .iter()
+        .zip(&topic.points)
+        .map(|(c, points)| Field {
+            name: format!("{} {}", c.side.emoji, c.side.name),
+            value: bullets(points),
+            inline: true,
+        })
+        .collect();
+    if !topic.related.is_empty() {
+        fields.push(Field { name: "Related topics".into(), value: topic_list(pack, &topic.related), inline: false });
+    }
+    let colour = match (topic.verdict.pick, topic.about) {
+        (Pick::Either, Some(about)) => pack.contender(about).side.colour,
+        (pick, _) => pack.side(pick).colour,
+    };
+    EmbedDoc {
+        title: topic.title.clone(),
+        description,
+        colour,
+        fields,
+        footer: format!("Source: {} · reviewed {}", topic.section, topic.reviewed),
+    }
+}
+
+/// The embed recommending a contender for one use case.
+pub fn use_case(pack: &Pack, idx: UseCaseIdx) -> EmbedDoc {
+    let uc = pack.use_case(idx);
+    let side = pack.side(uc.pick);
+    let consider_name = match uc.pick {
+        Pick::Either => "How to decide".to_owned(),
+        Pick::Contender(k) => {
+            let others: Vec<&str> = pack
+                .contenders
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != k.0)
+                .map(|(_, c)| c.side.name.as_str())
+                .collect();
+            format!("When {} still makes sense", others.join(" or "))
+        }
+    };
+    EmbedDoc {
+        title: format!("{}: {} {}", uc.name, side.emoji, side.name),
+        description: format!("**Pick: {} {}.** {}", side.emoji, side.name, uc.reason),
+        colour: side.colour,
+        fields: vec![
+            Field { name: consider_name, value: uc.consider.clone(), inline: false },
+            Field { name: "Topics behind this".into(), value: topic_list(pack, &uc.topics), inline: false },
+        ],
+        footer: format!("Source: {}", uc.section),
+    }
+}
+
+/// Why the engine did not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsure {
+    /// Nothing left to read once mentions, links and markup were removed.
+    Empty,
+    /// The question is about technologies the pack does not cover.
+    OutOfScope(Vec<String>),
+    /// No topic matched well enough, or two matched equally well.
+    NoMatch,
+}
+
+/// The "not sure" embed, with up to three suggestions.
+pub fn not_sure(pack: &Pack, why: &Unsure, suggestions: &[TopicIdx]) -> EmbedDoc {
+    let example = pack.info.starter_topics.first().map(|&t| pack.topic(t).title.as_str()).unwrap_or("a topic");
+    let description = match why {
+        Unsure::Empty => format!(
+            "Ask me a question about {}, for example about **{}**.",
+            pack.info.scope, example
+        ),
+        Unsure::OutOfScope(names) => format!(
+            "That sounds like it is about {}, which I don't cover. I only answer questions about {}.",
+            names.iter().map(|n| format!("**{n}**")).collect::<Vec<_>>().join(", "),
+            pack.info.scope
+        ),
+        Unsure::NoMatch => format!(
+            "I couldn't match that to anything I know about {}. Try rephrasing, or pick a topic below.",
+            pack.info.scope
+        ),
+    };
+    let mut fields = Vec::new();
+    if !suggestions.is_empty() {
+        fields.push(Field { name: "Did you mean".into(), value: topic_list(pack, suggestions), inline: false });
+    }
+    EmbedDoc {
+        title: "🤔 Not sure about that one".into(),
+        description,
+        colour: pack.info.either.colour,
+        fields,
+        footer: format!("{} · /topics lists everything I know", pack.info.name),
+    }
+}

@@ -1,0 +1,40 @@
+//! The JSON rendering used by `stackpick ask --json` and the evaluation.
+
+use serde::Serialize;
+use serenity::builder::CreateEmbed;
+
+use crate::answer::Answer;
+use crate::engine::Engine;
+
+/// One answer as JSON, in the field order the contract documents.
+#[derive(Debug, Serialize)]
+pub struct AnswerJson<'a> {
+    pub question: &'a str,
+    pub answered: bool,
+    pub topic: Option<&'a str>,
+    pub pick: Option<&'a str>,
+    pub confidence: f32,
+    pub suggestions: Vec<&'a str>,
+    /// The embed object exactly as it would be sent to Discord.
+    pub embed: CreateEmbed,
+}
+
+impl<'a> AnswerJson<'a> {
+    pub fn new(engine: &'a Engine, answer: &'a Answer) -> Self {
+        let pack = engine.pack();
+        AnswerJson {
+            question: &answer.question,
+            answered: answer.answered(),
+            topic: answer.topic().map(|t| pack.topic(t).id.as_str()),
+            pick: answer.pick(pack).map(|p| pack.pick_id(p)),
+            confidence: answer.confidence,
+            suggestions: answer.suggestions.iter().map(|&t| pack.topic(t).id.as_str()).collect(),
+            embed: engine.embed(answer).to_create_embed(),
+        }
+    }
+}
+
+/// One answer as a single line of JSON.
+pub fn line(engine: &Engine, answer: &Answer) -> String {
+    serde_json::to_string(&AnswerJson::new(engine, answer)).expect("answer JSON serialises")
+}

@@ -1,0 +1,28 @@
+//! Readable terminal text: the same content as the embed, without Discord markdown.
+
+use std::fmt::Write;
+
+use crate::answer::Answer;
+use crate::engine::Engine;
+
+fn plain(text: &str) -> String {
+    text.replace("**", "").replace('`', "")
+}
+
+/// The answer as terminal text.
+pub fn render(engine: &Engine, answer: &Answer) -> String {
+    let doc = engine.embed(answer);
+    let mut out = String::new();
+    let _ = writeln!(out, "{}", plain(&doc.title));
+    let _ = writeln!(out, "{}", "─".repeat(doc.title.chars().count().clamp(8, 60)));
+    let _ = writeln!(out, "{}", plain(&doc.description));
+    for f in &doc.fields {
+        let _ = writeln!(out, "\n{}", plain(&f.name));
+        for line in f.value.lines() {
+            let _ = writeln!(out, "  {}", plain(line));
+        }
+    }
+    let _ = writeln!(out, "\n{}", doc.footer);
+    let _ = writeln!(out, "confidence {:.2}", answer.confidence);
+    out
+}
