@@ -32,6 +32,9 @@ pub enum Command {
         /// Print JSON (one object per line when reading standard input).
         #[arg(long)]
         json: bool,
+        /// Show how the question was read: words, matched terms and scores.
+        #[arg(long, conflicts_with = "json")]
+        explain: bool,
         /// The question; several words are joined with spaces.
         #[arg(value_name = "QUESTION")]
         question: Vec<String>,
@@ -75,8 +78,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     let dir = knowledge_dir(cli.knowledge.as_deref());
     match cli.command {
         Command::Check => check(&dir, out),
-        Command::Ask { json, question } => {
+        Command::Ask { json, explain, question } => {
             let engine = engine(&dir)?;
+            if explain {
+                write!(out, "{}", engine.explain(&question.join(" ")))?;
+            }
             if question.is_empty() {
                 let stdin = std::io::stdin();
                 ask_lines(&engine, stdin.lock(), json, out)

@@ -10,6 +10,10 @@ fn main() -> ExitCode {
     let mut out = stdout.lock();
     match stackpick::cli::run(cli, &mut out) {
         Ok(()) => ExitCode::SUCCESS,
+        // `stackpick ask ... | head` closing the pipe early is not an error.
+        Err(e) if e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) => {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             drop(out);
             eprintln!("error: {e:#}");

@@ -126,7 +126,7 @@ mod tests {
     use super::*;
 
     fn corrector() -> Corrector {
-        Corrector::new(["which", "faster", "performance", "python", "scalable", "node", "secure"].map(String::from))
+        Corrector::new(["which", "faster", "performance", "rustacean", "scalable", "gopher", "secure"].map(String::from))
     }
 
     #[test]
@@ -135,7 +135,7 @@ mod tests {
         assert_eq!(c.correct("whch"), Some("which"));
         assert_eq!(c.correct("fastr"), Some("faster"));
         assert_eq!(c.correct("perfomance"), Some("performance"));
-        assert_eq!(c.correct("pyhton"), Some("python"));
+        assert_eq!(c.correct("rustaecan"), Some("rustacean"));
         assert_eq!(c.correct("scalabel"), Some("scalable"));
         assert_eq!(c.correct("secrue"), Some("secure"));
     }

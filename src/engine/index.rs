@@ -66,8 +66,6 @@ pub(crate) struct Hit {
     pub weight: f32,
     /// Some word in it was a corrected typo.
     pub corrected: bool,
-    /// Identifies the term, so one term counts once per entry.
-    pub term: usize,
 }
 
 /// A question as the matcher sees it.
@@ -76,6 +74,8 @@ pub(crate) struct Reading {
     pub words: Vec<String>,
     /// Words that carry meaning (not stop words).
     pub content: Vec<bool>,
+    /// Words of the pack's subject that point at no topic ("server", "app").
+    pub domain: Vec<bool>,
     pub hits: Vec<Hit>,
     /// Out-of-scope names spotted by patterns, with the words they cover.
     pub pattern_out_of_scope: Vec<(String, usize, usize)>,
@@ -88,9 +88,10 @@ pub(crate) struct Index {
     /// First word key ("=word" for exact, "~stem" for stems) → terms.
     by_first: HashMap<String, Vec<usize>>,
     patterns: RegexSet,
-    pattern_terms: Vec<(Regex, Target, f32, usize)>,
+    pattern_terms: Vec<(Regex, Target, f32)>,
     scope_patterns: Vec<(String, Regex)>,
     stopwords: HashSet<String>,
+    domain_stems: HashSet<String>,
     synonyms: HashMap<String, Vec<String>>,
     /// Surface words and stems the pack knows: these are never "corrected".
     known_words: HashSet<String>,
@@ -142,19 +143,28 @@ impl Index {
             b.words(name, Form::Exact, Target::OutOfScope(i), 1.0);
         }
 
-        // A term shared by several entries is weaker evidence for each of them.
-        let mut sharing: HashMap<(String, Vec<String>, Form), HashSet<usize>> = HashMap::new();
+        // A term shared by several entries is weaker evidence for each of them:
+        // each keeps its weight's share of all the weights that entries give it.
+        // One-sided topics ("what is A?" / "what is B?") count as one
+        // entry here, since the contender named, not the term, tells them apart.
+        let group = |e: usize| match pack.topics.get(e) {
+            Some(t) if t.about.is_some() => usize::MAX,
+            _ => e,
+        };
+        let mut sharing: HashMap<(String, Vec<String>), HashMap<usize, f32>> = HashMap::new();
         let first_keys: HashMap<usize, String> =
             b.by_first.iter().flat_map(|(k, ids)| ids.iter().map(move |&id| (id, k.clone()))).collect();
         for (id, term) in b.terms.iter().enumerate() {
             if let Target::Entry(e) = term.target {
-                sharing.entry((first_keys[&id].clone(), term.rest.clone(), term.form)).or_default().insert(e);
+                let w = sharing.entry((first_keys[&id].clone(), term.rest.clone())).or_default().entry(group(e)).or_insert(0.0);
+                *w = w.max(term.weight);
             }
         }
         for (id, term) in b.terms.iter_mut().enumerate() {
-            if let Target::Entry(_) = term.target {
-                let n = sharing[&(first_keys[&id].clone(), term.rest.clone(), term.form)].len();
-                term.weight /= n as f32;
+            if let Target::Entry(e) = term.target {
+                let groups = &sharing[&(first_keys[&id].clone(), term.rest.clone())];
+                let others: f32 = groups.iter().filter(|(g, _)| **g != group(e)).map(|(_, w)| w).sum();
+                term.weight = term.weight * term.weight / (term.weight + others);
             }
         }
 
@@ -164,6 +174,7 @@ impl Index {
             surface.extend(to.iter().cloned());
         }
         surface.extend(voc.stopwords.iter().cloned());
+        surface.extend(voc.domain.iter().cloned());
         let known_words: HashSet<String> = surface.iter().cloned().collect();
         let corrector = Corrector::new(surface);
 
@@ -173,6 +184,8 @@ impl Index {
         let known_stems = std::mem::take(&mut b.known_stems);
         let (terms, by_first) = (std::mem::take(&mut b.terms), std::mem::take(&mut b.by_first));
         drop(b);
+        let domain_stems =
+            voc.domain.iter().flat_map(|d| text::phrase_words(d)).map(|w| stemmer.stem(&w).into_owned()).collect();
         Index {
             stemmer,
             terms,
@@ -181,6 +194,7 @@ impl Index {
             pattern_terms,
             scope_patterns: voc.out_of_scope_patterns.clone(),
             stopwords: voc.stopwords.iter().cloned().collect(),
+            domain_stems,
             synonyms,
             known_words,
             known_stems,
@@ -222,6 +236,7 @@ impl Index {
         }
         let stems: Vec<String> = words.iter().map(|w| self.stem(w)).collect();
         let content: Vec<bool> = words.iter().map(|w| !self.stopwords.contains(w)).collect();
+        let domain: Vec<bool> = stems.iter().map(|s| self.domain_stems.contains(s)).collect();
 
         let mut hits = Vec::new();
         let mut key = String::new();
@@ -245,7 +260,6 @@ impl Index {
                             len,
                             weight: term.weight * (1.0 + 0.25 * (len as f32 - 1.0)),
                             corrected: corrected[i..i + len].iter().any(|&c| c),
-                            term: id,
                         });
                     }
                 }
@@ -271,7 +285,7 @@ impl Index {
                 (first, last + 1 - first)
             };
             for p in self.patterns.matches(&joined).iter() {
-                let (re, target, weight, id) = &self.pattern_terms[p];
+                let (re, target, weight) = &self.pattern_terms[p];
                 if let Some(m) = re.find(&joined) {
                     let (start, len) = span(m);
                     hits.push(Hit {
@@ -280,7 +294,6 @@ impl Index {
                         len,
                         weight: *weight,
                         corrected: corrected[start..start + len].iter().any(|&c| c),
-                        term: *id,
                     });
                 }
             }
@@ -293,13 +306,14 @@ impl Index {
         }
 
         suppress_nested(&mut hits);
-        Reading { words, content, hits, pattern_out_of_scope }
+        Reading { words, content, domain, hits, pattern_out_of_scope }
     }
 
     fn is_known(&self, word: &str) -> bool {
         self.known_words.contains(word)
             || self.synonyms.contains_key(word)
             || self.known_stems.contains(self.stemmer.stem(word).as_ref())
+            || self.domain_stems.contains(self.stemmer.stem(word).as_ref())
     }
 }
 
@@ -326,7 +340,7 @@ struct Builder<'a> {
     synonyms: &'a HashMap<String, Vec<String>>,
     terms: Vec<Term>,
     by_first: HashMap<String, Vec<usize>>,
-    patterns: Vec<(Regex, Target, f32, usize)>,
+    patterns: Vec<(Regex, Target, f32)>,
     surface: Vec<String>,
     known_stems: HashSet<String>,
 }
@@ -335,12 +349,11 @@ impl Builder<'_> {
     fn asks(&mut self, asks: &[Ask], target: Target) {
         for ask in asks {
             match ask {
-                Ask::Words { text, weight } => self.words(text, Form::Stem, target, *weight),
-                Ask::Pattern { regex, weight } => {
-                    // Pattern hits are identified by a term number past the word terms.
-                    let id = usize::MAX - self.patterns.len();
-                    self.patterns.push((regex.clone(), target, *weight, id));
+                Ask::Words { text, weight, exact } => {
+                    let form = if *exact { Form::Exact } else { Form::Stem };
+                    self.words(text, form, target, *weight)
                 }
+                Ask::Pattern { regex, weight } => self.patterns.push((regex.clone(), target, *weight)),
             }
         }
     }
@@ -351,7 +364,9 @@ impl Builder<'_> {
         let mut words = Vec::new();
         for w in text::phrase_words(phrase) {
             match self.synonyms.get(&w) {
-                Some(to) if form == Form::Stem => words.extend(to.iter().cloned()),
+                Some(to) if !matches!(target, Target::Contender(_) | Target::OutOfScope(_)) => {
+                    words.extend(to.iter().cloned())
+                }
                 _ => words.push(w),
             }
         }

@@ -18,13 +18,15 @@ use crate::knowledge::{ContenderIdx, Pack, Pick, TopicIdx, UseCaseIdx};
 use crate::render::embed::{self, EmbedDoc, Unsure};
 
 /// Below this confidence the engine says it is not sure.
-pub const CONFIDENCE_THRESHOLD: f32 = 0.45;
+pub const CONFIDENCE_THRESHOLD: f32 = 0.5;
 /// When the runner-up scores at least this share of the best, on the same
 /// words, the question is ambiguous.
 const AMBIGUITY_MARGIN: f32 = 0.8;
 /// A second entry with words of its own and at least this share of the best
 /// score is "also asked about" and suggested.
 const SUGGEST_SHARE: f32 = 0.4;
+/// Added to a one-sided topic's score when its contender is the one named.
+const ABOUT_BONUS: f32 = 0.3;
 /// How many topics a "not sure" answer suggests.
 const MAX_SUGGESTIONS: usize = 3;
 
@@ -113,6 +115,46 @@ impl Engine {
         doc
     }
 
+    /// How the engine read a question: its words, every term it matched and
+    /// each entry's score. For pack editors tuning `asks` (`stackpick ask --explain`).
+    pub fn explain(&self, question: &str) -> String {
+        use std::fmt::Write;
+        let r = self.index.read(question);
+        let mut out = String::new();
+        let marked: Vec<String> =
+            r.words.iter().zip(&r.content).map(|(w, &c)| if c { w.clone() } else { format!("({w})") }).collect();
+        let _ = writeln!(out, "words: {}", marked.join(" "));
+        for h in &r.hits {
+            let what = match h.target {
+                Target::Entry(e) => self.entry_name(e),
+                Target::Contender(c) => format!("contender {}", self.pack.contender(c).id),
+                Target::PickCue => "pick cue".into(),
+                Target::RecommendCue => "recommend cue".into(),
+                Target::OutOfScope(i) => format!("out of scope: {}", self.pack.vocabulary.out_of_scope[i]),
+            };
+            let span = r.words[h.start..h.start + h.len].join(" ");
+            let fixed = if h.corrected { " (typo fixed)" } else { "" };
+            let _ = writeln!(out, "  \"{span}\" → {what} ({:.2}){fixed}", h.weight);
+        }
+        let contenders = mentioned_contenders(&r.hits);
+        let cue = r.hits.iter().any(|h| matches!(h.target, Target::PickCue | Target::RecommendCue));
+        let mut scores = self.score(&r, &contenders, cue);
+        scores.sort_by(|a, b| b.score.total_cmp(&a.score));
+        for s in scores.iter().take(5) {
+            let _ = writeln!(out, "score {:.2} {}", s.score, self.entry_name(s.entry));
+        }
+        out
+    }
+
+    fn entry_name(&self, entry: usize) -> String {
+        let n = self.pack.topics.len();
+        if entry < n {
+            format!("topic {}", self.pack.topics[entry].id)
+        } else {
+            format!("use case {}", self.pack.use_cases[entry - n].id)
+        }
+    }
+
     fn entry_topic(&self, entry: usize) -> TopicIdx {
         let n = self.pack.topics.len();
         if entry < n {
@@ -149,33 +191,34 @@ impl Engine {
             }
         }
         out_of_scope.dedup();
-        if !out_of_scope.is_empty() && contenders.is_empty() {
+        // "is A faster than Z?" (Z outside the pack) compares something the pack does not know;
+        // only a question that names every contender stays about the pack.
+        if !out_of_scope.is_empty() && contenders.len() < self.pack.contenders.len() {
             return unsure(Unsure::OutOfScope(out_of_scope), Vec::new());
         }
 
         let mut scores = self.score(r, &contenders, recommend_cue || pick_cue);
         scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.first.cmp(&b.first)));
 
+        // The share of meaningful words the evidence explains: "is it faster to
+        // walk or drive to work" has a topic word but is mostly about something else.
         let all_words = covered(r, |_| true);
-        let coverage = |extra: &[usize]| -> f32 {
+        let coverage = {
             let content = r.content.iter().filter(|&&c| c).count();
-            if content == 0 {
-                return 1.0;
-            }
-            let explained = (0..r.words.len()).filter(|&w| r.content[w] && (all_words[w] || extra.contains(&w))).count();
-            explained as f32 / content as f32
+            let explained = (0..r.words.len()).filter(|&w| r.content[w] && (all_words[w] || r.domain[w])).count();
+            if content == 0 { 1.0 } else { explained as f32 / content as f32 }
         };
         let scope_penalty = if out_of_scope.is_empty() { 1.0 } else { 0.7 };
 
         let Some(top) = scores.first() else {
-            // Only contenders and cue words: "node or python?", "python?".
+            // Only contenders and cue words: "A or B?", "A?".
             if !contenders.is_empty() {
                 let topic = if contenders.len() == 1 && !pick_cue {
                     self.profile(contenders[0]).unwrap_or(self.pack.info.default_topic)
                 } else {
                     self.pack.info.default_topic
                 };
-                let confidence = 0.7 * coverage(&[]) * scope_penalty;
+                let confidence = 0.7 * coverage * scope_penalty;
                 if confidence >= CONFIDENCE_THRESHOLD {
                     let pick = self.pick_for(topic, pick_cue);
                     return (Outcome::Topic { topic, pick }, round2(confidence), Vec::new());
@@ -185,7 +228,7 @@ impl Engine {
         };
 
         let strength = 1.0 - (-top.score / 0.8).exp();
-        let confidence = (strength * (0.35 + 0.65 * coverage(&[])) * scope_penalty).clamp(0.0, 1.0);
+        let confidence = (strength * (0.35 + 0.65 * coverage) * scope_penalty).clamp(0.0, 1.0);
 
         let exclusive = |a: &Score, b: &Score| a.words.iter().any(|w| !b.words.contains(w));
         if let Some(second) = scores.get(1) {
@@ -240,9 +283,9 @@ impl Engine {
                 words.extend(span);
             }
             if entry < n_topics {
-                score *= self.about_factor(TopicIdx(entry), contenders);
+                score = self.about_factor(TopicIdx(entry), contenders, score);
             } else if wants_pick {
-                // "best for ML?", "chat app: node or python?": a situation plus a
+                // "best for ML?", "chat app: A or B?": a situation plus a
                 // request for a pick is a recommendation.
                 score *= 1.25;
             }
@@ -252,20 +295,23 @@ impl Engine {
         out
     }
 
-    /// One-sided topics ("what is Node.js?") fit when their contender is the
+    /// One-sided topics ("what is A?") fit when their contender is the
     /// one the question is about, and fit poorly when another one is.
-    fn about_factor(&self, topic: TopicIdx, contenders: &[ContenderIdx]) -> f32 {
-        let Some(about) = self.pack.topic(topic).about else { return 1.0 };
-        match contenders.first() {
-            None => 0.7,
-            Some(&focus) if focus == about => 1.0,
-            Some(_) if contenders.contains(&about) => 0.4,
-            Some(_) => 0.15,
+    fn about_factor(&self, topic: TopicIdx, contenders: &[ContenderIdx], score: f32) -> f32 {
+        let Some(about) = self.pack.topic(topic).about else { return score };
+        match contenders {
+            [] => score * 0.7,
+            // The only contender named: this is the topic's subject.
+            [only] if *only == about => score + ABOUT_BONUS,
+            // Named first among several ("A instead of B").
+            [first, ..] if *first == about => score * 0.8,
+            _ if contenders.contains(&about) => score * 0.3,
+            _ => score * 0.15,
         }
     }
 
     /// A topic answer names its verdict's pick, except a one-sided topic asked
-    /// about without asking for a winner ("what is Node.js?").
+    /// about without asking for a winner ("what is A?").
     fn pick_for(&self, topic: TopicIdx, pick_cue: bool) -> Option<Pick> {
         let t = self.pack.topic(topic);
         if t.about.is_some() && !pick_cue {

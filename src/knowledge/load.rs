@@ -266,6 +266,7 @@ fn vocabulary(file: &raw::PackFile, contenders: &[Contender], c: &mut Collector)
         None => Vec::new(),
     };
     stopwords.extend(file.language.filler.iter().map(|w| w.trim().to_lowercase()));
+    let domain = file.language.domain.iter().map(|w| w.trim().to_lowercase()).filter(|w| !w.is_empty()).collect();
 
     let mut synonyms = Vec::new();
     for (from, to) in &file.synonyms {
@@ -317,7 +318,7 @@ fn vocabulary(file: &raw::PackFile, contenders: &[Contender], c: &mut Collector)
             out_of_scope_patterns.push((pattern.name.clone(), re));
         }
     }
-    Vocabulary { stopwords, synonyms, pick_cues, recommend_cues, out_of_scope, out_of_scope_patterns }
+    Vocabulary { stopwords, domain, synonyms, pick_cues, recommend_cues, out_of_scope, out_of_scope_patterns }
 }
 
 fn compile(pattern: &str, entry: &str, field: &str, c: &mut Collector) -> Option<Regex> {
@@ -355,10 +356,16 @@ fn asks(raw: &[raw::Ask], entry: &str, c: &mut Collector) -> Vec<Ask> {
             if let Some(regex) = compile(pattern, entry, &field, c) {
                 out.push(Ask::Pattern { regex, weight });
             }
-        } else if term.trim().is_empty() {
-            c.field(entry, &field, "is empty");
         } else {
-            out.push(Ask::Words { text: term.trim().to_lowercase(), weight });
+            let (text, exact) = match term.trim().strip_prefix('=') {
+                Some(rest) => (rest.trim(), true),
+                None => (term.trim(), false),
+            };
+            if text.is_empty() {
+                c.field(entry, &field, "is empty");
+            } else {
+                out.push(Ask::Words { text: text.to_lowercase(), weight, exact });
+            }
         }
     }
     out

@@ -2,7 +2,7 @@
 //! validated as a whole.
 //!
 //! This module owns the typed model. Everything specific to one comparison
-//! (Node.js vs Python, or any other pair) comes from the files in the pack
+//! (the first pack compares two backend runtimes; any other pair works) comes from the files in the pack
 //! folder; the types here only know about "contenders", "topics" and "use cases".
 
 mod load;
@@ -76,8 +76,9 @@ pub enum Pick {
 /// One way people ask about an entry.
 #[derive(Debug, Clone)]
 pub enum Ask {
-    /// A word or a phrase, matched on normalised words.
-    Words { text: String, weight: f32 },
+    /// A word or a phrase, matched on normalised words: on their stems, or
+    /// letter for letter when `exact` (written with a leading `=` in the pack).
+    Words { text: String, weight: f32, exact: bool },
     /// A regular expression over the normalised question.
     Pattern { regex: Regex, weight: f32 },
 }
@@ -127,6 +128,8 @@ pub struct UseCase {
 pub struct Vocabulary {
     /// Words that carry no meaning on their own.
     pub stopwords: Vec<String>,
+    /// Words of the pack's subject that point at no topic in particular.
+    pub domain: Vec<String>,
     /// Word → replacement words.
     pub synonyms: Vec<(String, String)>,
     /// Phrases that ask for a winner.

@@ -13,7 +13,7 @@ pub struct Location {
     pub file: String,
     /// The entry, such as ``topic `performance` `` or `[pack]`; `None` for whole-file problems.
     pub entry: Option<String>,
-    /// The field inside the entry, such as `summary` or `points.node[2]`.
+    /// The field inside the entry, such as `summary` or `points.<contender>[2]`.
     pub field: Option<String>,
 }
 

@@ -78,6 +78,10 @@ pub(crate) struct Language {
     /// Extra words that carry no meaning in this pack's chat ("hey", "pls").
     #[serde(default)]
     pub filler: Vec<String>,
+    /// Words that belong to the pack's subject without pointing at a topic
+    /// ("server", "app"): they make a question more clearly on-topic.
+    #[serde(default)]
+    pub domain: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
