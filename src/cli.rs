@@ -69,7 +69,8 @@ pub fn engine(dir: &Path) -> Result<Engine> {
     if !dir.is_dir() {
         anyhow::bail!("knowledge folder `{}` does not exist (set --knowledge or STACKPICK_KNOWLEDGE)", dir.display());
     }
-    let pack = knowledge::load(dir).with_context(|| format!("cannot load the knowledge pack in `{}`", dir.display()))?;
+    let pack =
+        knowledge::load(dir).with_context(|| format!("cannot load the knowledge pack in `{}`", dir.display()))?;
     Ok(Engine::new(pack))
 }
 

@@ -41,7 +41,7 @@ impl Corrector {
         let mut seen = std::collections::HashSet::new();
         for word in words {
             let n = word.chars().count();
-            if n < MIN_LEN - 1 || n > MAX_LEN || !seen.insert(word.clone()) {
+            if !(MIN_LEN - 1..=MAX_LEN).contains(&n) || !seen.insert(word.clone()) {
                 continue;
             }
             let id = c.words.len() as u32;
@@ -68,9 +68,6 @@ impl Corrector {
         for_each_variant(&chars, limit, &mut |h| {
             let Some(ids) = self.variants.get(&h) else { return };
             for &id in ids {
-                if best.is_some_and(|(_, b)| b <= id) && best.is_some_and(|(d, _)| d == 1) {
-                    continue;
-                }
                 let candidate = &self.words[id as usize];
                 let d = strsim::osa_distance(word, candidate);
                 if d == 0 || d > limit {
@@ -126,7 +123,9 @@ mod tests {
     use super::*;
 
     fn corrector() -> Corrector {
-        Corrector::new(["which", "faster", "performance", "rustacean", "scalable", "gopher", "secure"].map(String::from))
+        Corrector::new(
+            ["which", "faster", "performance", "rustacean", "scalable", "gopher", "secure"].map(String::from),
+        )
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! matching of one question against it.
 //!
 //! Words are compared in one of two forms. Names (contender aliases,
-//! out-of-scope technologies) must match the word exactly, so "expressive" is
-//! not "express". Everything else matches on Snowball stems, so "scaling",
+//! out-of-scope technologies) must match the word exactly, so "rusty" is not
+//! "rust". Everything else matches on Snowball stems, so "scaling",
 //! "scales" and "scale" are one word.
 
 use std::collections::{HashMap, HashSet};
@@ -156,7 +156,11 @@ impl Index {
             b.by_first.iter().flat_map(|(k, ids)| ids.iter().map(move |&id| (id, k.clone()))).collect();
         for (id, term) in b.terms.iter().enumerate() {
             if let Target::Entry(e) = term.target {
-                let w = sharing.entry((first_keys[&id].clone(), term.rest.clone())).or_default().entry(group(e)).or_insert(0.0);
+                let w = sharing
+                    .entry((first_keys[&id].clone(), term.rest.clone()))
+                    .or_default()
+                    .entry(group(e))
+                    .or_insert(0.0);
                 *w = w.max(term.weight);
             }
         }

@@ -206,7 +206,11 @@ impl Engine {
         let coverage = {
             let content = r.content.iter().filter(|&&c| c).count();
             let explained = (0..r.words.len()).filter(|&w| r.content[w] && (all_words[w] || r.domain[w])).count();
-            if content == 0 { 1.0 } else { explained as f32 / content as f32 }
+            if content == 0 {
+                1.0
+            } else {
+                explained as f32 / content as f32
+            }
         };
         let scope_penalty = if out_of_scope.is_empty() { 1.0 } else { 0.7 };
 

@@ -144,7 +144,10 @@ mod tests {
         assert_eq!(w("<:blob:123> <a:wave:456> hi"), ["hi"]);
         assert_eq!(w("see https://example.com/x?y=1 and <https://a.b> now"), ["see", "and", "now"]);
         assert_eq!(w("```js\nconsole.log(1)\n``` is it fast"), ["is", "it", "fast"]);
-        assert_eq!(w("**bold** _it_ ~~gone~~ ||spoiler|| > quote `npm`"), ["bold", "it", "gone", "spoiler", "quote", "npm"]);
+        assert_eq!(
+            w("**bold** _it_ ~~gone~~ ||spoiler|| > quote `npm`"),
+            ["bold", "it", "gone", "spoiler", "quote", "npm"]
+        );
         assert_eq!(w("</ask:123> <t:1700000000:R>"), Vec::<String>::new());
     }
 

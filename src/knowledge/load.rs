@@ -8,8 +8,7 @@ use serde::de::DeserializeOwned;
 
 use super::problem::{Collector, PackErrors, Problem};
 use super::{
-    raw, Ask, Contender, ContenderIdx, Pack, PackInfo, Pick, Side, Topic, TopicIdx, UseCase,
-    Verdict, Vocabulary,
+    raw, Ask, Contender, ContenderIdx, Pack, PackInfo, Pick, Side, Topic, TopicIdx, UseCase, Verdict, Vocabulary,
 };
 use crate::render::embed;
 
@@ -49,7 +48,7 @@ pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
     let use_cases = match &use_cases_file {
         Some(file) => {
             let mut c = Collector::new(display(USE_CASES_FILE), &mut problems);
-            use_cases(file, &topic_ids, &contender_ids, check_refs, &mut c)
+            use_cases(file, topics_file.as_ref().map(|_| &topic_ids), &contender_ids, check_refs, &mut c)
         }
         None => Vec::new(),
     };
@@ -236,8 +235,7 @@ fn info(
     } else {
         topic_ref("default_topic", &meta.default_topic, c)
     };
-    let starter_topics =
-        meta.starter_topics.iter().filter_map(|id| topic_ref("starter_topics", id, c)).collect();
+    let starter_topics = meta.starter_topics.iter().filter_map(|id| topic_ref("starter_topics", id, c)).collect();
     let either_colour = colour("[pack.either]", "colour", &meta.either.colour, c);
     Some(PackInfo {
         id: meta.id.clone(),
@@ -246,11 +244,7 @@ fn info(
         source: meta.source.clone(),
         default_topic: default_topic?,
         starter_topics,
-        either: Side {
-            name: meta.either.name.clone(),
-            emoji: meta.either.emoji.clone(),
-            colour: either_colour,
-        },
+        either: Side { name: meta.either.name.clone(), emoji: meta.either.emoji.clone(), colour: either_colour },
     })
 }
 
@@ -292,10 +286,8 @@ fn vocabulary(file: &raw::PackFile, contenders: &[Contender], c: &mut Collector)
     let pick_cues = cues(&file.intents.pick, "pick", c);
     let recommend_cues = cues(&file.intents.recommend, "recommend", c);
 
-    let aliases: HashMap<&str, &str> = contenders
-        .iter()
-        .flat_map(|k| k.aliases.iter().map(move |a| (a.as_str(), k.id.as_str())))
-        .collect();
+    let aliases: HashMap<&str, &str> =
+        contenders.iter().flat_map(|k| k.aliases.iter().map(move |a| (a.as_str(), k.id.as_str()))).collect();
     let mut out_of_scope = Vec::new();
     for (i, name) in file.scope_out.names.iter().enumerate() {
         let name = name.trim().to_lowercase();
@@ -387,7 +379,11 @@ fn pick(
     } else if let Some(&idx) = contender_ids.get(value) {
         return Pick::Contender(idx);
     } else if check_refs {
-        c.field(entry, field, format!("unknown contender id `{value}` (expected one of: {}, either)", join_ids(contender_ids)));
+        c.field(
+            entry,
+            field,
+            format!("unknown contender id `{value}` (expected one of: {}, either)", join_ids(contender_ids)),
+        );
     }
     Pick::Either
 }
@@ -537,7 +533,8 @@ fn points(
 
 fn use_cases(
     file: &raw::UseCasesFile,
-    topic_ids: &HashMap<String, usize>,
+    // `None` when the topics file did not parse: references cannot be checked.
+    topic_ids: Option<&HashMap<String, usize>>,
     contender_ids: &HashMap<&str, ContenderIdx>,
     check_refs: bool,
     c: &mut Collector,
@@ -552,10 +549,11 @@ fn use_cases(
         c.require(&entry, "section", &raw.section);
         let asks = asks(&raw.asks, &entry, c);
         let pick = pick(&raw.pick, &entry, "pick", contender_ids, check_refs, c);
-        let topics = topic_refs(&raw.topics, &entry, "topics", topic_ids, c);
         if raw.topics.is_empty() {
             c.field(&entry, "topics", "is missing or empty: name at least one topic behind the pick");
         }
+        let Some(topic_ids) = topic_ids else { continue };
+        let topics = topic_refs(&raw.topics, &entry, "topics", topic_ids, c);
         if topics.is_empty() {
             continue;
         }

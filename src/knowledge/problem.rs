@@ -72,10 +72,7 @@ impl<'a> Collector<'a> {
     }
 
     fn push(&mut self, entry: Option<String>, field: Option<String>, message: impl Into<String>) {
-        self.out.push(Problem {
-            at: Location { file: self.file.clone(), entry, field },
-            message: message.into(),
-        });
+        self.out.push(Problem { at: Location { file: self.file.clone(), entry, field }, message: message.into() });
     }
 
     /// Records an empty required text field; returns whether it was filled.

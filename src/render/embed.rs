@@ -123,7 +123,8 @@ pub fn topic_list(pack: &Pack, topics: &[TopicIdx]) -> String {
 /// The embed answering one topic.
 pub fn topic(pack: &Pack, idx: TopicIdx, note: Option<&str>) -> EmbedDoc {
     let topic = pack.topic(idx);
-    let mut description = format!("{}\n\n{}", verdict_line(pack, topic.verdict.pick, &topic.verdict.reason), topic.summary);
+    let mut description =
+        format!("{}\n\n{}", verdict_line(pack, topic.verdict.pick, &topic.verdict.reason), topic.summary);
     if let Some(note) = note {
         description.push_str("\n\n");
         description.push_str(note);
@@ -198,10 +199,7 @@ pub enum Unsure {
 pub fn not_sure(pack: &Pack, why: &Unsure, suggestions: &[TopicIdx]) -> EmbedDoc {
     let example = pack.info.starter_topics.first().map(|&t| pack.topic(t).title.as_str()).unwrap_or("a topic");
     let description = match why {
-        Unsure::Empty => format!(
-            "Ask me a question about {}, for example about **{}**.",
-            pack.info.scope, example
-        ),
+        Unsure::Empty => format!("Ask me a question about {}, for example about **{}**.", pack.info.scope, example),
         Unsure::OutOfScope(names) => format!(
             "That sounds like it is about {}, which I don't cover. I only answer questions about {}.",
             names.iter().map(|n| format!("**{n}**")).collect::<Vec<_>>().join(", "),

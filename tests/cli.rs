@@ -1,0 +1,162 @@
+//! The `stackpick` binary, run as users run it.
+
+mod common;
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn stackpick(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(args)
+        .env_remove("STACKPICK_KNOWLEDGE")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary runs");
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+#[test]
+fn ask_json_has_the_documented_shape() {
+    let o = stackpick(&["ask", "--json", "faster and more scalable?"], "");
+    assert!(o.status.success());
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, ["answered", "confidence", "embed", "pick", "question", "suggestions", "topic"]);
+    assert_eq!(v["question"], "faster and more scalable?");
+    assert_eq!(v["answered"], true);
+    assert_eq!(v["topic"], "performance");
+    assert_eq!(v["pick"], "node");
+    assert_eq!(v["suggestions"], serde_json::json!(["scalability"]));
+    let c = v["confidence"].as_f64().unwrap();
+    assert!(c > 0.5 && c <= 1.0, "{c}");
+    let embed = &v["embed"];
+    assert_eq!(embed["title"], "Performance and speed");
+    assert!(embed["description"].as_str().unwrap().contains("Verdict"));
+    assert_eq!(embed["fields"][0]["name"], "🟩 Node.js");
+    assert!(embed["footer"]["text"].as_str().unwrap().starts_with("Source: Performance & speed"));
+    assert!(embed["color"].as_u64().is_some());
+}
+
+#[test]
+fn json_keys_keep_the_documented_order() {
+    let o = stackpick(&["ask", "--json", "which is faster?"], "");
+    let line = stdout(&o);
+    let order =
+        ["\"question\"", "\"answered\"", "\"topic\"", "\"pick\"", "\"confidence\"", "\"suggestions\"", "\"embed\""];
+    let positions: Vec<usize> = order.iter().map(|k| line.find(k).unwrap()).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{line}");
+}
+
+#[test]
+fn unanswered_json_has_null_topic_and_a_not_sure_embed() {
+    let o = stackpick(&["ask", "--json", "how do I center a div"], "");
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["answered"], false);
+    assert!(v["topic"].is_null());
+    assert!(v["pick"].is_null());
+    assert!(v["embed"]["title"].as_str().unwrap().contains("Not sure"));
+}
+
+#[test]
+fn definition_questions_ask_for_no_pick() {
+    let o = stackpick(&["ask", "--json", "what", "is", "node.js?"], "");
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["question"], "what is node.js?");
+    assert_eq!(v["topic"], "node-overview");
+    assert!(v["pick"].is_null());
+}
+
+#[test]
+fn stdin_gives_one_json_line_per_question() {
+    let o = stackpick(&["ask", "--json"], "which is faster?\nbest for ML?\n\ntell me a joke\n");
+    assert!(o.status.success());
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 4);
+    assert_eq!(lines[0]["topic"], "performance");
+    assert_eq!(lines[1]["pick"], "python");
+    assert_eq!(lines[2]["answered"], false);
+    assert_eq!(lines[3]["answered"], false);
+}
+
+#[test]
+fn ask_prints_readable_text() {
+    let o = stackpick(&["ask", "which is easier to learn?"], "");
+    let out = stdout(&o);
+    assert!(out.starts_with("Learning curve\n"), "{out}");
+    assert!(out.contains("Verdict: 🐍 Python."));
+    assert!(!out.contains("**"), "markdown leaked into terminal text");
+    assert!(out.contains("confidence"));
+}
+
+#[test]
+fn topics_lists_every_contract_id() {
+    let o = stackpick(&["topics"], "");
+    let ids: Vec<String> = stdout(&o).lines().map(|l| l.split_whitespace().next().unwrap().to_owned()).collect();
+    assert_eq!(ids.len(), 24);
+    assert!(ids.contains(&"performance".to_owned()) && ids.contains(&"choose".to_owned()));
+}
+
+#[test]
+fn check_passes_on_the_shipped_pack() {
+    let o = stackpick(&["check"], "");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("OK — 2 contenders, 24 topics"));
+}
+
+#[test]
+fn check_fails_with_every_message_on_a_broken_pack() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["pack.toml", "topics.toml", "use_cases.toml"] {
+        std::fs::copy(common::fixture("go-rust").join(f), dir.path().join(f)).unwrap();
+    }
+    let topics = dir.path().join("topics.toml");
+    let text =
+        std::fs::read_to_string(&topics).unwrap().replace("related = [\"performance\"]", "related = [\"speed\"]");
+    std::fs::write(&topics, text).unwrap();
+    let o = stackpick(&["check", "--knowledge", dir.path().to_str().unwrap()], "");
+    assert!(!o.status.success());
+    assert!(stdout(&o).contains("topic `concurrency`, field `related[0]`: unknown topic id `speed`"), "{}", stdout(&o));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.starts_with("error: 1 problem(s) in the knowledge pack"), "{err}");
+    // Other commands refuse the broken pack with the same messages.
+    let o = stackpick(&["ask", "--knowledge", dir.path().to_str().unwrap(), "which is faster?"], "");
+    assert!(!o.status.success());
+    assert!(String::from_utf8(o.stderr).unwrap().contains("unknown topic id `speed`"));
+}
+
+#[test]
+fn missing_knowledge_folder_is_one_clear_line() {
+    let o = stackpick(&["ask", "--knowledge", "/nonexistent/pack", "hi"], "");
+    assert!(!o.status.success());
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("knowledge folder `/nonexistent/pack` does not exist"));
+}
+
+#[test]
+fn knowledge_folder_from_the_environment() {
+    let o = Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(["ask", "--json", "which is faster?"])
+        .env("STACKPICK_KNOWLEDGE", common::fixture("go-rust"))
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["pick"], "rust");
+}
+
+#[test]
+fn chat_answers_each_line() {
+    let o = stackpick(&["chat"], "which is faster?\n\nbest for ml?\n");
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("Performance and speed"));
+    assert!(out.contains("Machine learning and AI"));
+}

@@ -1,0 +1,80 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use stackpick::Engine;
+
+/// The shipped knowledge pack.
+pub fn pack_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+}
+
+/// A fixture folder under `tests/fixtures`.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// A file under `tests/data`.
+pub fn data(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+}
+
+/// The engine over the shipped pack, built once per test binary.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(stackpick::load(&pack_dir()).expect("shipped pack is valid")))
+}
+
+/// One line of an evaluation file.
+pub struct Case {
+    pub line: usize,
+    pub question: String,
+    /// Accepted topic ids; `*` any answer; `-` must not answer.
+    pub topics: String,
+    /// `node`, `python`, `either`, or `.` for unchecked.
+    pub pick: String,
+}
+
+/// Reads an evaluation TSV (`question<TAB>topics<TAB>pick`, `#` comments).
+pub fn cases(path: &Path) -> Vec<Case> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(i, l)| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            assert_eq!(cols.len(), 3, "{}:{}: expected 3 tab-separated columns", path.display(), i + 1);
+            Case { line: i + 1, question: cols[0].into(), topics: cols[1].into(), pick: cols[2].into() }
+        })
+        .collect()
+}
+
+/// Whether the engine's answer satisfies a case; `Err` explains a miss.
+pub fn check(engine: &Engine, case: &Case) -> Result<(), String> {
+    let pack = engine.pack();
+    let answer = engine.answer(&case.question);
+    let topic = answer.topic().map(|t| pack.topic(t).id.clone());
+    let pick = answer.pick(pack).map(|p| pack.pick_id(p).to_owned());
+    let topic_ok = match case.topics.as_str() {
+        "-" => !answer.answered(),
+        "*" => answer.answered(),
+        list => topic.as_deref().is_some_and(|t| list.split('|').any(|a| a == t)),
+    };
+    let pick_ok = case.pick == "." || case.topics == "-" || pick.as_deref() == Some(case.pick.as_str());
+    if topic_ok && pick_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "line {}: {:?}: wanted {} / {}, got {} / {} (confidence {:.2})",
+            case.line,
+            case.question,
+            case.topics,
+            case.pick,
+            topic.as_deref().unwrap_or("no answer"),
+            pick.as_deref().unwrap_or("no pick"),
+            answer.confidence
+        ))
+    }
+}
