@@ -10,8 +10,8 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use crate::engine::Engine;
-use crate::knowledge;
 use crate::render::{json, terminal};
+use crate::{gateway, knowledge, settings};
 
 /// Answers "which backend stack?" questions from a curated knowledge pack.
 #[derive(Debug, Parser)]
@@ -49,6 +49,51 @@ pub enum Command {
     Check,
     /// An interactive session: each line you type gets an answer, as in a channel.
     Chat,
+    /// Connect to Discord over the gateway and answer there (needs DISCORD_TOKEN).
+    Run {
+        /// Run only shards START..END of --total (END exclusive), to split a large bot over processes.
+        #[arg(long, value_name = "START..END", requires = "total", value_parser = parse_range)]
+        shard_range: Option<(u32, u32)>,
+        /// The total number of shards across all processes.
+        #[arg(long, value_name = "N", requires = "shard_range")]
+        total: Option<u32>,
+    },
+    /// Register the slash commands by bulk overwrite (needs DISCORD_TOKEN).
+    Register {
+        /// Register to this server only (instant); default: DISCORD_GUILD_ID, else globally.
+        #[arg(long, value_name = "ID")]
+        guild: Option<u64>,
+        /// Remove every command instead.
+        #[arg(long)]
+        clear: bool,
+    },
+    /// Print the link that adds the bot to a server, with exactly the permissions it needs.
+    Invite,
+}
+
+fn parse_range(s: &str) -> Result<(u32, u32), String> {
+    let (a, b) = s.split_once("..").ok_or("expected START..END, like 0..4")?;
+    let start: u32 = a.trim().parse().map_err(|_| format!("`{a}` is not a shard number"))?;
+    let end: u32 = b.trim().parse().map_err(|_| format!("`{b}` is not a shard number"))?;
+    if end <= start {
+        return Err(format!("the range {start}..{end} is empty (END is exclusive)"));
+    }
+    Ok((start, end))
+}
+
+/// The permissions the bot asks for when invited: read and answer in
+/// channels and threads, with embeds and replies. Nothing more.
+pub fn invite_permissions() -> serenity::model::permissions::Permissions {
+    use serenity::model::permissions::Permissions as P;
+    P::VIEW_CHANNEL | P::SEND_MESSAGES | P::SEND_MESSAGES_IN_THREADS | P::EMBED_LINKS | P::READ_MESSAGE_HISTORY
+}
+
+/// The OAuth2 link that adds the bot with its commands.
+pub fn invite_url(application_id: u64) -> String {
+    format!(
+        "https://discord.com/oauth2/authorize?client_id={application_id}&scope=bot%20applications.commands&permissions={}",
+        invite_permissions().bits()
+    )
 }
 
 /// The pack folder to use: the flag or environment, else `./knowledge`, else
@@ -93,7 +138,79 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::Topics { json } => topics(&engine(&dir)?, json, out),
         Command::Chat => chat(&engine(&dir)?, out),
+        Command::Run { shard_range, total } => {
+            let token = settings::Token::from_env()?;
+            let engine = engine(&dir)?;
+            let bot = std::sync::Arc::new(crate::bot::Bot::new(engine, dir, settings::bot_config()?));
+            let registration = match settings::guild_id()? {
+                Some(g) => gateway::Registration::Guild(g),
+                None => gateway::Registration::Global,
+            };
+            let sharding = match (shard_range, total) {
+                (Some((start, end)), Some(total)) => {
+                    anyhow::ensure!(end <= total, "--shard-range {start}..{end} goes past --total {total}");
+                    gateway::Sharding::Range { start, end, total }
+                }
+                _ => gateway::Sharding::Auto,
+            };
+            let proxy = settings::http_proxy();
+            runtime()?.block_on(async move {
+                let http = gateway::http(&token, proxy.as_deref());
+                gateway::run(bot, http, registration, sharding).await
+            })
+        }
+        Command::Register { guild, clear } => {
+            let token = settings::Token::from_env()?;
+            let engine = engine(&dir)?;
+            let target = match guild.map(serenity::model::id::GuildId::new).or(settings::guild_id()?) {
+                Some(g) => gateway::Registration::Guild(g),
+                None => gateway::Registration::Global,
+            };
+            let proxy = settings::http_proxy();
+            let n = runtime()?.block_on(async move {
+                let http = gateway::http(&token, proxy.as_deref());
+                let app = application_id(&http).await?;
+                http.set_application_id(app.into());
+                gateway::register(&http, engine.pack(), target, clear).await.context("registering commands failed")
+            })?;
+            let place = match target {
+                gateway::Registration::Guild(g) => format!("server {g}"),
+                _ => "all servers (global; may take a while to show)".to_owned(),
+            };
+            if clear {
+                writeln!(out, "Removed every command from {place}.")?;
+            } else {
+                writeln!(out, "Registered {n} commands to {place}.")?;
+            }
+            Ok(())
+        }
+        Command::Invite => {
+            let app = match settings::application_id()? {
+                Some(id) => id,
+                None => {
+                    let token = settings::Token::from_env().context(
+                        "set DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID), or DISCORD_TOKEN",
+                    )?;
+                    runtime()?.block_on(async move { application_id(&gateway::http(&token, None)).await })?
+                }
+            };
+            writeln!(out, "{}", invite_url(app))?;
+            Ok(())
+        }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+/// `DISCORD_APPLICATION_ID`, or the application the token belongs to.
+async fn application_id(http: &serenity::http::Http) -> Result<u64> {
+    if let Some(id) = settings::application_id()? {
+        return Ok(id);
+    }
+    let info = http.get_current_application_info().await.context("cannot read the application from Discord")?;
+    Ok(info.id.get())
 }
 
 fn check(dir: &Path, out: &mut dyn Write) -> Result<()> {

@@ -10,11 +10,14 @@
 //! See ARCHITECTURE.md for the map and the path of one question.
 
 pub mod answer;
+pub mod bot;
 pub mod cli;
 pub mod engine;
+pub mod gateway;
 pub mod knowledge;
 pub mod limits;
 pub mod render;
+pub mod settings;
 
 pub use answer::{Answer, Outcome};
 pub use engine::Engine;

@@ -5,6 +5,9 @@ use clap::Parser;
 fn main() -> ExitCode {
     // A missing .env is normal; the environment may carry everything.
     let _ = dotenvy::dotenv();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,stackpick=info"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
     let cli = stackpick::cli::Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

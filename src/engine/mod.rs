@@ -5,8 +5,10 @@
 //! synchronous and does no I/O, so every face of the bot (CLI, gateway, HTTP)
 //! calls the same [`Engine::answer`].
 
+mod complete;
 mod fuzzy;
 mod index;
+pub mod recommend;
 pub mod text;
 
 use std::collections::HashMap;

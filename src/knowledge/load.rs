@@ -18,6 +18,11 @@ pub const PACK_FILE: &str = "pack.toml";
 pub const TOPICS_FILE: &str = "topics.toml";
 /// The use cases.
 pub const USE_CASES_FILE: &str = "use_cases.toml";
+/// How `/recommend` weighs its factors (optional).
+pub const RECOMMEND_FILE: &str = "recommend.toml";
+
+/// Option names `/recommend` uses itself; factors cannot take them.
+const RESERVED_OPTIONS: [&str; 3] = ["use_case", "private", "mention"];
 
 /// Loads and validates the pack in `dir`, reporting every problem at once.
 pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
@@ -25,6 +30,11 @@ pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
     let pack_file = read::<raw::PackFile>(dir, PACK_FILE, &mut problems);
     let topics_file = read::<raw::TopicsFile>(dir, TOPICS_FILE, &mut problems);
     let use_cases_file = read::<raw::UseCasesFile>(dir, USE_CASES_FILE, &mut problems);
+    let recommend_file = if dir.join(RECOMMEND_FILE).exists() {
+        read::<raw::RecommendFile>(dir, RECOMMEND_FILE, &mut problems)
+    } else {
+        Some(raw::RecommendFile::default())
+    };
 
     let display = |name: &str| dir.join(name).display().to_string();
 
@@ -63,10 +73,18 @@ pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
         None => (None, Vocabulary::default()),
     };
 
+    let recommend = match (&recommend_file, &topics_file) {
+        (Some(file), Some(_)) => {
+            let mut c = Collector::new(display(RECOMMEND_FILE), &mut problems);
+            recommend(file, &topic_ids, &contender_ids, check_refs, &mut c)
+        }
+        _ => super::Recommend::default(),
+    };
+
     let Some(info) = info else {
         return Err(PackErrors(problems));
     };
-    let pack = Pack { info, contenders, topics, use_cases, vocabulary };
+    let pack = Pack { info, contenders, topics, use_cases, vocabulary, recommend };
 
     // Discord rejects a whole message when one embed limit is exceeded, so each
     // entry is rendered here exactly as it would be sent and measured.
@@ -584,4 +602,82 @@ fn check_rendered(pack: &Pack, display: &dyn Fn(&str) -> String, problems: &mut 
             c.field(&format!("use case `{}`", uc.id), &v.field, format!("as rendered, {}", v.message));
         }
     }
+}
+
+fn recommend(
+    file: &raw::RecommendFile,
+    topic_ids: &HashMap<String, usize>,
+    contender_ids: &HashMap<&str, ContenderIdx>,
+    check_refs: bool,
+    c: &mut Collector,
+) -> super::Recommend {
+    if !(file.use_case_weight >= 0.0 && file.use_case_weight <= 10.0) {
+        c.field("[recommend]", "use_case_weight", "must be between 0 and 10");
+    }
+    let option_name = regex::Regex::new(r"^[-_a-z0-9]{1,32}$").expect("option name regex compiles");
+    let mut options = HashSet::new();
+    let mut factors = Vec::new();
+    for (i, raw) in file.factor.iter().enumerate() {
+        let entry =
+            if raw.option.is_empty() { format!("factor #{}", i + 1) } else { format!("factor `{}`", raw.option) };
+        if !option_name.is_match(&raw.option) {
+            c.field(
+                &entry,
+                "option",
+                "must be 1-32 lower-case letters, digits, `-` or `_` (a slash-command option name)",
+            );
+        } else if RESERVED_OPTIONS.contains(&raw.option.as_str()) {
+            c.field(&entry, "option", format!("`{}` is used by /recommend itself", raw.option));
+        } else if !options.insert(raw.option.clone()) {
+            c.field(&entry, "option", format!("duplicate option `{}`", raw.option));
+        }
+        if c.require(&entry, "description", &raw.description) && raw.description.chars().count() > 100 {
+            c.field(&entry, "description", "is longer than Discord's 100 characters for option descriptions");
+        }
+        if raw.choice.is_empty() || raw.choice.len() > crate::limits::CHOICES {
+            c.field(&entry, "choice", format!("needs 1 to {} choices", crate::limits::CHOICES));
+        }
+        let mut values = HashSet::new();
+        let mut choices = Vec::new();
+        for (j, ch) in raw.choice.iter().enumerate() {
+            let field = |f: &str| format!("choice[{j}].{f}");
+            if c.require(&entry, &field("value"), &ch.value) {
+                if ch.value.chars().count() > crate::limits::CHOICE_TEXT {
+                    c.field(&entry, &field("value"), "is longer than 100 characters");
+                }
+                if !values.insert(ch.value.clone()) {
+                    c.field(&entry, &field("value"), format!("duplicate value `{}`", ch.value));
+                }
+            }
+            if c.require(&entry, &field("name"), &ch.name) && ch.name.chars().count() > crate::limits::CHOICE_TEXT {
+                c.field(&entry, &field("name"), "is longer than 100 characters");
+            }
+            c.require(&entry, &field("reason"), &ch.reason);
+            if !(ch.weight >= 0.0 && ch.weight <= 10.0) {
+                c.field(&entry, &field("weight"), "must be between 0 and 10");
+            }
+            let favours = pick(&ch.favours, &entry, &field("favours"), contender_ids, check_refs, c);
+            let topic = match topic_ids.get(&ch.topic) {
+                Some(&t) => TopicIdx(t),
+                None => {
+                    c.field(&entry, &field("topic"), format!("unknown topic id `{}`", ch.topic));
+                    continue;
+                }
+            };
+            choices.push(super::FactorChoice {
+                value: ch.value.clone(),
+                name: ch.name.clone(),
+                favours,
+                weight: ch.weight,
+                reason: ch.reason.clone(),
+                topic,
+            });
+        }
+        factors.push(super::Factor { option: raw.option.clone(), description: raw.description.clone(), choices });
+    }
+    // /recommend has use_case and private besides the factors; Discord allows 25 options.
+    if factors.len() + 2 > 25 {
+        c.file(format!("{} factors are more than /recommend can offer (23 at most)", factors.len()));
+    }
+    super::Recommend { use_case_weight: file.use_case_weight, factors }
 }

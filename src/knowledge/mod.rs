@@ -11,7 +11,7 @@ mod raw;
 
 use regex::Regex;
 
-pub use load::{load, PACK_FILE, TOPICS_FILE, USE_CASES_FILE};
+pub use load::{load, PACK_FILE, RECOMMEND_FILE, TOPICS_FILE, USE_CASES_FILE};
 pub use problem::{Location, PackErrors, Problem};
 
 /// Position of a contender in [`Pack::contenders`].
@@ -34,6 +34,35 @@ pub struct Pack {
     pub topics: Vec<Topic>,
     pub use_cases: Vec<UseCase>,
     pub vocabulary: Vocabulary,
+    pub recommend: Recommend,
+}
+
+/// How `/recommend` weighs its factors.
+#[derive(Debug, Default)]
+pub struct Recommend {
+    /// The weight of the use case's own pick.
+    pub use_case_weight: f32,
+    pub factors: Vec<Factor>,
+}
+
+/// One `/recommend` option (such as "what your team knows") and its choices.
+#[derive(Debug)]
+pub struct Factor {
+    /// The slash-command option name.
+    pub option: String,
+    pub description: String,
+    pub choices: Vec<FactorChoice>,
+}
+
+/// One answer to a factor, and what it adds to the recommendation.
+#[derive(Debug)]
+pub struct FactorChoice {
+    pub value: String,
+    pub name: String,
+    pub favours: Pick,
+    pub weight: f32,
+    pub reason: String,
+    pub topic: TopicIdx,
 }
 
 /// What the pack is and how its neutral verdict looks.

@@ -194,3 +194,50 @@ pub(crate) struct NamedPattern {
     #[serde(default)]
     pub re: String,
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RecommendFile {
+    #[serde(default = "three")]
+    pub use_case_weight: f32,
+    #[serde(default)]
+    pub factor: Vec<Factor>,
+}
+
+impl Default for RecommendFile {
+    fn default() -> Self {
+        RecommendFile { use_case_weight: three(), factor: Vec::new() }
+    }
+}
+
+fn three() -> f32 {
+    3.0
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Factor {
+    #[serde(default)]
+    pub option: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub choice: Vec<FactorChoice>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct FactorChoice {
+    #[serde(default)]
+    pub value: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub favours: String,
+    #[serde(default)]
+    pub weight: f32,
+    #[serde(default)]
+    pub reason: String,
+    #[serde(default)]
+    pub topic: String,
+}

@@ -222,3 +222,56 @@ pub fn not_sure(pack: &Pack, why: &Unsure, suggestions: &[TopicIdx]) -> EmbedDoc
         footer: format!("{} · /topics lists everything I know", pack.info.name),
     }
 }
+
+/// The `/recommend` embed: the pick, each reason that weighed in, and the
+/// topics behind them.
+pub fn recommendation(pack: &Pack, rec: &crate::engine::recommend::Recommendation) -> EmbedDoc {
+    let side = pack.side(rec.pick);
+    let title = match rec.use_case {
+        Some(uc) => format!("Recommendation for {}: {} {}", pack.use_case(uc).name, side.emoji, side.name),
+        None => format!("Recommendation: {} {}", side.emoji, side.name),
+    };
+    let why = rec
+        .reasons
+        .iter()
+        .map(|r| {
+            let towards = pack.side(r.favours);
+            let weight = if r.weight > 0.0 { format!(" (+{} {})", r.weight, towards.name) } else { String::new() };
+            format!("• **{}** — {}{}", r.label, r.text, weight)
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let score = pack
+        .contenders
+        .iter()
+        .zip(&rec.totals)
+        .map(|(c, t)| format!("{} {} {:.1}", c.side.emoji, c.side.name, t))
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let mut fields = vec![Field {
+        name: "What weighed in".into(),
+        value: crate::limits::truncate(&why, crate::limits::EMBED_FIELD_VALUE).into_owned(),
+        inline: false,
+    }];
+    if let Some(uc) = rec.use_case {
+        let u = pack.use_case(uc);
+        fields.push(Field { name: "Worth knowing".into(), value: u.consider.clone(), inline: false });
+    }
+    if !rec.topics.is_empty() {
+        fields.push(Field { name: "Topics behind this".into(), value: topic_list(pack, &rec.topics), inline: false });
+    }
+    let description = match rec.pick {
+        Pick::Either => format!(
+            "**{} {}** — both fit; the factors below do not separate them. Score: {score}",
+            side.emoji, side.name
+        ),
+        Pick::Contender(_) => format!("**Pick: {} {}.** Score: {score}", side.emoji, side.name),
+    };
+    EmbedDoc {
+        title: crate::limits::truncate(&title, crate::limits::EMBED_TITLE).into_owned(),
+        description,
+        colour: side.colour,
+        fields,
+        footer: format!("{} · weights from recommend.toml", pack.info.name),
+    }
+}

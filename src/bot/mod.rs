@@ -1,0 +1,560 @@
+//! The command layer: Discord events in, Discord responses out.
+//!
+//! Everything here works on serenity's model types (`Interaction` in,
+//! `CreateInteractionResponse` out) and does no network I/O, so the gateway
+//! client and the HTTP interactions endpoint share it unchanged. What must
+//! happen after the response (deleting a message, posting a reply) comes back
+//! as [`Effect`]s for the transport to carry out.
+
+pub mod commands;
+pub mod custom_id;
+pub mod respond;
+pub mod state;
+
+use std::collections::HashSet;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwap;
+use serenity::builder::{
+    CreateActionRow, CreateAutocompleteResponse, CreateEmbed, CreateInteractionResponse,
+    CreateInteractionResponseMessage, CreateMessage,
+};
+use serenity::model::application::{
+    CommandDataOptionValue, CommandInteraction, ComponentInteraction, ComponentInteractionDataKind, Interaction,
+    ResolvedOption, ResolvedValue,
+};
+use serenity::model::channel::{Message, MessageReference, MessageReferenceKind};
+use serenity::model::id::{ChannelId, MessageId, UserId};
+use serenity::model::permissions::Permissions;
+
+use crate::answer::Answer;
+use crate::engine::recommend::Request;
+use crate::engine::Engine;
+use crate::render::embed;
+use custom_id::{Action, Vote};
+use respond::{Buttons, Outgoing};
+use state::{Cooldowns, Feedback, Recorded};
+
+/// How the bot behaves; from the environment in production.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Per-user pause between answers.
+    pub cooldown: Duration,
+    /// Messages starting with this (e.g. `!ask`) are questions; `None` turns it off.
+    pub prefix: Option<String>,
+    /// Channels where every message is read and confident answers are given.
+    pub answer_channels: HashSet<ChannelId>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config { cooldown: Duration::from_secs(3), prefix: Some("!ask".into()), answer_channels: HashSet::new() }
+    }
+}
+
+/// Something the transport must do after sending the response.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Delete a message the bot sent.
+    DeleteMessage { channel: ChannelId, message: MessageId },
+    /// Post a message as a reply (the message command answers this way).
+    Reply { channel: ChannelId, message: Box<CreateMessage> },
+}
+
+/// The response to one interaction, and what to do after it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub response: CreateInteractionResponse,
+    pub effects: Vec<Effect>,
+}
+
+impl From<CreateInteractionResponse> for Reply {
+    fn from(response: CreateInteractionResponse) -> Self {
+        Reply { response, effects: Vec::new() }
+    }
+}
+
+/// Why a message reached the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    Mention,
+    DirectMessage,
+    Prefix,
+    AnswerChannel,
+}
+
+/// The bot: an engine (swappable by `/kb reload`), settings and in-memory state.
+pub struct Bot {
+    engine: ArcSwap<Engine>,
+    knowledge_dir: PathBuf,
+    config: Config,
+    cooldowns: Cooldowns,
+    feedback: Feedback,
+}
+
+impl std::fmt::Debug for Bot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bot").field("knowledge_dir", &self.knowledge_dir).field("config", &self.config).finish()
+    }
+}
+
+fn ephemeral(m: CreateInteractionResponseMessage) -> Reply {
+    CreateInteractionResponse::Message(m).into()
+}
+
+impl Bot {
+    pub fn new(engine: Engine, knowledge_dir: PathBuf, config: Config) -> Bot {
+        Bot {
+            engine: ArcSwap::from_pointee(engine),
+            knowledge_dir,
+            cooldowns: Cooldowns::new(config.cooldown),
+            config,
+            feedback: Feedback::default(),
+        }
+    }
+
+    /// The current engine (a cheap pointer copy; a reload does not disturb it).
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.load_full()
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn feedback(&self) -> &Feedback {
+        &self.feedback
+    }
+
+    /// Answers one interaction.
+    pub fn interaction(&self, interaction: &Interaction) -> Reply {
+        self.interaction_at(interaction, Instant::now())
+    }
+
+    /// [`Bot::interaction`] with an explicit clock, for cooldown tests.
+    pub fn interaction_at(&self, interaction: &Interaction, now: Instant) -> Reply {
+        match interaction {
+            Interaction::Ping(_) => CreateInteractionResponse::Pong.into(),
+            Interaction::Command(cmd) => self.command(cmd, now),
+            Interaction::Autocomplete(cmd) => self.autocomplete(cmd),
+            Interaction::Component(c) => self.component(c),
+            Interaction::Modal(_) => ephemeral(respond::notice("That form has expired; please start again.")),
+            _ => ephemeral(respond::notice("I don't know how to handle that interaction.")),
+        }
+    }
+
+    /// Starts the user's cooldown, or returns the notice to send while it runs.
+    fn cooling(&self, user: UserId, now: Instant) -> Option<Reply> {
+        self.cooldowns.try_take(user, now).err().map(|wait| {
+            let secs = wait.as_secs_f32().ceil().max(1.0);
+            ephemeral(respond::notice(format!("Slow down a little: you can ask again in {secs:.0} s.")))
+        })
+    }
+
+    fn command(&self, cmd: &CommandInteraction, now: Instant) -> Reply {
+        let engine = self.engine();
+        let options = cmd.data.options();
+        let opt_str = |name: &str| {
+            options.iter().find(|o| o.name == name).and_then(|o| match o.value {
+                ResolvedValue::String(s) => Some(s),
+                _ => None,
+            })
+        };
+        let private =
+            options.iter().any(|o| o.name == commands::OPT_PRIVATE && matches!(o.value, ResolvedValue::Boolean(true)));
+        let mention = options.iter().find(|o| o.name == commands::OPT_MENTION).and_then(|o| match o.value {
+            ResolvedValue::User(u, _) if !u.bot => Some(u.id),
+            _ => None,
+        });
+        let asker = cmd.user.id;
+        let answer_buttons = Buttons { delete_by: if private { None } else { Some(asker) }, feedback: true };
+
+        match cmd.data.name.as_str() {
+            commands::ASK => {
+                let question = opt_str(commands::OPT_QUESTION).unwrap_or("").trim();
+                if question.is_empty() {
+                    return ephemeral(respond::notice(
+                        "Type a question in the `question` option, like “which is faster?”.",
+                    ));
+                }
+                if let Some(reply) = self.cooling(asker, now) {
+                    return reply;
+                }
+                let answer = engine.answer(question);
+                self.answer_reply(&engine, &answer, answer_buttons, mention, private)
+            }
+            commands::COMPARE => {
+                let typed = opt_str(commands::OPT_TOPIC).unwrap_or("");
+                let topic =
+                    engine.pack().topic_by_id(typed.trim()).or_else(|| engine.complete_topics(typed).first().copied());
+                let Some(topic) = topic else {
+                    return ephemeral(respond::notice(format!(
+                        "I have no topic called “{}”. Pick one from the list, or see /topics.",
+                        crate::limits::truncate(typed, 100)
+                    )));
+                };
+                if let Some(reply) = self.cooling(asker, now) {
+                    return reply;
+                }
+                let answer = engine.topic_answer(topic);
+                self.answer_reply(&engine, &answer, answer_buttons, mention, private)
+            }
+            commands::RECOMMEND => self.recommend(&engine, &options, asker, private, now),
+            commands::TOPICS => self.topics(&engine),
+            commands::HELP => ephemeral(self.help(&engine)),
+            commands::KB => self.kb(cmd, &options),
+            commands::ASK_MESSAGE => self.ask_message(&engine, cmd, now),
+            other => ephemeral(respond::notice(format!(
+                "`/{}` is not a command I know any more; it may be left over from an older version.",
+                crate::limits::truncate(other, 50)
+            ))),
+        }
+    }
+
+    fn answer_reply(
+        &self,
+        engine: &Engine,
+        answer: &Answer,
+        buttons: Buttons,
+        mention: Option<UserId>,
+        private: bool,
+    ) -> Reply {
+        // An ephemeral answer pings nobody: only the asker sees it.
+        let mention = if private { None } else { mention };
+        let out = respond::answer(engine, answer, buttons, mention);
+        CreateInteractionResponse::Message(out.interaction(private)).into()
+    }
+
+    fn recommend(
+        &self,
+        engine: &Engine,
+        options: &[ResolvedOption<'_>],
+        asker: UserId,
+        private: bool,
+        now: Instant,
+    ) -> Reply {
+        let pack = engine.pack();
+        let mut request = Request::default();
+        let mut typed = "";
+        for o in options {
+            let ResolvedValue::String(value) = o.value else { continue };
+            if o.name == commands::OPT_USE_CASE {
+                typed = value;
+                request.use_case = engine.find_use_case(value);
+            } else if let Some(f) = pack.recommend.factors.iter().position(|f| f.option == o.name) {
+                match pack.recommend.factors[f].choices.iter().position(|c| c.value == value) {
+                    Some(c) => request.choices.push((f, c)),
+                    None => {
+                        return ephemeral(respond::notice(format!(
+                            "`{}` is not a choice for `{}`; pick one from the list.",
+                            crate::limits::truncate(value, 100),
+                            o.name
+                        )))
+                    }
+                }
+            }
+        }
+        if let Some(reply) = self.cooling(asker, now) {
+            return reply;
+        }
+        let Some(rec) = engine.recommend(&request) else {
+            return ephemeral(respond::notice("Tell me what you are building in `use_case`, or pick a factor."));
+        };
+        let mut doc = embed::recommendation(pack, &rec);
+        if request.use_case.is_none() && !typed.trim().is_empty() {
+            doc.description.push_str(&format!(
+                "\n\nI don't know “{}” as a use case, so this rests on your other answers.",
+                crate::limits::truncate(typed.trim(), 100)
+            ));
+        }
+        let buttons: Vec<_> = rec.topics.iter().take(3).map(|&t| respond::topic_button(engine, t)).collect();
+        let mut rows = vec![CreateActionRow::Buttons(buttons)];
+        if !private {
+            rows.push(CreateActionRow::Buttons(vec![serenity::builder::CreateButton::new(
+                Action::Delete { asker }.id(),
+            )
+            .emoji('🗑')
+            .style(serenity::model::application::ButtonStyle::Danger)]));
+        }
+        let out = Outgoing { content: None, embed: doc.to_create_embed(), components: rows, mention: None };
+        CreateInteractionResponse::Message(out.interaction(private)).into()
+    }
+
+    fn topics(&self, engine: &Engine) -> Reply {
+        let pack = engine.pack();
+        let list = pack.topics.iter().map(|t| format!("`{}` {}", t.id, t.title)).collect::<Vec<_>>().join("\n");
+        let doc = embed::EmbedDoc {
+            title: format!("What I can answer about {}", pack.info.name),
+            description: crate::limits::truncate(&list, crate::limits::EMBED_DESCRIPTION).into_owned(),
+            colour: pack.info.either.colour,
+            fields: Vec::new(),
+            footer: "Pick a topic below, or use /compare topic:…".into(),
+        };
+        let m = CreateInteractionResponseMessage::new()
+            .embed(doc.to_create_embed())
+            .components(respond::topic_menus(engine, "Open a topic…"))
+            .allowed_mentions(respond::mentions(None))
+            .ephemeral(true);
+        ephemeral(m)
+    }
+
+    fn help(&self, engine: &Engine) -> CreateInteractionResponseMessage {
+        let pack = engine.pack();
+        let prefix = match &self.config.prefix {
+            Some(p) => format!(", or start a message with `{p}`"),
+            None => String::new(),
+        };
+        let examples: Vec<String> =
+            pack.info.starter_topics.iter().take(4).map(|&t| format!("• {}", pack.topic(t).title)).collect();
+        let text = format!(
+            "I answer questions about {scope} from a curated knowledge base, and say so when I'm not sure.\n\n\
+             **Ask** — `/ask question:which is faster?`, mention me with a question, DM me{prefix}.\n\
+             **Compare** — `/compare topic:` one topic side by side.\n\
+             **Recommend** — `/recommend use_case:` what you are building, plus what your team knows and what matters most.\n\
+             **Topics** — `/topics` lists everything, with a menu.\n\
+             **Point me at a message** — right-click a message → Apps → *{msg}*.\n\n\
+             Add `private:True` to see an answer only yourself.",
+            scope = pack.info.scope,
+            msg = commands::ASK_MESSAGE,
+        );
+        let doc = embed::EmbedDoc {
+            title: format!("stackpick — {}", pack.info.name),
+            description: text,
+            colour: pack.info.either.colour,
+            fields: vec![embed::Field { name: "Popular topics".into(), value: examples.join("\n"), inline: false }],
+            footer: format!("Source: {}", pack.info.source),
+        };
+        CreateInteractionResponseMessage::new()
+            .embed(doc.to_create_embed())
+            .allowed_mentions(respond::mentions(None))
+            .ephemeral(true)
+    }
+
+    fn kb(&self, cmd: &CommandInteraction, options: &[ResolvedOption<'_>]) -> Reply {
+        // Discord hides the command from members without Manage Server, but a
+        // stale client or a crafted request could still send it.
+        let allowed = cmd.member.as_ref().and_then(|m| m.permissions).is_some_and(|p| p.manage_guild());
+        if !allowed {
+            return ephemeral(respond::notice(
+                "Only members with the Manage Server permission can manage the knowledge base.",
+            ));
+        }
+        match options.first().map(|o| o.name) {
+            Some(commands::KB_RELOAD) => ephemeral(respond::notice(self.reload())),
+            _ => ephemeral(respond::notice("Unknown /kb subcommand.")),
+        }
+    }
+
+    /// Reloads the pack from disk. A broken pack keeps the last good one
+    /// running; the message lists every problem.
+    pub fn reload(&self) -> String {
+        match crate::knowledge::load(&self.knowledge_dir) {
+            Ok(pack) => {
+                let (t, u) = (pack.topics.len(), pack.use_cases.len());
+                self.engine.store(Arc::new(Engine::new(pack)));
+                tracing::info!(topics = t, use_cases = u, "knowledge reloaded");
+                format!("✅ Knowledge reloaded: {t} topics, {u} use cases.")
+            }
+            Err(errors) => {
+                tracing::warn!(problems = errors.0.len(), "knowledge reload refused");
+                let list = errors.0.iter().map(|p| format!("• {p}")).collect::<Vec<_>>().join("\n");
+                format!(
+                    "❌ The knowledge pack has {} problem(s); I kept the last good one running.\n{list}",
+                    errors.0.len()
+                )
+            }
+        }
+    }
+
+    fn ask_message(&self, engine: &Engine, cmd: &CommandInteraction, now: Instant) -> Reply {
+        let target = cmd.data.target_id.and_then(|id| cmd.data.resolved.messages.get(&id.to_message_id()));
+        let Some(target) = target else {
+            return ephemeral(respond::notice("I can't see that message."));
+        };
+        if target.content.trim().is_empty() {
+            return ephemeral(respond::notice("That message has no text for me to answer."));
+        }
+        if let Some(reply) = self.cooling(cmd.user.id, now) {
+            return reply;
+        }
+        let answer = engine.answer(&target.content);
+        let out = respond::answer(engine, &answer, Buttons { delete_by: Some(cmd.user.id), feedback: true }, None);
+        let reply = out.message().reference_message(reference(target.channel_id, target.id));
+        Reply {
+            response: CreateInteractionResponse::Message(respond::notice("Answering that message below.")),
+            effects: vec![Effect::Reply { channel: target.channel_id, message: Box::new(reply) }],
+        }
+    }
+
+    fn autocomplete(&self, cmd: &CommandInteraction) -> Reply {
+        let engine = self.engine();
+        let pack = engine.pack();
+        let focused = cmd.data.autocomplete();
+        let typed = focused.as_ref().map_or("", |f| f.value);
+        let mut response = CreateAutocompleteResponse::new();
+        match (cmd.data.name.as_str(), focused.as_ref().map(|f| f.name)) {
+            (commands::COMPARE, Some(commands::OPT_TOPIC)) => {
+                for t in engine.complete_topics(typed) {
+                    let t = pack.topic(t);
+                    response = response.add_string_choice(crate::limits::truncate(&t.title, 100), &t.id);
+                }
+            }
+            (commands::RECOMMEND, Some(commands::OPT_USE_CASE)) => {
+                for u in engine.complete_use_cases(typed) {
+                    let u = pack.use_case(u);
+                    response = response.add_string_choice(crate::limits::truncate(&u.name, 100), &u.id);
+                }
+            }
+            _ => {}
+        }
+        CreateInteractionResponse::Autocomplete(response).into()
+    }
+
+    fn component(&self, c: &ComponentInteraction) -> Reply {
+        let engine = self.engine();
+        let pack = engine.pack();
+        let presser = c.user.id;
+        let show_topic = |id: &str| -> Reply {
+            match pack.topic_by_id(id) {
+                Some(t) => {
+                    let out = respond::answer(
+                        &engine,
+                        &engine.topic_answer(t),
+                        Buttons { delete_by: None, feedback: true },
+                        None,
+                    );
+                    CreateInteractionResponse::Message(out.interaction(true)).into()
+                }
+                None => ephemeral(respond::notice("That topic is no longer in the knowledge base. Try /topics.")),
+            }
+        };
+        match Action::parse(&c.data.custom_id) {
+            Action::Topic(id) => show_topic(&id),
+            Action::TopicMenu => match &c.data.kind {
+                ComponentInteractionDataKind::StringSelect { values } => match values.first() {
+                    Some(id) => show_topic(id),
+                    None => CreateInteractionResponse::Acknowledge.into(),
+                },
+                _ => ephemeral(respond::notice("That menu has expired. Use /topics again.")),
+            },
+            Action::Feedback(vote, topic) => {
+                if pack.topic_by_id(&topic).is_none() {
+                    return ephemeral(respond::notice("That answer's topic is no longer in the knowledge base."));
+                }
+                let text = match self.feedback.record(&topic, presser, vote) {
+                    Recorded::New | Recorded::Changed if vote == Vote::Up => "Thanks! Glad it helped.",
+                    Recorded::New | Recorded::Changed => "Thanks for telling me. I'll use it to improve this answer.",
+                    Recorded::Same => "You already said so — thanks!",
+                };
+                ephemeral(respond::notice(text))
+            }
+            Action::Delete { asker } => {
+                let moderator = c
+                    .member
+                    .as_ref()
+                    .and_then(|m| m.permissions)
+                    .is_some_and(|p| p.contains(Permissions::MANAGE_MESSAGES));
+                if presser != asker && !moderator {
+                    return ephemeral(respond::notice(
+                        "Only the person who asked (or someone with Manage Messages) can delete this answer.",
+                    ));
+                }
+                Reply {
+                    response: CreateInteractionResponse::Acknowledge,
+                    effects: vec![Effect::DeleteMessage { channel: c.channel_id, message: c.message.id }],
+                }
+            }
+            Action::Expired => ephemeral(respond::notice(
+                "This button has expired (it is from an older version of stackpick). Ask again with /ask.",
+            )),
+        }
+    }
+
+    /// Decides whether and how to answer a chat message. `None`: stay silent.
+    pub fn message(&self, msg: &Message, me: UserId) -> Option<CreateMessage> {
+        self.message_at(msg, me, Instant::now())
+    }
+
+    /// [`Bot::message`] with an explicit clock.
+    pub fn message_at(&self, msg: &Message, me: UserId, now: Instant) -> Option<CreateMessage> {
+        if msg.author.bot || msg.webhook_id.is_some() || msg.author.id == me {
+            return None;
+        }
+        let (trigger, question) = self.trigger(msg, me)?;
+        let engine = self.engine();
+        let question = question.trim();
+        let reference = reference(msg.channel_id, msg.id);
+        if engine.answer(question).question.is_empty() && trigger != Trigger::AnswerChannel {
+            let text = format!(
+                "Hi! Ask me something about {}, like “which is faster?” — or try `/help`.",
+                engine.pack().info.scope
+            );
+            return Some(
+                CreateMessage::new()
+                    .content(text)
+                    .allowed_mentions(respond::mentions(None))
+                    .reference_message(reference),
+            );
+        }
+        if self.cooldowns.try_take(msg.author.id, now).is_err() {
+            return None;
+        }
+        let answer = engine.answer(question);
+        if trigger == Trigger::AnswerChannel && !answer.answered() {
+            // In answer channels the bot reads everything; it only speaks when sure.
+            return None;
+        }
+        let out = respond::answer(&engine, &answer, Buttons { delete_by: Some(msg.author.id), feedback: true }, None);
+        Some(out.message().reference_message(reference))
+    }
+
+    /// Why a message is for the bot, and the question without the trigger.
+    fn trigger<'m>(&self, msg: &'m Message, me: UserId) -> Option<(Trigger, &'m str)> {
+        let content = msg.content.as_str();
+        let mentioned = msg.mentions.iter().any(|u| u.id == me)
+            || content.contains(&format!("<@{me}>"))
+            || content.contains(&format!("<@!{me}>"));
+        if mentioned {
+            return Some((Trigger::Mention, content));
+        }
+        if let Some(prefix) = &self.config.prefix {
+            let head = content.trim_start();
+            if head.len() >= prefix.len()
+                && head.is_char_boundary(prefix.len())
+                && head[..prefix.len()].eq_ignore_ascii_case(prefix)
+                && head[prefix.len()..].chars().next().is_none_or(char::is_whitespace)
+            {
+                return Some((Trigger::Prefix, &head[prefix.len()..]));
+            }
+        }
+        if msg.guild_id.is_none() {
+            return Some((Trigger::DirectMessage, content));
+        }
+        if self.config.answer_channels.contains(&msg.channel_id) {
+            return Some((Trigger::AnswerChannel, content));
+        }
+        None
+    }
+}
+
+/// A reply reference that still sends if the question was deleted meanwhile.
+fn reference(channel: ChannelId, message: MessageId) -> MessageReference {
+    let mut r = MessageReference::new(MessageReferenceKind::Default, channel).message_id(message);
+    r.fail_if_not_exists = Some(false);
+    r
+}
+
+/// The user option's id, for transports that only have raw option data.
+pub fn option_user(value: &CommandDataOptionValue) -> Option<UserId> {
+    match value {
+        CommandDataOptionValue::User(u) => Some(*u),
+        _ => None,
+    }
+}
+
+/// A plain embed, for transports that need to show an error.
+pub fn error_embed(text: &str) -> CreateEmbed {
+    CreateEmbed::new().description(crate::limits::truncate(text, crate::limits::EMBED_DESCRIPTION))
+}

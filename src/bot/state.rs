@@ -1,0 +1,107 @@
+//! In-memory state the command layer keeps between events: per-user cooldowns
+//! and "helpful?" votes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use serenity::model::id::UserId;
+
+use super::custom_id::Vote;
+
+/// Per-user cooldown, so one person cannot make the bot flood a channel.
+#[derive(Debug)]
+pub struct Cooldowns {
+    period: Duration,
+    last: Mutex<HashMap<UserId, Instant>>,
+}
+
+impl Cooldowns {
+    pub fn new(period: Duration) -> Self {
+        Cooldowns { period, last: Mutex::new(HashMap::new()) }
+    }
+
+    /// Records an answer for `user` at `now`, or returns how long they must
+    /// still wait.
+    pub fn try_take(&self, user: UserId, now: Instant) -> Result<(), Duration> {
+        if self.period.is_zero() {
+            return Ok(());
+        }
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(&at) = last.get(&user) {
+            let since = now.saturating_duration_since(at);
+            if since < self.period {
+                return Err(self.period - since);
+            }
+        }
+        // Forget users whose cooldown is long over, so the map stays small.
+        if last.len() > 10_000 {
+            let period = self.period;
+            last.retain(|_, at| now.saturating_duration_since(*at) < period);
+        }
+        last.insert(user, now);
+        Ok(())
+    }
+}
+
+/// "Was this helpful?" votes per topic, one vote per user and topic.
+#[derive(Debug, Default)]
+pub struct Feedback {
+    votes: Mutex<HashMap<(String, UserId), Vote>>,
+}
+
+/// What recording a vote did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    New,
+    Changed,
+    Same,
+}
+
+impl Feedback {
+    pub fn record(&self, topic: &str, user: UserId, vote: Vote) -> Recorded {
+        let mut votes = self.votes.lock().unwrap_or_else(|e| e.into_inner());
+        match votes.insert((topic.to_owned(), user), vote) {
+            None => Recorded::New,
+            Some(old) if old == vote => Recorded::Same,
+            Some(_) => Recorded::Changed,
+        }
+    }
+
+    /// Helpful and unhelpful votes for a topic.
+    pub fn tally(&self, topic: &str) -> (usize, usize) {
+        let votes = self.votes.lock().unwrap_or_else(|e| e.into_inner());
+        votes.iter().filter(|((t, _), _)| t == topic).fold((0, 0), |(up, down), (_, v)| match v {
+            Vote::Up => (up + 1, down),
+            Vote::Down => (up, down + 1),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cooldown_blocks_then_frees() {
+        let c = Cooldowns::new(Duration::from_secs(3));
+        let u = UserId::new(1);
+        let t0 = Instant::now();
+        assert!(c.try_take(u, t0).is_ok());
+        let wait = c.try_take(u, t0 + Duration::from_secs(1)).unwrap_err();
+        assert_eq!(wait, Duration::from_secs(2));
+        assert!(c.try_take(UserId::new(2), t0).is_ok(), "other users are not affected");
+        assert!(c.try_take(u, t0 + Duration::from_secs(3)).is_ok());
+    }
+
+    #[test]
+    fn feedback_is_one_vote_per_user() {
+        let f = Feedback::default();
+        let u = UserId::new(7);
+        assert_eq!(f.record("cost", u, Vote::Up), Recorded::New);
+        assert_eq!(f.record("cost", u, Vote::Up), Recorded::Same);
+        assert_eq!(f.record("cost", u, Vote::Down), Recorded::Changed);
+        assert_eq!(f.record("cost", UserId::new(8), Vote::Down), Recorded::New);
+        assert_eq!(f.tally("cost"), (0, 2));
+    }
+}

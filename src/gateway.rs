@@ -1,0 +1,205 @@
+//! `stackpick run`: the command layer on serenity's gateway client.
+//!
+//! This module only moves events: it passes each interaction and message to
+//! [`Bot`], sends what comes back, and carries out the effects. Start-up
+//! registers the commands (bulk overwrite) and maps the gateway's fatal close
+//! codes to messages that say what to fix.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use anyhow::{anyhow, Result};
+use serenity::all::{
+    Command, Context, EventHandler, GatewayError, GatewayIntents, GuildId, Http, HttpBuilder, Interaction, Message,
+    Ready,
+};
+use serenity::async_trait;
+
+use crate::bot::{commands, Bot, Effect};
+use crate::knowledge::Pack;
+use crate::settings::Token;
+
+/// The gateway intents the bot needs. Message content and guild members are
+/// privileged: enable them in the Developer Portal (Bot → Privileged Gateway Intents).
+pub fn intents() -> GatewayIntents {
+    GatewayIntents::GUILDS
+        | GatewayIntents::GUILD_MESSAGES
+        | GatewayIntents::DIRECT_MESSAGES
+        | GatewayIntents::MESSAGE_CONTENT
+        | GatewayIntents::GUILD_MEMBERS
+}
+
+/// Where the commands go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    /// One server: changes show at once (for testing).
+    Guild(GuildId),
+    /// Every server the bot is in (Discord may take a while to show changes).
+    Global,
+    /// Leave the registered commands as they are.
+    Off,
+}
+
+/// Which shards this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sharding {
+    /// As many as Discord recommends.
+    Auto,
+    /// Shards `start..end` (end exclusive) of `total`, for splitting a large bot over processes.
+    Range { start: u32, end: u32, total: u32 },
+}
+
+/// The REST client: straight to Discord, or through a shared rate-limit proxy.
+pub fn http(token: &Token, proxy: Option<&str>) -> Http {
+    let builder = HttpBuilder::new(token.expose());
+    match proxy {
+        // serenity ignores the proxy while its own ratelimiter runs; the proxy limits instead.
+        Some(url) => builder.proxy(url).ratelimiter_disabled(true).build(),
+        None => builder.build(),
+    }
+}
+
+/// Registers every command by bulk overwrite (stale ones vanish); `clear`
+/// removes them all.
+pub async fn register(http: &Http, pack: &Pack, target: Registration, clear: bool) -> Result<usize> {
+    let list = if clear { Vec::new() } else { commands::all(pack) };
+    let n = list.len();
+    match target {
+        Registration::Guild(guild) => {
+            guild.set_commands(http, list).await?;
+        }
+        Registration::Global => {
+            Command::set_global_commands(http, list).await?;
+        }
+        Registration::Off => return Ok(0),
+    }
+    Ok(n)
+}
+
+struct Handler {
+    bot: Arc<Bot>,
+    registration: Registration,
+    registered: AtomicBool,
+}
+
+#[async_trait]
+impl EventHandler for Handler {
+    async fn ready(&self, ctx: Context, ready: Ready) {
+        tracing::info!(user = %ready.user.name, guilds = ready.guilds.len(), shard = ?ready.shard, "connected to Discord");
+        if self.registration != Registration::Off && !self.registered.swap(true, Ordering::SeqCst) {
+            let engine = self.bot.engine();
+            match register(&ctx.http, engine.pack(), self.registration, false).await {
+                Ok(n) => tracing::info!(commands = n, target = ?self.registration, "commands registered"),
+                Err(e) => {
+                    self.registered.store(false, Ordering::SeqCst);
+                    tracing::error!(error = %e, "registering commands failed");
+                }
+            }
+        }
+    }
+
+    async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let reply = self.bot.interaction(&interaction);
+        let sent = match &interaction {
+            Interaction::Command(i) | Interaction::Autocomplete(i) => {
+                i.create_response(&ctx.http, reply.response).await
+            }
+            Interaction::Component(i) => i.create_response(&ctx.http, reply.response).await,
+            Interaction::Modal(i) => i.create_response(&ctx.http, reply.response).await,
+            _ => Ok(()),
+        };
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, id = %interaction.id(), "interaction response failed");
+            return;
+        }
+        run_effects(&ctx.http, reply.effects).await;
+    }
+
+    async fn message(&self, ctx: Context, msg: Message) {
+        let me = ctx.cache.current_user().id;
+        if let Some(answer) = self.bot.message(&msg, me) {
+            if let Err(e) = msg.channel_id.send_message(&ctx.http, answer).await {
+                tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent");
+            }
+        }
+    }
+}
+
+/// Carries out what a reply asked for after the response.
+pub async fn run_effects(http: &Http, effects: Vec<Effect>) {
+    for effect in effects {
+        let result = match effect {
+            Effect::DeleteMessage { channel, message } => http.delete_message(channel, message, None).await,
+            Effect::Reply { channel, message } => channel.send_message(http, *message).await.map(|_| ()),
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "follow-up action failed");
+        }
+    }
+}
+
+/// Connects to the gateway and serves until SIGINT/SIGTERM or a fatal error.
+pub async fn run(bot: Arc<Bot>, http: Http, registration: Registration, sharding: Sharding) -> Result<()> {
+    let handler = Handler { bot, registration, registered: AtomicBool::new(false) };
+    let mut client = serenity::client::ClientBuilder::new_with_http(http, intents())
+        .event_handler(handler)
+        .await
+        .map_err(|e| anyhow!("cannot start the Discord client: {e}"))?;
+
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        shards.shutdown_all().await;
+    });
+
+    let result = match sharding {
+        Sharding::Auto => client.start_autosharded().await,
+        // serenity's range end is inclusive.
+        Sharding::Range { start, end, total } => client.start_shard_range(start..end - 1, total).await,
+    };
+    result.map_err(explain)
+}
+
+/// Waits for Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}
+
+/// Turns serenity's fatal errors into what to fix.
+fn explain(e: serenity::Error) -> anyhow::Error {
+    match e {
+        serenity::Error::Gateway(GatewayError::InvalidAuthentication) => anyhow!(
+            "Discord rejected the bot token (gateway close 4004). Reset it in the Developer Portal \
+             (your application → Bot → Reset Token) and set DISCORD_TOKEN to the new one."
+        ),
+        serenity::Error::Gateway(GatewayError::DisallowedGatewayIntents) => anyhow!(
+            "Discord refused a privileged intent (gateway close 4014). In the Developer Portal, open your \
+             application → Bot → Privileged Gateway Intents and enable Message Content Intent and Server Members Intent."
+        ),
+        serenity::Error::Gateway(GatewayError::InvalidGatewayIntents) => {
+            anyhow!("Discord refused the gateway intents (close 4013); this is a bug in stackpick, please report it.")
+        }
+        serenity::Error::Http(e) if e.status_code().map(|s| s.as_u16()) == Some(401) => {
+            anyhow!("Discord rejected the bot token (HTTP 401). Check DISCORD_TOKEN.")
+        }
+        other => anyhow!("the Discord connection failed: {other}"),
+    }
+}

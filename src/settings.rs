@@ -1,0 +1,113 @@
+//! Settings from the environment (and `.env`), read once at start-up.
+//!
+//! `.env.example` documents every variable. The token is kept in a type that
+//! never prints it, so it cannot leak into logs or error messages.
+
+use std::collections::HashSet;
+use std::fmt;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use serenity::model::id::{ChannelId, GuildId};
+
+use crate::bot::Config;
+
+/// The bot token. `Debug` and `Display` print a placeholder.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// The token from `DISCORD_TOKEN`, or a message saying what to set.
+    pub fn from_env() -> Result<Token> {
+        match std::env::var("DISCORD_TOKEN") {
+            Ok(t) if !t.trim().is_empty() => Ok(Token(t.trim().trim_start_matches("Bot ").to_owned())),
+            _ => bail!(
+                "DISCORD_TOKEN is not set: put your bot token in the environment or in .env (see .env.example). \
+                 To try stackpick without Discord, run `stackpick chat`."
+            ),
+        }
+    }
+
+    pub fn new(token: impl Into<String>) -> Token {
+        Token(token.into())
+    }
+
+    /// The secret itself, for the HTTP client only.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+}
+
+fn id(name: &str, value: &str) -> Result<u64> {
+    match value.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => bail!("{name}: `{value}` is not a Discord id (a positive number)"),
+    }
+}
+
+/// `DISCORD_GUILD_ID`: register commands to this server only (instant, for testing).
+pub fn guild_id() -> Result<Option<GuildId>> {
+    var("DISCORD_GUILD_ID").map(|v| id("DISCORD_GUILD_ID", &v).map(GuildId::new)).transpose()
+}
+
+/// `DISCORD_APPLICATION_ID`, when set.
+pub fn application_id() -> Result<Option<u64>> {
+    var("DISCORD_APPLICATION_ID").map(|v| id("DISCORD_APPLICATION_ID", &v)).transpose()
+}
+
+/// `DISCORD_HTTP_PROXY`: a shared rate-limit proxy for REST calls.
+pub fn http_proxy() -> Option<String> {
+    var("DISCORD_HTTP_PROXY")
+}
+
+/// The bot's behaviour: `COOLDOWN_SECS`, `ASK_PREFIX`, `ANSWER_CHANNEL_IDS`.
+pub fn bot_config() -> Result<Config> {
+    let mut config = Config::default();
+    if let Some(v) = var("COOLDOWN_SECS") {
+        let secs: u64 = v.parse().with_context(|| format!("COOLDOWN_SECS: `{v}` is not a whole number of seconds"))?;
+        if secs > 3600 {
+            bail!("COOLDOWN_SECS: {secs} is more than an hour (3600)");
+        }
+        config.cooldown = Duration::from_secs(secs);
+    }
+    if let Ok(v) = std::env::var("ASK_PREFIX") {
+        config.prefix = Some(v.trim().to_owned()).filter(|p| !p.is_empty());
+    }
+    if let Some(v) = var("ANSWER_CHANNEL_IDS") {
+        let mut set = HashSet::new();
+        for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            set.insert(ChannelId::new(id("ANSWER_CHANNEL_IDS", part)?));
+        }
+        config.answer_channels = set;
+    }
+    Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_never_prints() {
+        let t = Token::new("MTIz.secret.value");
+        assert_eq!(format!("{t:?}"), "Token(<redacted>)");
+        assert_eq!(t.expose(), "MTIz.secret.value");
+    }
+
+    #[test]
+    fn ids_are_checked() {
+        assert_eq!(id("X", " 42 ").unwrap(), 42);
+        assert!(id("X", "abc").unwrap_err().to_string().contains("X: `abc` is not a Discord id"));
+        assert!(id("X", "0").is_err());
+    }
+}

@@ -1,0 +1,307 @@
+#![recursion_limit = "256"]
+//! The gateway bot against a fake Discord on 127.0.0.1: real serenity client,
+//! real HTTP and websocket, asserting the bodies the bot sends.
+
+mod common;
+mod fake;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fake::payloads::{self as p, MEMBER_PERMS, MODERATOR_PERMS};
+use fake::{FakeDiscord, ANSWER_CHANNEL_ID, BOT_ID, CHANNEL_ID, GUILD_ID, OTHER_USER_ID, USER_ID};
+use serde_json::{json, Value};
+use serenity::all::{GuildId, HttpBuilder};
+use stackpick::bot::{Bot, Config};
+use stackpick::gateway::{self, Registration, Sharding};
+
+fn config() -> Config {
+    Config {
+        cooldown: Duration::from_secs(3),
+        prefix: Some("!ask".into()),
+        answer_channels: [serenity::all::ChannelId::new(ANSWER_CHANNEL_ID)].into_iter().collect(),
+    }
+}
+
+/// Starts a fake and the bot connected to it; returns once the bot registered its commands.
+async fn start_with(config: Config) -> FakeDiscord {
+    let fake = FakeDiscord::start().await;
+    let engine = stackpick::Engine::new(stackpick::load(&common::pack_dir()).unwrap());
+    let bot = Arc::new(Bot::new(engine, common::pack_dir(), config));
+    let http = HttpBuilder::new("fake-token").proxy(fake.url()).ratelimiter_disabled(true).build();
+    tokio::spawn(gateway::run(bot, http, Registration::Guild(GuildId::new(GUILD_ID)), Sharding::Auto));
+    fake.wait_for("command registration", |r| r.method == "PUT" && r.path.ends_with("/commands")).await;
+    fake
+}
+
+async fn start() -> FakeDiscord {
+    start_with(config()).await
+}
+
+fn no_pings(allowed: &Value) {
+    assert_eq!(allowed["parse"], json!([]), "nothing may be parsed for pings: {allowed}");
+    assert_eq!(allowed["roles"], json!([]), "{allowed}");
+    assert_eq!(allowed["users"], json!([]), "{allowed}");
+    assert_eq!(allowed["replied_user"], json!(false), "{allowed}");
+}
+
+fn custom_ids(components: &Value) -> Vec<String> {
+    components
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|row| row["components"].as_array().unwrap().iter())
+        .map(|c| c["custom_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registers_every_command_by_bulk_overwrite() {
+    let fake = start().await;
+    let put = fake.wait_for("registration", |r| r.method == "PUT").await;
+    assert_eq!(put.path, format!("/api/v10/applications/{}/guilds/{GUILD_ID}/commands", fake::APP_ID));
+    let names: Vec<&str> = put.body.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["ask", "compare", "recommend", "topics", "help", "kb", "Ask stackpick"]);
+    let cmds = put.body.as_array().unwrap();
+    let kb = cmds.iter().find(|c| c["name"] == "kb").unwrap();
+    assert_eq!(kb["default_member_permissions"], "32", "Manage Server only");
+    let compare = cmds.iter().find(|c| c["name"] == "compare").unwrap();
+    assert_eq!(compare["options"][0]["autocomplete"], true);
+    let recommend = cmds.iter().find(|c| c["name"] == "recommend").unwrap();
+    let option_names: Vec<&str> =
+        recommend["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(option_names, ["use_case", "team_knows", "priority", "private"]);
+    let team: Vec<&str> =
+        recommend["options"][1]["choices"].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap()).collect();
+    assert_eq!(team, ["javascript", "python", "both", "neither"]);
+    let message_cmd = cmds.iter().find(|c| c["name"] == "Ask stackpick").unwrap();
+    assert_eq!(message_cmd["type"], 3);
+    // The token authenticates every REST call.
+    assert_eq!(put.headers["authorization"], "Bot fake-token");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_answers_with_embed_components_and_no_pings() {
+    let fake = start().await;
+    let body = fake.interact(p::ask("@everyone which is faster? <@&123>", json!([]))).await;
+    assert_eq!(body["type"], 4);
+    let data = &body["data"];
+    assert_eq!(data["embeds"][0]["title"], "Performance and speed");
+    assert!(data["embeds"][0]["description"].as_str().unwrap().contains("Verdict: 🟩 Node.js"));
+    assert!(data.get("flags").is_none() || data["flags"] == 0, "public answer");
+    no_pings(&data["allowed_mentions"]);
+    let ids = custom_ids(&data["components"]);
+    assert_eq!(ids[..3], ["sp1:t:architecture", "sp1:t:scalability", "sp1:t:cost"]);
+    assert_eq!(ids[3..], ["sp1:f:up:performance", "sp1:f:dn:performance", format!("sp1:d:{USER_ID}").as_str()]);
+    assert!(ids.iter().all(|id| id.len() <= 100));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn private_ask_is_ephemeral_and_mention_pings_only_the_target() {
+    let fake = start_with(Config { cooldown: Duration::ZERO, ..config() }).await;
+    let body = fake
+        .interact(p::ask("which is easier to learn?", json!([{"type": 5, "name": "private", "value": true}])))
+        .await;
+    assert_eq!(body["data"]["flags"], 64);
+    assert!(
+        !custom_ids(&body["data"]["components"]).iter().any(|id| id.starts_with("sp1:d:")),
+        "no delete on ephemeral"
+    );
+
+    let teammate = 800_000_000_000_000_077u64;
+    let ask = p::with_resolved_user(
+        p::ask("best for ML?", json!([{"type": 6, "name": "mention", "value": teammate.to_string()}])),
+        teammate,
+    );
+    let body = fake.interact(ask).await;
+    let data = &body["data"];
+    assert_eq!(data["content"], format!("<@{teammate}>"));
+    assert_eq!(data["allowed_mentions"]["users"], json!([teammate.to_string()]));
+    assert_eq!(data["allowed_mentions"]["parse"], json!([]));
+    assert_eq!(data["allowed_mentions"]["roles"], json!([]));
+    assert!(data["embeds"][0]["title"].as_str().unwrap().contains("Python"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autocomplete_is_ranked_and_capped() {
+    let fake = start().await;
+    let body = fake.interact(p::autocomplete("compare", "topic", "sca")).await;
+    assert_eq!(body["type"], 8);
+    let values: Vec<&str> =
+        body["data"]["choices"].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap()).collect();
+    assert_eq!(values[0], "scalability", "id/title prefix first: {values:?}");
+
+    let body = fake.interact(p::autocomplete("compare", "topic", "")).await;
+    let values: Vec<&str> =
+        body["data"]["choices"].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap()).collect();
+    assert_eq!(values[..3], ["choose", "performance", "scalability"], "empty query: the most useful topics");
+    assert!(values.len() <= 25);
+
+    let body = fake.interact(p::autocomplete("compare", "topic", "gil")).await;
+    let values: Vec<&str> =
+        body["data"]["choices"].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap()).collect();
+    assert_eq!(values[0], "architecture", "then the ways people ask: {values:?}");
+
+    let body = fake.interact(p::autocomplete("recommend", "use_case", "chat")).await;
+    let values: Vec<&str> =
+        body["data"]["choices"].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap()).collect();
+    assert_eq!(values[0], "real-time-chat");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_and_recommend() {
+    let fake = start().await;
+    let body = fake.interact(p::slash("compare", json!([{"type": 3, "name": "topic", "value": "security"}]))).await;
+    assert_eq!(body["data"]["embeds"][0]["title"], "Security");
+    no_pings(&body["data"]["allowed_mentions"]);
+
+    let body = fake
+        .interact(p::slash_as(
+            "recommend",
+            json!([{"type": 3, "name": "use_case", "value": "machine-learning"}, {"type": 3, "name": "team_knows", "value": "javascript"}]),
+            MEMBER_PERMS,
+            OTHER_USER_ID,
+        ))
+        .await;
+    let embed = &body["data"]["embeds"][0];
+    assert!(embed["title"].as_str().unwrap().contains("Python"), "{embed}");
+    let why = embed["fields"][0]["value"].as_str().unwrap();
+    assert!(why.contains("Machine learning and AI") && why.contains("JavaScript"), "{why}");
+    no_pings(&body["data"]["allowed_mentions"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buttons_topic_feedback_delete_and_stale() {
+    let fake = start().await;
+    let body = fake.interact(p::button("sp1:t:scalability", MEMBER_PERMS, USER_ID)).await;
+    assert_eq!(body["data"]["flags"], 64, "a topic button answers the presser privately");
+    assert_eq!(body["data"]["embeds"][0]["title"], "Scalability");
+
+    let body = fake.interact(p::button("sp1:f:up:performance", MEMBER_PERMS, USER_ID)).await;
+    assert_eq!(body["data"]["flags"], 64);
+    assert!(body["data"]["content"].as_str().unwrap().contains("Thanks"));
+    let body = fake.interact(p::button("sp1:f:up:performance", MEMBER_PERMS, USER_ID)).await;
+    assert!(body["data"]["content"].as_str().unwrap().contains("already"));
+
+    // Someone else may not delete the asker's answer...
+    let body = fake.interact(p::button(&format!("sp1:d:{USER_ID}"), MEMBER_PERMS, OTHER_USER_ID)).await;
+    assert!(body["data"]["content"].as_str().unwrap().contains("Only the person who asked"));
+    // ...the asker may, and a moderator may.
+    for (perms, user) in [(MEMBER_PERMS, USER_ID), (MODERATOR_PERMS, OTHER_USER_ID)] {
+        let press = p::button(&format!("sp1:d:{USER_ID}"), perms, user);
+        let message_id = press["message"]["id"].as_str().unwrap().to_owned();
+        let body = fake.interact(press).await;
+        assert_eq!(body["type"], 6);
+        let path = format!("/api/v10/channels/{CHANNEL_ID}/messages/{message_id}");
+        fake.wait_for("the delete", |r| r.method == "DELETE" && r.path == path).await;
+    }
+
+    let body = fake.interact(p::button("sp0:t:performance", MEMBER_PERMS, USER_ID)).await;
+    assert!(body["data"]["content"].as_str().unwrap().contains("expired"));
+    let body = fake.interact(p::select("sp1:menu", &["cost"])).await;
+    assert_eq!(body["data"]["embeds"][0]["title"], "Cost-effectiveness");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn message_command_replies_to_the_target_message() {
+    let fake = start().await;
+    let (cmd, target) = p::message_command("is python good for web scraping?");
+    let body = fake.interact(cmd).await;
+    assert_eq!(body["data"]["flags"], 64);
+    let post = fake.wait_for("the reply", |r| r.method == "POST" && r.path.ends_with("/messages")).await;
+    assert_eq!(post.body["message_reference"]["message_id"], target.to_string());
+    assert_eq!(post.body["message_reference"]["fail_if_not_exists"], false);
+    assert!(post.body["embeds"][0]["title"].as_str().unwrap().contains("Web scraping"));
+    no_pings(&post.body["allowed_mentions"]);
+}
+
+async fn message_reply(fake: &FakeDiscord, message: Value) -> Value {
+    let id = message["id"].as_str().unwrap().to_owned();
+    fake.dispatch("MESSAGE_CREATE", message);
+    fake.wait_for("a reply", |r| r.method == "POST" && r.body["message_reference"]["message_id"] == id.as_str())
+        .await
+        .body
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_mention_dm_prefix_and_answer_channel() {
+    let fake = start_with(Config { cooldown: Duration::ZERO, ..config() }).await;
+    let body = message_reply(
+        &fake,
+        p::guild_message(CHANNEL_ID, USER_ID, &format!("<@{BOT_ID}> which is faster?"), &[BOT_ID]),
+    )
+    .await;
+    assert_eq!(body["embeds"][0]["title"], "Performance and speed");
+    no_pings(&body["allowed_mentions"]);
+
+    let body = message_reply(&fake, p::dm_message(USER_ID, "what is node.js?")).await;
+    assert_eq!(body["embeds"][0]["title"], "What is Node.js?");
+
+    let body = message_reply(&fake, p::guild_message(CHANNEL_ID, USER_ID, "!ask which is more scalable?", &[])).await;
+    assert_eq!(body["embeds"][0]["title"], "Scalability");
+
+    let body = message_reply(&fake, p::guild_message(ANSWER_CHANNEL_ID, USER_ID, "which has better docs?", &[])).await;
+    assert_eq!(body["embeds"][0]["title"], "Documentation and learning resources");
+
+    // Off-topic in an answer channel: silence. A plain message elsewhere: silence.
+    let before = fake.requests().len();
+    fake.dispatch("MESSAGE_CREATE", p::guild_message(ANSWER_CHANNEL_ID, USER_ID, "anyone up for lunch?", &[]));
+    fake.dispatch("MESSAGE_CREATE", p::guild_message(CHANNEL_ID, USER_ID, "which is faster?", &[]));
+    // A question that follows is answered, so the two before it were read and skipped.
+    let body = message_reply(&fake, p::dm_message(USER_ID, "is python free?")).await;
+    assert!(body["embeds"][0].is_object());
+    assert_eq!(fake.requests().len(), before + 1, "{:#?}", fake.summary());
+
+    // Mentioned but not sure: a "not sure" reply with suggestion buttons.
+    let body =
+        message_reply(&fake, p::guild_message(CHANNEL_ID, USER_ID, &format!("<@{BOT_ID}> what is it?"), &[BOT_ID]))
+            .await;
+    assert!(body["embeds"][0]["title"].as_str().unwrap().contains("Not sure"));
+    assert!(custom_ids(&body["components"]).iter().any(|id| id.starts_with("sp1:t:")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn everyone_in_a_question_pings_no_one() {
+    let fake = start_with(Config { cooldown: Duration::ZERO, ..config() }).await;
+    let mut msg = p::guild_message(
+        CHANNEL_ID,
+        USER_ID,
+        &format!("@everyone @here <@&42> <@{BOT_ID}> which is faster?"),
+        &[BOT_ID],
+    );
+    msg["mention_everyone"] = json!(true);
+    let body = message_reply(&fake, msg).await;
+    no_pings(&body["allowed_mentions"]);
+    assert!(body.get("content").is_none_or(|c| c.is_null() || !c.as_str().unwrap().contains("@everyone")));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cooldown_sends_an_ephemeral_notice() {
+    let fake = start().await;
+    let first = fake.interact(p::ask("which is faster?", json!([]))).await;
+    assert_eq!(first["type"], 4);
+    let second = fake.interact(p::ask("which is cheaper?", json!([]))).await;
+    assert_eq!(second["data"]["flags"], 64);
+    assert!(second["data"]["content"].as_str().unwrap().contains("Slow down"), "{second}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resumes_after_close_4000_and_keeps_answering() {
+    let fake = start().await;
+    fake.close(4000);
+    fake.wait_until("a resume", |f| f.resumes() >= 1).await;
+    let body = fake.interact(p::ask("which is more secure", json!([]))).await;
+    assert_eq!(body["data"]["embeds"][0]["title"], "Security");
+    assert_eq!(fake.identifies(), 1, "resumed, not identified again");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kb_reload_needs_manage_server() {
+    let fake = start().await;
+    let body = fake.interact(p::slash("kb", json!([{"type": 1, "name": "reload", "options": []}]))).await;
+    assert!(body["data"]["content"].as_str().unwrap().contains("Manage Server"));
+    let body = fake
+        .interact(p::slash_as("kb", json!([{"type": 1, "name": "reload", "options": []}]), MODERATOR_PERMS, USER_ID))
+        .await;
+    assert!(body["data"]["content"].as_str().unwrap().starts_with("✅ Knowledge reloaded: 24 topics"), "{body}");
+}
