@@ -80,7 +80,13 @@ struct Handler {
     bot: Arc<Bot>,
     registration: Registration,
     registered: AtomicBool,
+    /// Caps responses in flight: a burst of events queues here instead of
+    /// opening a connection (and its buffers) per event.
+    in_flight: tokio::sync::Semaphore,
 }
+
+/// How many REST sends may be in flight at once.
+const MAX_IN_FLIGHT: usize = 64;
 
 #[async_trait]
 impl EventHandler for Handler {
@@ -99,6 +105,7 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let Ok(_permit) = self.in_flight.acquire().await else { return };
         let reply = self.bot.interaction(&interaction);
         let sent = match &interaction {
             Interaction::Command(i) | Interaction::Autocomplete(i) => {
@@ -118,6 +125,7 @@ impl EventHandler for Handler {
     async fn message(&self, ctx: Context, msg: Message) {
         let me = ctx.cache.current_user().id;
         if let Some(answer) = self.bot.message(&msg, me) {
+            let Ok(_permit) = self.in_flight.acquire().await else { return };
             if let Err(e) = msg.channel_id.send_message(&ctx.http, answer).await {
                 tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent");
             }
@@ -140,7 +148,12 @@ pub async fn run_effects(http: &Http, effects: Vec<Effect>) {
 
 /// Connects to the gateway and serves until SIGINT/SIGTERM or a fatal error.
 pub async fn run(bot: Arc<Bot>, http: Http, registration: Registration, sharding: Sharding) -> Result<()> {
-    let handler = Handler { bot, registration, registered: AtomicBool::new(false) };
+    let handler = Handler {
+        bot,
+        registration,
+        registered: AtomicBool::new(false),
+        in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
+    };
     let mut client = serenity::client::ClientBuilder::new_with_http(http, intents())
         .event_handler(handler)
         .await

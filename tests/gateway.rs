@@ -305,3 +305,123 @@ async fn kb_reload_needs_manage_server() {
         .await;
     assert!(body["data"]["content"].as_str().unwrap().starts_with("✅ Knowledge reloaded: 24 topics"), "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_on_the_callback_is_retried_after_retry_after() {
+    let fake = FakeDiscord::start().await;
+    let tls = fake::tls::serve(&fake).await;
+    let engine = stackpick::Engine::new(stackpick::load(&common::pack_dir()).unwrap());
+    let bot = Arc::new(Bot::new(engine, common::pack_dir(), config()));
+    // serenity's own ratelimiter on: REST goes to "discord.com", resolved to the fake.
+    let http = HttpBuilder::new("fake-token").client(fake::tls::client(tls)).build();
+    tokio::spawn(gateway::run(bot, http, Registration::Guild(GuildId::new(GUILD_ID)), Sharding::Auto));
+    fake.wait_for("command registration", |r| r.method == "PUT").await;
+
+    fake.script_callback(
+        429,
+        json!({"message": "You are being rate limited.", "retry_after": 0.4, "global": false}),
+        &[("retry-after", "0.4"), ("x-ratelimit-scope", "user")],
+    );
+    let ask = p::ask("which is faster?", json!([]));
+    let needle = format!("/interactions/{}/", ask["id"].as_str().unwrap());
+    let started = std::time::Instant::now();
+    fake.dispatch("INTERACTION_CREATE", ask);
+    let is_callback = |r: &fake::Request| r.path.contains(&needle);
+    fake.wait_until("two callback attempts", |f| f.requests().iter().filter(|r| is_callback(r)).count() >= 2).await;
+    let attempts: Vec<fake::Request> = fake.requests().into_iter().filter(|r| is_callback(r)).collect();
+    assert_eq!(attempts.len(), 2);
+    assert!(started.elapsed() >= Duration::from_millis(400), "retried only after Retry-After");
+    assert_eq!(attempts[0].body, attempts[1].body, "the same response is sent again");
+    assert_eq!(attempts[1].body["data"]["embeds"][0]["title"], "Performance and speed");
+}
+
+/// Runs the real binary against the fake, whose gateway closes with `code`.
+async fn run_binary_with_close(code: u16) -> std::process::Output {
+    let fake = FakeDiscord::start().await;
+    fake.on_identify(fake::OnIdentify::Close(code));
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .arg("run")
+        .env("DISCORD_TOKEN", "secret-token-value-123")
+        .env("DISCORD_HTTP_PROXY", fake.url())
+        .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
+        .env("RUST_LOG", "trace")
+        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .kill_on_drop(true)
+        .output();
+    tokio::time::timeout(Duration::from_secs(30), out).await.expect("stackpick run exits").unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_4004_is_a_clear_error_and_a_non_zero_exit() {
+    let out = run_binary_with_close(4004).await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let last = err.lines().last().unwrap();
+    assert!(last.starts_with("error: Discord rejected the bot token (gateway close 4004)"), "{last}");
+    assert!(last.contains("Reset Token"));
+    assert!(!err.contains("secret-token-value-123"), "the token leaked into the logs");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_4014_names_the_privileged_intents() {
+    let out = run_binary_with_close(4014).await;
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Message Content Intent and Server Members Intent"), "{err}");
+    assert!(!err.contains("secret-token-value-123"));
+}
+
+#[test]
+fn missing_token_says_what_to_set() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .arg("run")
+        .env_remove("DISCORD_TOKEN")
+        .current_dir(std::env::temp_dir())
+        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("DISCORD_TOKEN is not set") && err.contains("stackpick chat"));
+}
+
+#[test]
+fn invite_asks_for_exactly_the_needed_permissions() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .arg("invite")
+        .env("DISCORD_APPLICATION_ID", "123456789012345678")
+        .output()
+        .unwrap();
+    let url = String::from_utf8(out.stdout).unwrap();
+    // View Channel, Send Messages, Send Messages in Threads, Embed Links, Read Message History.
+    let perms = (1u64 << 10) | (1 << 11) | (1 << 38) | (1 << 14) | (1 << 16);
+    assert_eq!(
+        url.trim(),
+        format!("https://discord.com/oauth2/authorize?client_id=123456789012345678&scope=bot%20applications.commands&permissions={perms}")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn register_command_overwrites_or_clears() {
+    let fake = FakeDiscord::start().await;
+    for (args, want) in [(vec!["register", "--guild", "42"], 7usize), (vec!["register", "--guild", "42", "--clear"], 0)]
+    {
+        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+            .args(&args)
+            .env("DISCORD_TOKEN", "fake-token")
+            .env("DISCORD_HTTP_PROXY", fake.url())
+            .env_remove("DISCORD_APPLICATION_ID")
+            .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+            .output()
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(stdout.contains("server 42"), "{stdout}");
+        let puts: Vec<fake::Request> = fake.requests().into_iter().filter(|r| r.method == "PUT").collect();
+        let last = puts.last().unwrap();
+        assert_eq!(last.path, format!("/api/v10/applications/{}/guilds/42/commands", fake::APP_ID));
+        assert_eq!(last.body.as_array().unwrap().len(), want);
+    }
+}

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 pub mod payloads;
+pub mod tls;
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
