@@ -425,3 +425,22 @@ async fn register_command_overwrites_or_clears() {
         assert_eq!(last.body.as_array().unwrap().len(), want);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_shuts_down_cleanly() {
+    let fake = FakeDiscord::start().await;
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .arg("run")
+        .env("DISCORD_TOKEN", "fake-token")
+        .env("DISCORD_HTTP_PROXY", fake.url())
+        .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
+        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    fake.wait_for("registration", |r| r.method == "PUT").await;
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("exits after SIGTERM").unwrap();
+    assert!(status.success(), "{status:?}");
+}

@@ -256,12 +256,12 @@ impl Bot {
                 }
             }
         }
-        if let Some(reply) = self.cooling(asker, now) {
-            return reply;
-        }
         let Some(rec) = engine.recommend(&request) else {
             return ephemeral(respond::notice("Tell me what you are building in `use_case`, or pick a factor."));
         };
+        if let Some(reply) = self.cooling(asker, now) {
+            return reply;
+        }
         let mut doc = embed::recommendation(pack, &rec);
         if request.use_case.is_none() && !typed.trim().is_empty() {
             doc.description.push_str(&format!(

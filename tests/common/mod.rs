@@ -27,6 +27,11 @@ pub fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| Engine::new(stackpick::load(&pack_dir()).expect("shipped pack is valid")))
 }
 
+/// A fresh engine over the shipped pack, for code that takes ownership.
+pub fn engine_owned() -> Engine {
+    Engine::new(stackpick::load(&pack_dir()).expect("shipped pack is valid"))
+}
+
 /// One line of an evaluation file.
 pub struct Case {
     pub line: usize,
