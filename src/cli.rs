@@ -69,6 +69,12 @@ pub enum Command {
     },
     /// Print the link that adds the bot to a server, with exactly the permissions it needs.
     Invite,
+    /// Serve Discord's HTTP interactions endpoint (needs DISCORD_PUBLIC_KEY).
+    Serve {
+        /// The address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080", env = "STACKPICK_ADDR")]
+        addr: std::net::SocketAddr,
+    },
 }
 
 fn parse_range(s: &str) -> Result<(u32, u32), String> {
@@ -183,6 +189,23 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 writeln!(out, "Registered {n} commands to {place}.")?;
             }
             Ok(())
+        }
+        Command::Serve { addr } => {
+            let key = std::env::var("DISCORD_PUBLIC_KEY").map_err(|_| {
+                anyhow::anyhow!(
+                    "DISCORD_PUBLIC_KEY is not set: copy the Public Key from the Developer Portal \
+                     (General Information) into the environment or .env"
+                )
+            })?;
+            let key = crate::serve::PublicKey::from_hex(&key)?;
+            let engine = engine(&dir)?;
+            let bot = std::sync::Arc::new(crate::bot::Bot::new(engine, dir, settings::bot_config()?));
+            let token = settings::Token::from_env().ok();
+            let proxy = settings::http_proxy();
+            runtime()?.block_on(async move {
+                let http = token.map(|t| std::sync::Arc::new(gateway::http(&t, proxy.as_deref())));
+                crate::serve::serve(addr, std::sync::Arc::new(crate::serve::AppState { bot, key, http })).await
+            })
         }
         Command::Invite => {
             let app = match settings::application_id()? {

@@ -17,6 +17,7 @@ pub mod gateway;
 pub mod knowledge;
 pub mod limits;
 pub mod render;
+pub mod serve;
 pub mod settings;
 
 pub use answer::{Answer, Outcome};

@@ -36,10 +36,13 @@ fn kb_reload_keeps_the_last_good_pack_and_lists_every_problem() {
 
     let topics = dir.path().join("topics.toml");
     let text = std::fs::read_to_string(&topics).unwrap();
-    let broken = text.replacen("related = [\"architecture\", \"scalability\", \"cost\"]", "related = [\"speed\"]", 1).replacen("title = \"Cost-effectiveness\"", "title = \"\"", 1);
+    let broken = text
+        .replacen("related = [\"architecture\", \"scalability\", \"cost\"]", "related = [\"speed\"]", 1)
+        .replacen("title = \"Cost-effectiveness\"", "title = \"\"", 1);
     std::fs::write(&topics, broken).unwrap();
 
-    let reload = p::slash_as("kb", json!([{"type": 1, "name": "reload", "options": []}]), p::MODERATOR_PERMS, fake::USER_ID);
+    let reload =
+        p::slash_as("kb", json!([{"type": 1, "name": "reload", "options": []}]), p::MODERATOR_PERMS, fake::USER_ID);
     let body = respond(&bot, reload.clone());
     let text = body["data"]["content"].as_str().unwrap();
     assert!(text.starts_with("❌ The knowledge pack has 2 problem(s); I kept the last good one running."), "{text}");
@@ -50,7 +53,10 @@ fn kb_reload_keeps_the_last_good_pack_and_lists_every_problem() {
     assert_eq!(bot.engine().pack().topic(answer.topic().unwrap()).id, "performance");
 
     // Fixed on disk: the reload takes.
-    let fixed = std::fs::read_to_string(&topics).unwrap().replace("title = \"\"", "title = \"Cost, reviewed\"").replace("related = [\"speed\"]", "related = [\"cost\"]");
+    let fixed = std::fs::read_to_string(&topics)
+        .unwrap()
+        .replace("title = \"\"", "title = \"Cost, reviewed\"")
+        .replace("related = [\"speed\"]", "related = [\"cost\"]");
     std::fs::write(&topics, fixed).unwrap();
     let body = respond(&bot, reload);
     assert!(body["data"]["content"].as_str().unwrap().starts_with("✅"), "{body}");
@@ -106,6 +112,7 @@ fn recommend_weighs_factors_from_the_pack() {
     assert!(embed["description"].as_str().unwrap().contains("🟩 Node.js 3.0 · 🐍 Python 3.5"));
 
     // A use case nobody knows, with no factor: said plainly.
-    let body = respond(&bot, p::slash("recommend", json!([{"type": 3, "name": "use_case", "value": "knitting patterns"}])));
+    let body =
+        respond(&bot, p::slash("recommend", json!([{"type": 3, "name": "use_case", "value": "knitting patterns"}])));
     assert!(body["data"]["content"].as_str().unwrap().contains("Tell me what you are building"));
 }

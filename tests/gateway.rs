@@ -441,6 +441,7 @@ async fn sigterm_shuts_down_cleanly() {
     fake.wait_for("registration", |r| r.method == "PUT").await;
     let pid = child.id().unwrap().to_string();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
-    let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("exits after SIGTERM").unwrap();
+    let status =
+        tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("exits after SIGTERM").unwrap();
     assert!(status.success(), "{status:?}");
 }

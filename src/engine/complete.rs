@@ -1,8 +1,8 @@
 //! Autocomplete for `/compare` and `/recommend`: ranked, never more than
 //! Discord's 25 choices.
 //!
-//! Ranking tiers: an id or title that starts with what was typed (or a title
-//! word that does), then entries whose `asks` contain it or that the engine
+//! Ranking tiers: an id or title that starts with what was typed, then a title
+//! word that does, then entries whose `asks` contain it or that the engine
 //! would answer for it, then entries whose text mentions it. Within a tier the
 //! pack's order holds, so editors control it.
 
@@ -25,12 +25,14 @@ impl Engine {
         let matched = self.matched_entries(&q);
         let ranked = rank(pack.topics.len(), |i| {
             let t = &pack.topics[i];
-            if starts(&t.id, &q) || starts(&t.title, &q) {
+            if prefix(&t.id, &q) || prefix(&t.title, &q) {
                 Some(0)
-            } else if asks_contain(&t.asks, &q) || matched.contains(&i) {
+            } else if word_prefix(&t.title, &q) {
                 Some(1)
-            } else if contains(&t.summary, &q) || t.points.iter().flatten().any(|p| contains(p, &q)) {
+            } else if asks_contain(&t.asks, &q) || matched.contains(&i) {
                 Some(2)
+            } else if contains(&t.summary, &q) || t.points.iter().flatten().any(|p| contains(p, &q)) {
+                Some(3)
             } else {
                 None
             }
@@ -49,12 +51,14 @@ impl Engine {
         let matched = self.matched_entries(&q);
         let ranked = rank(pack.use_cases.len(), |i| {
             let u = &pack.use_cases[i];
-            if starts(&u.id, &q) || starts(&u.name, &q) {
+            if prefix(&u.id, &q) || prefix(&u.name, &q) {
                 Some(0)
-            } else if asks_contain(&u.asks, &q) || matched.contains(&(n_topics + i)) {
+            } else if word_prefix(&u.name, &q) {
                 Some(1)
-            } else if contains(&u.reason, &q) || contains(&u.consider, &q) {
+            } else if asks_contain(&u.asks, &q) || matched.contains(&(n_topics + i)) {
                 Some(2)
+            } else if contains(&u.reason, &q) || contains(&u.consider, &q) {
+                Some(3)
             } else {
                 None
             }
@@ -100,9 +104,12 @@ fn rank(n: usize, tier: impl Fn(usize) -> Option<u8>) -> Vec<usize> {
     ranked.into_iter().map(|(_, i)| i).collect()
 }
 
-fn starts(text: &str, q: &str) -> bool {
-    let text = text.to_lowercase();
-    text.starts_with(q) || text.split(|c: char| !c.is_alphanumeric()).any(|w| !w.is_empty() && w.starts_with(q))
+fn prefix(text: &str, q: &str) -> bool {
+    text.to_lowercase().starts_with(q)
+}
+
+fn word_prefix(text: &str, q: &str) -> bool {
+    text.to_lowercase().split(|c: char| !c.is_alphanumeric()).any(|w| !w.is_empty() && w.starts_with(q))
 }
 
 fn contains(text: &str, q: &str) -> bool {

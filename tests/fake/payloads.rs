@@ -221,3 +221,13 @@ pub fn message_command(target_content: &str) -> (Value, u64) {
     });
     (interaction(2, data, MEMBER_PERMS, USER_ID), target_id)
 }
+
+/// A modal submit with one text input.
+pub fn modal_submit(custom_id: &str, input_id: &str, value: &str) -> Value {
+    interaction(
+        5,
+        json!({"custom_id": custom_id, "components": [{"type": 1, "components": [{"type": 4, "custom_id": input_id, "value": value}]}]}),
+        MEMBER_PERMS,
+        USER_ID,
+    )
+}

@@ -1,0 +1,154 @@
+//! `stackpick serve`: the HTTP interactions endpoint (axum).
+//!
+//! Discord can POST interactions to an "Interactions Endpoint URL" instead of
+//! the gateway. This adapter verifies the Ed25519 signature before reading
+//! anything, hands the `Interaction` to the same [`Bot`] the gateway uses, and
+//! answers in the HTTP response body. It keeps no connection and no per-replica
+//! state beyond cooldowns, so replicas scale behind any load balancer.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+use serenity::all::{CreateInteractionResponse, Http, Interaction};
+
+use crate::bot::{respond, Bot};
+
+/// The largest request body accepted; Discord's interactions are far smaller.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// The application's public key, parsed once at start.
+#[derive(Clone, Copy, Debug)]
+pub struct PublicKey(VerifyingKey);
+
+impl PublicKey {
+    /// Parses the hex key from the Developer Portal (General Information → Public Key).
+    pub fn from_hex(hex_key: &str) -> Result<PublicKey> {
+        let bytes = hex::decode(hex_key.trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()).context(
+            "DISCORD_PUBLIC_KEY must be 64 hex characters (Developer Portal → General Information → Public Key)",
+        )?;
+        let key = VerifyingKey::from_bytes(&bytes).context("DISCORD_PUBLIC_KEY is not a valid Ed25519 public key")?;
+        Ok(PublicKey(key))
+    }
+
+    /// Whether `signature` (hex) signs `timestamp` followed by `body`.
+    pub fn verify(&self, signature_hex: &str, timestamp: &str, body: &[u8]) -> bool {
+        let Some(sig) = hex::decode(signature_hex).ok().and_then(|b| <[u8; 64]>::try_from(b).ok()) else {
+            return false;
+        };
+        let mut message = Vec::with_capacity(timestamp.len() + body.len());
+        message.extend_from_slice(timestamp.as_bytes());
+        message.extend_from_slice(body);
+        self.0.verify(&message, &Signature::from_bytes(&sig)).is_ok()
+    }
+}
+
+/// What the endpoint shares between requests.
+pub struct AppState {
+    pub bot: Arc<Bot>,
+    pub key: PublicKey,
+    /// For follow-up actions (deleting a message, posting a reply); `None` when
+    /// the server runs with the public key alone.
+    pub http: Option<Arc<Http>>,
+}
+
+/// The endpoint's routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/interactions", post(interactions))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+}
+
+fn json(body: Vec<u8>) -> Response {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body))
+        .expect("static response parts are valid")
+}
+
+async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    // Authenticity first: nothing in the body is read before the signature checks out.
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(signature), Some(timestamp)) = (header("x-signature-ed25519"), header("x-signature-timestamp")) else {
+        return plain(StatusCode::UNAUTHORIZED, "missing request signature");
+    };
+    if !state.key.verify(signature, timestamp, &body) {
+        return plain(StatusCode::UNAUTHORIZED, "invalid request signature");
+    }
+
+    let value: serde_json::Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(_) => return plain(StatusCode::BAD_REQUEST, "body is not JSON"),
+    };
+    match value.get("type").and_then(serde_json::Value::as_u64) {
+        None => return plain(StatusCode::BAD_REQUEST, "not an interaction: no type"),
+        // Exactly what Discord's endpoint check expects.
+        Some(1) => return json(br#"{"type":1}"#.to_vec()),
+        Some(2..=5) => {}
+        Some(_) => return plain(StatusCode::BAD_REQUEST, "unknown interaction type"),
+    }
+    let interaction: Interaction = match serde_json::from_value(value) {
+        Ok(i) => i,
+        Err(_) => return plain(StatusCode::BAD_REQUEST, "not an interaction Discord would send"),
+    };
+
+    let mut reply = state.bot.interaction(&interaction);
+    if !reply.effects.is_empty() {
+        match &state.http {
+            Some(http) => {
+                let (http, effects) = (http.clone(), std::mem::take(&mut reply.effects));
+                tokio::spawn(async move { crate::gateway::run_effects(&http, effects).await });
+            }
+            None => {
+                tracing::warn!("an action needs DISCORD_TOKEN, which this server does not have");
+                reply.response = CreateInteractionResponse::Message(respond::notice(
+                    "I can't do that from here: this server runs without the bot token (DISCORD_TOKEN).",
+                ));
+            }
+        }
+    }
+    match serde_json::to_vec(&reply.response) {
+        Ok(body) => json(body),
+        Err(e) => {
+            tracing::error!(error = %e, "response did not serialise");
+            plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
+        }
+    }
+}
+
+/// Serves until SIGINT/SIGTERM, then finishes the requests in flight.
+pub async fn serve(addr: SocketAddr, state: Arc<AppState>) -> Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+    tracing::info!(addr = %listener.local_addr()?, "serving interactions at POST /interactions");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(crate::gateway::shutdown_signal())
+        .await
+        .context("the HTTP server failed")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_keys_are_clear_errors() {
+        for bad in ["", "zz", "abcd", &"0".repeat(63), &"g".repeat(64)] {
+            let e = PublicKey::from_hex(bad).unwrap_err().to_string();
+            assert!(e.contains("DISCORD_PUBLIC_KEY"), "{e}");
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! `stackpick serve`: signed requests in the shapes Discord documents, every
+//! rejection, and the same answers as the gateway bot.
+#![recursion_limit = "256"]
+
+mod common;
+mod fake;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use ed25519_dalek::{Signer, SigningKey};
+use fake::payloads as p;
+use fake::FakeDiscord;
+use serde_json::{json, Value};
+use serenity::all::{GuildId, HttpBuilder};
+use stackpick::bot::{Bot, Config};
+use stackpick::serve::{self, AppState, PublicKey};
+
+const TIMESTAMP: &str = "1764158400";
+
+fn key() -> SigningKey {
+    SigningKey::from_bytes(&[7u8; 32])
+}
+
+fn sign(key: &SigningKey, timestamp: &str, body: &[u8]) -> String {
+    let mut msg = timestamp.as_bytes().to_vec();
+    msg.extend_from_slice(body);
+    hex::encode(key.sign(&msg).to_bytes())
+}
+
+struct Server {
+    url: String,
+    client: reqwest::Client,
+}
+
+async fn start(http: Option<Arc<serenity::all::Http>>) -> Server {
+    let config = Config { cooldown: Duration::ZERO, ..Config::default() };
+    let bot = Arc::new(Bot::new(common::engine_owned(), common::pack_dir(), config));
+    let key = PublicKey::from_hex(&hex::encode(key().verifying_key().to_bytes())).unwrap();
+    let app = serve::router(Arc::new(AppState { bot, key, http }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    Server { url, client: reqwest::Client::new() }
+}
+
+impl Server {
+    async fn post_raw(&self, body: Vec<u8>, headers: &[(&str, String)]) -> (u16, String, String) {
+        let mut req = self
+            .client
+            .post(format!("{}/interactions", self.url))
+            .header("content-type", "application/json")
+            .body(body);
+        for (k, v) in headers {
+            req = req.header(*k, v);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status().as_u16();
+        let ctype = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        (status, ctype, res.text().await.unwrap())
+    }
+
+    async fn post_signed(&self, body: Vec<u8>) -> (u16, String, String) {
+        let sig = sign(&key(), TIMESTAMP, &body);
+        self.post_raw(body, &[("x-signature-ed25519", sig), ("x-signature-timestamp", TIMESTAMP.into())]).await
+    }
+
+    async fn interact(&self, interaction: &Value) -> Value {
+        let (status, ctype, body) = self.post_signed(serde_json::to_vec(interaction).unwrap()).await;
+        assert_eq!(status, 200, "{body}");
+        assert_eq!(ctype, "application/json");
+        serde_json::from_str(&body).unwrap()
+    }
+}
+
+#[tokio::test]
+async fn ping_gets_exactly_a_pong() {
+    let s = start(None).await;
+    let (status, ctype, body) =
+        s.post_signed(br#"{"type":1,"id":"1","application_id":"2","token":"t","version":1}"#.to_vec()).await;
+    assert_eq!((status, ctype.as_str(), body.as_str()), (200, "application/json", r#"{"type":1}"#));
+    let health = s.client.get(format!("{}/healthz", s.url)).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+#[tokio::test]
+async fn documented_interactions_are_answered_in_the_body() {
+    let s = start(None).await;
+    let body = s.interact(&p::slash("ask", json!([{"type": 3, "name": "question", "value": "which is faster?"}, {"type": 5, "name": "private", "value": false}]))).await;
+    assert_eq!(body["type"], 4);
+    assert_eq!(body["data"]["embeds"][0]["title"], "Performance and speed");
+    assert_eq!(body["data"]["allowed_mentions"]["parse"], json!([]));
+
+    let body = s.interact(&p::autocomplete("compare", "topic", "learn")).await;
+    assert_eq!(body["type"], 8);
+    assert_eq!(body["data"]["choices"][0]["value"], "learning-curve");
+
+    let body = s.interact(&p::button("sp1:t:community", p::MEMBER_PERMS, fake::USER_ID)).await;
+    assert_eq!(body["data"]["embeds"][0]["title"], "Community");
+    assert_eq!(body["data"]["flags"], 64);
+
+    let body = s.interact(&p::select("sp1:menu", &["future"])).await;
+    assert_eq!(body["data"]["embeds"][0]["title"], "The outlook for 2025 and beyond");
+
+    let body = s.interact(&p::modal_submit("sp1:ask", "question", "which is faster?")).await;
+    assert_eq!(body["type"], 4);
+}
+
+#[tokio::test]
+async fn every_bad_request_gets_its_status() {
+    let s = start(None).await;
+    let good = serde_json::to_vec(&p::ask("which is faster?", json!([]))).unwrap();
+    let sig = sign(&key(), TIMESTAMP, &good);
+    let ts = ("x-signature-timestamp", TIMESTAMP.to_owned());
+
+    // Missing headers, garbage signature, another key, tampered body, wrong timestamp: 401.
+    assert_eq!(s.post_raw(good.clone(), &[]).await.0, 401);
+    assert_eq!(s.post_raw(good.clone(), &[("x-signature-ed25519", sig.clone())]).await.0, 401);
+    assert_eq!(s.post_raw(good.clone(), &[("x-signature-ed25519", "zz".into()), ts.clone()]).await.0, 401);
+    let other = SigningKey::from_bytes(&[9u8; 32]);
+    assert_eq!(
+        s.post_raw(good.clone(), &[("x-signature-ed25519", sign(&other, TIMESTAMP, &good)), ts.clone()]).await.0,
+        401
+    );
+    let mut tampered = good.clone();
+    let pos = tampered.windows(6).position(|w| w == b"faster").unwrap();
+    tampered[pos] = b'F';
+    assert_eq!(s.post_raw(tampered, &[("x-signature-ed25519", sig.clone()), ts.clone()]).await.0, 401);
+    assert_eq!(
+        s.post_raw(good.clone(), &[("x-signature-ed25519", sig), ("x-signature-timestamp", "1".into())]).await.0,
+        401
+    );
+
+    // Over 64 KiB: 413, even when signed.
+    let big = format!(r#"{{"type":2,"pad":"{}"}}"#, "x".repeat(70 * 1024)).into_bytes();
+    assert_eq!(s.post_signed(big).await.0, 413);
+
+    // Signed but not an interaction: 400 with a short reason.
+    let (status, _, body) = s.post_signed(b"not json".to_vec()).await;
+    assert_eq!((status, body.as_str()), (400, "body is not JSON"));
+    let (status, _, body) = s.post_signed(br#"{"hello":"world"}"#.to_vec()).await;
+    assert_eq!((status, body.as_str()), (400, "not an interaction: no type"));
+    let (status, _, body) = s.post_signed(br#"{"type":99}"#.to_vec()).await;
+    assert_eq!((status, body.as_str()), (400, "unknown interaction type"));
+    let (status, _, body) = s.post_signed(br#"{"type":2,"data":"nope"}"#.to_vec()).await;
+    assert_eq!((status, body.as_str()), (400, "not an interaction Discord would send"));
+}
+
+#[tokio::test]
+async fn actions_that_need_the_token_say_so_without_it() {
+    let s = start(None).await;
+    let body = s.interact(&p::button(&format!("sp1:d:{}", fake::USER_ID), p::MEMBER_PERMS, fake::USER_ID)).await;
+    assert!(body["data"]["content"].as_str().unwrap().contains("without the bot token"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_token_follow_ups_reach_discord() {
+    let fake = FakeDiscord::start().await;
+    let http = HttpBuilder::new("fake-token").proxy(fake.url()).ratelimiter_disabled(true).build();
+    let s = start(Some(Arc::new(http))).await;
+    let press = p::button(&format!("sp1:d:{}", fake::USER_ID), p::MEMBER_PERMS, fake::USER_ID);
+    let message = press["message"]["id"].as_str().unwrap().to_owned();
+    let body = s.interact(&press).await;
+    assert_eq!(body["type"], 6);
+    fake.wait_for("the delete", |r| r.method == "DELETE" && r.path.ends_with(&message)).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_and_gateway_answer_the_same_interaction_identically() {
+    let fake = FakeDiscord::start().await;
+    let config = Config { cooldown: Duration::ZERO, ..Config::default() };
+    let bot = Arc::new(Bot::new(common::engine_owned(), common::pack_dir(), config));
+    let http = HttpBuilder::new("fake-token").proxy(fake.url()).ratelimiter_disabled(true).build();
+    let registration = stackpick::gateway::Registration::Guild(GuildId::new(fake::GUILD_ID));
+    tokio::spawn(stackpick::gateway::run(bot, http, registration, stackpick::gateway::Sharding::Auto));
+    fake.wait_for("registration", |r| r.method == "PUT").await;
+    let s = start(None).await;
+
+    let interactions = [
+        p::ask("we're building a chat app, node or python?", json!([])),
+        p::slash("compare", json!([{"type": 3, "name": "topic", "value": "cost"}])),
+        p::slash(
+            "recommend",
+            json!([{"type": 3, "name": "use_case", "value": "iot"}, {"type": 3, "name": "priority", "value": "ease"}]),
+        ),
+        p::slash("topics", json!([])),
+        p::autocomplete("compare", "topic", "sec"),
+        p::button("sp1:t:security", p::MEMBER_PERMS, fake::USER_ID),
+        p::select("sp1:menu", &["popularity"]),
+        p::button("sp0:old", p::MEMBER_PERMS, fake::USER_ID),
+    ];
+    for interaction in interactions {
+        let via_http = s.interact(&interaction).await;
+        let via_gateway = fake.interact(interaction).await;
+        assert_eq!(via_http, via_gateway);
+    }
+}
+
+#[test]
+fn serve_refuses_a_malformed_public_key_with_one_clear_line() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .arg("serve")
+        .env("DISCORD_PUBLIC_KEY", "not-hex")
+        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("DISCORD_PUBLIC_KEY must be 64 hex characters"), "{err}");
+}
+
+#[tokio::test]
+async fn serve_starts_with_the_public_key_alone_and_stops_on_sigterm() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("DISCORD_PUBLIC_KEY", hex::encode(key().verifying_key().to_bytes()))
+        .env_remove("DISCORD_TOKEN")
+        .env_remove("DISCORD_APPLICATION_ID")
+        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let url = format!("http://127.0.0.1:{port}/healthz");
+    let mut up = false;
+    for _ in 0..100 {
+        if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "serve did not come up");
+    let pid = child.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.unwrap().unwrap();
+    assert!(status.success());
+}
