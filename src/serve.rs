@@ -90,18 +90,24 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
         return plain(StatusCode::UNAUTHORIZED, "invalid request signature");
     }
 
-    let value: serde_json::Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
+    // Peek at the type alone (cheap), then read the interaction straight from the bytes.
+    #[derive(serde::Deserialize)]
+    struct Peek {
+        #[serde(rename = "type")]
+        kind: Option<u64>,
+    }
+    let peek: Peek = match serde_json::from_slice(&body) {
+        Ok(p) => p,
         Err(_) => return plain(StatusCode::BAD_REQUEST, "body is not JSON"),
     };
-    match value.get("type").and_then(serde_json::Value::as_u64) {
+    match peek.kind {
         None => return plain(StatusCode::BAD_REQUEST, "not an interaction: no type"),
         // Exactly what Discord's endpoint check expects.
         Some(1) => return json(br#"{"type":1}"#.to_vec()),
         Some(2..=5) => {}
         Some(_) => return plain(StatusCode::BAD_REQUEST, "unknown interaction type"),
     }
-    let interaction: Interaction = match serde_json::from_value(value) {
+    let interaction: Interaction = match serde_json::from_slice(&body) {
         Ok(i) => i,
         Err(_) => return plain(StatusCode::BAD_REQUEST, "not an interaction Discord would send"),
     };

@@ -8,7 +8,7 @@
 //! (optimal string alignment) distance, which counts a swap of two neighbouring
 //! letters as one edit.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Words shorter than this are never corrected: too many real words are one
 /// edit apart ("go"/"do", "py"/"my").

@@ -6,7 +6,7 @@
 //! "rust". Everything else matches on Snowball stems, so "scaling",
 //! "scales" and "scale" are one word.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use regex::{Regex, RegexSet};
 use rust_stemmers::{Algorithm, Stemmer};
@@ -96,6 +96,8 @@ pub(crate) struct Index {
     /// Surface words and stems the pack knows: these are never "corrected".
     known_words: HashSet<String>,
     known_stems: HashSet<String>,
+    /// Stems of every word the pack knows, so common words are not stemmed per question.
+    stem_cache: HashMap<String, String>,
     corrector: Corrector,
 }
 
@@ -115,10 +117,10 @@ impl Index {
             stemmer: &stemmer,
             synonyms: &synonyms,
             terms: Vec::new(),
-            by_first: HashMap::new(),
+            by_first: HashMap::default(),
             patterns: Vec::new(),
             surface: Vec::new(),
-            known_stems: HashSet::new(),
+            known_stems: HashSet::default(),
         };
 
         let n_topics = pack.topics.len();
@@ -151,7 +153,7 @@ impl Index {
             Some(t) if t.about.is_some() => usize::MAX,
             _ => e,
         };
-        let mut sharing: HashMap<(String, Vec<String>), HashMap<usize, f32>> = HashMap::new();
+        let mut sharing: HashMap<(String, Vec<String>), HashMap<usize, f32>> = HashMap::default();
         let first_keys: HashMap<usize, String> =
             b.by_first.iter().flat_map(|(k, ids)| ids.iter().map(move |&id| (id, k.clone()))).collect();
         for (id, term) in b.terms.iter().enumerate() {
@@ -180,6 +182,8 @@ impl Index {
         surface.extend(voc.stopwords.iter().cloned());
         surface.extend(voc.domain.iter().cloned());
         let known_words: HashSet<String> = surface.iter().cloned().collect();
+        let stem_cache: HashMap<String, String> =
+            known_words.iter().map(|w| (w.clone(), stemmer.stem(w).into_owned())).collect();
         let corrector = Corrector::new(surface);
 
         let pattern_terms = std::mem::take(&mut b.patterns);
@@ -202,12 +206,16 @@ impl Index {
             synonyms,
             known_words,
             known_stems,
+            stem_cache,
             corrector,
         }
     }
 
     fn stem(&self, word: &str) -> String {
-        self.stemmer.stem(word).into_owned()
+        match self.stem_cache.get(word) {
+            Some(stem) => stem.clone(),
+            None => self.stemmer.stem(word).into_owned(),
+        }
     }
 
     /// Reads a question: words, corrections, and every term it contains.
@@ -314,10 +322,11 @@ impl Index {
     }
 
     fn is_known(&self, word: &str) -> bool {
-        self.known_words.contains(word)
-            || self.synonyms.contains_key(word)
-            || self.known_stems.contains(self.stemmer.stem(word).as_ref())
-            || self.domain_stems.contains(self.stemmer.stem(word).as_ref())
+        if self.known_words.contains(word) || self.synonyms.contains_key(word) {
+            return true;
+        }
+        let stem = self.stemmer.stem(word);
+        self.known_stems.contains(stem.as_ref()) || self.domain_stems.contains(stem.as_ref())
     }
 }
 

@@ -11,7 +11,7 @@ mod index;
 pub mod recommend;
 pub mod text;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use index::{Hit, Index, Reading, Target};
 
@@ -268,7 +268,7 @@ impl Engine {
     /// Adds up the evidence per entry. Each word counts once per entry, for its
     /// strongest term.
     fn score(&self, r: &Reading, contenders: &[ContenderIdx], wants_pick: bool) -> Vec<Score> {
-        let mut by_entry: HashMap<usize, Vec<&Hit>> = HashMap::new();
+        let mut by_entry: HashMap<usize, Vec<&Hit>> = HashMap::default();
         for h in &r.hits {
             if let Target::Entry(e) = h.target {
                 by_entry.entry(e).or_default().push(h);
