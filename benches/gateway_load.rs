@@ -37,6 +37,7 @@ fn main() {
             .env("DISCORD_HTTP_PROXY", fake.url())
             .env("DISCORD_GUILD_ID", fake::GUILD_ID.to_string())
             .env("RUST_LOG", "error")
+            .env("DATABASE_URL", format!("sqlite://{}/load.db", std::env::temp_dir().display()))
             .env("STACKPICK_KNOWLEDGE", concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))
             .kill_on_drop(true)
             .spawn()

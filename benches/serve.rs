@@ -37,7 +37,8 @@ fn parts(c: &mut Criterion) {
     let engine = stackpick::Engine::new(stackpick::load(&dir).unwrap());
     let bot = Bot::new(engine, dir, Config { cooldown: std::time::Duration::ZERO, ..Config::default() });
     let interaction: Interaction = serde_json::from_slice(&body).unwrap();
-    let reply = bot.interaction(&interaction);
+    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let reply = rt.block_on(bot.interaction(&interaction, &stackpick::bot::NoDirectory));
 
     let mut g = c.benchmark_group("serve");
     g.bench_function("verify_signature", |b| {
@@ -46,7 +47,9 @@ fn parts(c: &mut Criterion) {
     g.bench_function("read_interaction", |b| {
         b.iter(|| black_box(serde_json::from_slice::<Interaction>(black_box(&body)).unwrap()))
     });
-    g.bench_function("answer", |b| b.iter(|| black_box(bot.interaction(black_box(&interaction)))));
+    g.bench_function("answer", |b| {
+        b.iter(|| black_box(rt.block_on(bot.interaction(black_box(&interaction), &stackpick::bot::NoDirectory))))
+    });
     g.bench_function("write_response", |b| {
         b.iter(|| black_box(serde_json::to_vec(black_box(&reply.response)).unwrap()))
     });

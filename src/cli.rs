@@ -69,6 +69,30 @@ pub enum Command {
     },
     /// Print the link that adds the bot to a server, with exactly the permissions it needs.
     Invite,
+    /// Questions the bot could not answer well, most asked first (reads DATABASE_URL).
+    Gaps {
+        /// One server only.
+        #[arg(long, value_name = "ID")]
+        guild: Option<u64>,
+        /// How many days back.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Questions per topic, share answered, helpful votes, welcomes (reads DATABASE_URL).
+    Stats {
+        /// One server only.
+        #[arg(long, value_name = "ID")]
+        guild: Option<u64>,
+        /// How many days back.
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve Discord's HTTP interactions endpoint (needs DISCORD_PUBLIC_KEY).
     Serve {
         /// The address to listen on.
@@ -147,7 +171,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         Command::Run { shard_range, total } => {
             let token = settings::Token::from_env()?;
             let engine = engine(&dir)?;
-            let bot = std::sync::Arc::new(crate::bot::Bot::new(engine, dir, settings::bot_config()?));
+            let bot = crate::bot::Bot::new(engine, dir, settings::bot_config()?);
             let registration = match settings::guild_id()? {
                 Some(g) => gateway::Registration::Guild(g),
                 None => gateway::Registration::Global,
@@ -161,8 +185,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             };
             let proxy = settings::http_proxy();
             runtime()?.block_on(async move {
+                let (bot, writer) = with_store(bot).await?;
                 let http = gateway::http(&token, proxy.as_deref());
-                gateway::run(bot, http, registration, sharding).await
+                let result = gateway::run(bot, http, registration, sharding).await;
+                finish(writer).await;
+                result
             })
         }
         Command::Register { guild, clear } => {
@@ -199,14 +226,38 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             })?;
             let key = crate::serve::PublicKey::from_hex(&key)?;
             let engine = engine(&dir)?;
-            let bot = std::sync::Arc::new(crate::bot::Bot::new(engine, dir, settings::bot_config()?));
+            let bot = crate::bot::Bot::new(engine, dir, settings::bot_config()?);
             let token = settings::Token::from_env().ok();
             let proxy = settings::http_proxy();
             runtime()?.block_on(async move {
+                let (bot, writer) = with_store(bot).await?;
                 let http = token.map(|t| std::sync::Arc::new(gateway::http(&t, proxy.as_deref())));
-                crate::serve::serve(addr, std::sync::Arc::new(crate::serve::AppState { bot, key, http })).await
+                let result =
+                    crate::serve::serve(addr, std::sync::Arc::new(crate::serve::AppState { bot, key, http })).await;
+                finish(writer).await;
+                result
             })
         }
+        Command::Gaps { guild, days, json } => runtime()?.block_on(async move {
+            let store = crate::store::Store::open(&settings::database_url()).await?;
+            let gaps = crate::bot::reports::gap_list(&store, guild, days).await?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&gaps)?)?;
+            } else {
+                write!(out, "{}", crate::bot::reports::gaps_text(&gaps))?;
+            }
+            Ok(())
+        }),
+        Command::Stats { guild, days, json } => runtime()?.block_on(async move {
+            let store = crate::store::Store::open(&settings::database_url()).await?;
+            let stats = crate::bot::reports::stat_counts(&store, guild, days).await?;
+            if json {
+                writeln!(out, "{}", serde_json::to_string(&stats)?)?;
+            } else {
+                write!(out, "{}", crate::bot::reports::stats_text(&stats))?;
+            }
+            Ok(())
+        }),
         Command::Invite => {
             let app = match settings::application_id()? {
                 Some(id) => id,
@@ -220,6 +271,39 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             writeln!(out, "{}", invite_url(app))?;
             Ok(())
         }
+    }
+}
+
+/// Opens DATABASE_URL for the bot. A database that cannot be used is logged
+/// and the bot runs without settings or a question log; one written by a newer
+/// stackpick stops the start (it must not be changed).
+async fn with_store(bot: crate::bot::Bot) -> Result<(std::sync::Arc<crate::bot::Bot>, Option<crate::journal::Writer>)> {
+    let url = settings::database_url();
+    let retention = settings::log_retention_days()?;
+    let store = match crate::store::Store::open(&url).await {
+        Ok(store) => store,
+        Err(e) if e.downcast_ref::<crate::store::NewerSchema>().is_some() => return Err(e),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "database unavailable; answering without per-server settings or question log");
+            return Ok((std::sync::Arc::new(bot), None));
+        }
+    };
+    let saved = match store.all_settings().await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "cannot read settings; using defaults");
+            Vec::new()
+        }
+    };
+    let (journal, writer) = crate::journal::Journal::start(store.clone(), retention);
+    tracing::info!(database = %url, servers = saved.len(), "database ready");
+    Ok((std::sync::Arc::new(bot.with_store(store, journal, saved)), Some(writer)))
+}
+
+/// Lets the log writer finish what is queued (bounded, so shutdown stays quick).
+async fn finish(writer: Option<crate::journal::Writer>) {
+    if let Some(w) = writer {
+        w.finish(std::time::Duration::from_secs(5)).await;
     }
 }
 

@@ -10,12 +10,13 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Result};
 use serenity::all::{
-    Command, Context, EventHandler, GatewayError, GatewayIntents, GuildId, Http, HttpBuilder, Interaction, Message,
-    Ready,
+    ChannelId, Command, Context, EventHandler, GatewayError, GatewayIntents, GuildId, GuildMemberUpdateEvent, Http,
+    HttpBuilder, Interaction, Member, Message, Ready,
 };
 use serenity::async_trait;
 
-use crate::bot::{commands, Bot, Effect};
+use crate::bot::onboarding::{Welcome, WelcomeTo};
+use crate::bot::{commands, Bot, ChannelCheck, Directory, Effect};
 use crate::knowledge::Pack;
 use crate::settings::Token;
 
@@ -106,7 +107,7 @@ impl EventHandler for Handler {
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let Ok(_permit) = self.in_flight.acquire().await else { return };
-        let reply = self.bot.interaction(&interaction);
+        let reply = self.bot.interaction(&interaction, &CacheDirectory(&ctx.cache)).await;
         let sent = match &interaction {
             Interaction::Command(i) | Interaction::Autocomplete(i) => {
                 i.create_response(&ctx.http, reply.response).await
@@ -122,6 +123,30 @@ impl EventHandler for Handler {
         run_effects(&ctx.http, reply.effects).await;
     }
 
+    async fn guild_member_addition(&self, ctx: Context, member: Member) {
+        let server = server_name(&ctx, member.guild_id);
+        let welcome =
+            self.bot.member_joined(member.guild_id, member.user.id, member.user.bot, member.pending, &server).await;
+        if let Some(welcome) = welcome {
+            send_welcome(&ctx.http, welcome).await;
+        }
+    }
+
+    async fn guild_member_update(
+        &self,
+        ctx: Context,
+        _old: Option<Member>,
+        _new: Option<Member>,
+        event: GuildMemberUpdateEvent,
+    ) {
+        let server = server_name(&ctx, event.guild_id);
+        let welcome =
+            self.bot.member_updated(event.guild_id, event.user.id, event.user.bot, event.pending, &server).await;
+        if let Some(welcome) = welcome {
+            send_welcome(&ctx.http, welcome).await;
+        }
+    }
+
     async fn message(&self, ctx: Context, msg: Message) {
         let me = ctx.cache.current_user().id;
         if let Some(answer) = self.bot.message(&msg, me) {
@@ -129,6 +154,38 @@ impl EventHandler for Handler {
             if let Err(e) = msg.channel_id.send_message(&ctx.http, answer).await {
                 tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent");
             }
+        }
+    }
+}
+
+fn server_name(ctx: &Context, guild: GuildId) -> String {
+    ctx.cache.guild(guild).map(|g| g.name.clone()).unwrap_or_else(|| "the server".to_owned())
+}
+
+async fn send_welcome(http: &Http, welcome: Welcome) {
+    let result = match welcome.to {
+        WelcomeTo::Channel(channel) => channel.send_message(http, welcome.message).await.map(|_| ()),
+        WelcomeTo::Dm(user) => match user.create_dm_channel(http).await {
+            Ok(dm) => dm.send_message(http, welcome.message).await.map(|_| ()),
+            Err(e) => Err(e),
+        },
+    };
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "welcome not sent");
+    }
+}
+
+/// Channel facts from serenity's cache.
+struct CacheDirectory<'a>(&'a serenity::cache::Cache);
+
+impl Directory for CacheDirectory<'_> {
+    fn channel(&self, guild: GuildId, channel: ChannelId) -> ChannelCheck {
+        let me = self.0.current_user().id;
+        let Some(guild) = self.0.guild(guild) else { return ChannelCheck::Unknown };
+        let Some(channel) = guild.channels.get(&channel) else { return ChannelCheck::NotInServer };
+        match guild.members.get(&me) {
+            Some(member) => ChannelCheck::Permissions(guild.user_permissions_in(channel, member)),
+            None => ChannelCheck::Unknown,
         }
     }
 }

@@ -14,11 +14,13 @@ pub mod bot;
 pub mod cli;
 pub mod engine;
 pub mod gateway;
+pub mod journal;
 pub mod knowledge;
 pub mod limits;
 pub mod render;
 pub mod serve;
 pub mod settings;
+pub mod store;
 
 pub use answer::{Answer, Outcome};
 pub use engine::Engine;

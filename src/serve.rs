@@ -112,7 +112,7 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
         Err(_) => return plain(StatusCode::BAD_REQUEST, "not an interaction Discord would send"),
     };
 
-    let mut reply = state.bot.interaction(&interaction);
+    let mut reply = state.bot.interaction(&interaction, &crate::bot::NoDirectory).await;
     if !reply.effects.is_empty() {
         match &state.http {
             Some(http) => {

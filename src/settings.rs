@@ -93,6 +93,22 @@ pub fn bot_config() -> Result<Config> {
     Ok(config)
 }
 
+/// `DATABASE_URL`, default `sqlite://stackpick.db`.
+pub fn database_url() -> String {
+    var("DATABASE_URL").unwrap_or_else(|| crate::store::DEFAULT_URL.to_owned())
+}
+
+/// `LOG_RETENTION_DAYS`, default 90.
+pub fn log_retention_days() -> Result<u32> {
+    match var("LOG_RETENTION_DAYS") {
+        None => Ok(90),
+        Some(v) => match v.parse::<u32>() {
+            Ok(d) if d >= 1 => Ok(d),
+            _ => bail!("LOG_RETENTION_DAYS: `{v}` is not a number of days (1 or more)"),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

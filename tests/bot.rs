@@ -16,8 +16,8 @@ fn interaction(v: Value) -> Interaction {
     serde_json::from_value(v).expect("serenity reads the payload")
 }
 
-fn respond(bot: &Bot, v: Value) -> Value {
-    serde_json::to_value(&bot.interaction(&interaction(v)).response).unwrap()
+async fn respond(bot: &Bot, v: Value) -> Value {
+    serde_json::to_value(&bot.interaction(&interaction(v), &stackpick::bot::NoDirectory).await.response).unwrap()
 }
 
 fn copy_pack(to: &Path) {
@@ -27,8 +27,8 @@ fn copy_pack(to: &Path) {
     }
 }
 
-#[test]
-fn kb_reload_keeps_the_last_good_pack_and_lists_every_problem() {
+#[tokio::test]
+async fn kb_reload_keeps_the_last_good_pack_and_lists_every_problem() {
     let dir = tempfile::tempdir().unwrap();
     copy_pack(dir.path());
     let engine = stackpick::Engine::new(stackpick::load(dir.path()).unwrap());
@@ -43,7 +43,7 @@ fn kb_reload_keeps_the_last_good_pack_and_lists_every_problem() {
 
     let reload =
         p::slash_as("kb", json!([{"type": 1, "name": "reload", "options": []}]), p::MODERATOR_PERMS, fake::USER_ID);
-    let body = respond(&bot, reload.clone());
+    let body = respond(&bot, reload.clone()).await;
     let text = body["data"]["content"].as_str().unwrap();
     assert!(text.starts_with("❌ The knowledge pack has 2 problem(s); I kept the last good one running."), "{text}");
     assert!(text.contains("unknown topic id `speed`") && text.contains("topic `cost`, field `title`"), "{text}");
@@ -58,16 +58,16 @@ fn kb_reload_keeps_the_last_good_pack_and_lists_every_problem() {
         .replace("title = \"\"", "title = \"Cost, reviewed\"")
         .replace("related = [\"speed\"]", "related = [\"cost\"]");
     std::fs::write(&topics, fixed).unwrap();
-    let body = respond(&bot, reload);
+    let body = respond(&bot, reload).await;
     assert!(body["data"]["content"].as_str().unwrap().starts_with("✅"), "{body}");
     let cost = bot.engine().pack().topic_by_id("cost").unwrap();
     assert_eq!(bot.engine().pack().topic(cost).title, "Cost, reviewed");
 }
 
-#[test]
-fn topics_lists_everything_with_a_menu() {
+#[tokio::test]
+async fn topics_lists_everything_with_a_menu() {
     let bot = Bot::new(common::engine_owned(), common::pack_dir(), Config::default());
-    let body = respond(&bot, p::slash("topics", json!([])));
+    let body = respond(&bot, p::slash("topics", json!([]))).await;
     assert_eq!(body["data"]["flags"], 64);
     let menu = &body["data"]["components"][0]["components"][0];
     assert_eq!(menu["type"], 3);
@@ -76,21 +76,22 @@ fn topics_lists_everything_with_a_menu() {
     assert!(body["data"]["embeds"][0]["description"].as_str().unwrap().contains("`performance`"));
 }
 
-#[test]
-fn help_unknown_commands_and_expired_forms_answer_politely() {
+#[tokio::test]
+async fn help_unknown_commands_and_expired_forms_answer_politely() {
     let bot = Bot::new(common::engine_owned(), common::pack_dir(), Config::default());
-    let body = respond(&bot, p::slash("help", json!([])));
+    let body = respond(&bot, p::slash("help", json!([]))).await;
     assert!(body["data"]["embeds"][0]["description"].as_str().unwrap().contains("/ask"));
-    let body = respond(&bot, p::slash("airhorn", json!([])));
+    let body = respond(&bot, p::slash("airhorn", json!([]))).await;
     assert!(body["data"]["content"].as_str().unwrap().contains("not a command I know"));
-    let body = respond(&bot, p::ask("   ", json!([])));
+    let body = respond(&bot, p::ask("   ", json!([]))).await;
     assert!(body["data"]["content"].as_str().unwrap().contains("Type a question"));
-    let body = respond(&bot, p::slash("compare", json!([{"type": 3, "name": "topic", "value": "quantum knitting"}])));
+    let body =
+        respond(&bot, p::slash("compare", json!([{"type": 3, "name": "topic", "value": "quantum knitting"}]))).await;
     assert!(body["data"]["content"].as_str().unwrap().contains("no topic called"));
 }
 
-#[test]
-fn recommend_weighs_factors_from_the_pack() {
+#[tokio::test]
+async fn recommend_weighs_factors_from_the_pack() {
     let config = Config { cooldown: std::time::Duration::ZERO, ..Config::default() };
     let bot = Bot::new(common::engine_owned(), common::pack_dir(), config);
     // A chat app (Node.js) with a Python team that cares about ease: Python wins 3.5 to 3.
@@ -104,7 +105,8 @@ fn recommend_weighs_factors_from_the_pack() {
                 {"type": 3, "name": "priority", "value": "ease"}
             ]),
         ),
-    );
+    )
+    .await;
     let embed = &body["data"]["embeds"][0];
     assert_eq!(embed["title"], "Recommendation for Real-time chat: 🐍 Python", "{embed}");
     let why = embed["fields"][0]["value"].as_str().unwrap();
@@ -113,6 +115,7 @@ fn recommend_weighs_factors_from_the_pack() {
 
     // A use case nobody knows, with no factor: said plainly.
     let body =
-        respond(&bot, p::slash("recommend", json!([{"type": 3, "name": "use_case", "value": "knitting patterns"}])));
+        respond(&bot, p::slash("recommend", json!([{"type": 3, "name": "use_case", "value": "knitting patterns"}])))
+            .await;
     assert!(body["data"]["content"].as_str().unwrap().contains("Tell me what you are building"));
 }

@@ -15,6 +15,12 @@ use serenity::all::{GuildId, HttpBuilder};
 use stackpick::bot::{Bot, Config};
 use stackpick::gateway::{self, Registration, Sharding};
 
+/// A database file in a fresh temporary folder (kept for the test's life).
+fn temp_db() -> String {
+    let dir = tempfile::tempdir().unwrap().keep();
+    format!("sqlite://{}", dir.join("stackpick.db").display())
+}
+
 fn config() -> Config {
     Config {
         cooldown: Duration::from_secs(3),
@@ -61,7 +67,7 @@ async fn registers_every_command_by_bulk_overwrite() {
     let put = fake.wait_for("registration", |r| r.method == "PUT").await;
     assert_eq!(put.path, format!("/api/v10/applications/{}/guilds/{GUILD_ID}/commands", fake::APP_ID));
     let names: Vec<&str> = put.body.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["ask", "compare", "recommend", "topics", "help", "kb", "Ask stackpick"]);
+    assert_eq!(names, ["ask", "compare", "recommend", "topics", "help", "kb", "setup", "onboarding", "Ask stackpick"]);
     let cmds = put.body.as_array().unwrap();
     let kb = cmds.iter().find(|c| c["name"] == "kb").unwrap();
     assert_eq!(kb["default_member_permissions"], "32", "Manage Server only");
@@ -346,6 +352,7 @@ async fn run_binary_with_close(code: u16) -> std::process::Output {
         .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
         .env("RUST_LOG", "trace")
         .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .env("DATABASE_URL", temp_db())
         .kill_on_drop(true)
         .output();
     tokio::time::timeout(Duration::from_secs(30), out).await.expect("stackpick run exits").unwrap()
@@ -378,6 +385,7 @@ fn missing_token_says_what_to_set() {
         .env_remove("DISCORD_TOKEN")
         .current_dir(std::env::temp_dir())
         .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .env("DATABASE_URL", temp_db())
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -405,7 +413,7 @@ fn invite_asks_for_exactly_the_needed_permissions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_command_overwrites_or_clears() {
     let fake = FakeDiscord::start().await;
-    for (args, want) in [(vec!["register", "--guild", "42"], 7usize), (vec!["register", "--guild", "42", "--clear"], 0)]
+    for (args, want) in [(vec!["register", "--guild", "42"], 9usize), (vec!["register", "--guild", "42", "--clear"], 0)]
     {
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
             .args(&args)
@@ -413,6 +421,8 @@ async fn register_command_overwrites_or_clears() {
             .env("DISCORD_HTTP_PROXY", fake.url())
             .env_remove("DISCORD_APPLICATION_ID")
             .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+            .env("DATABASE_URL", temp_db())
+            .env("DATABASE_URL", temp_db())
             .output()
             .await
             .unwrap();
@@ -435,6 +445,7 @@ async fn sigterm_shuts_down_cleanly() {
         .env("DISCORD_HTTP_PROXY", fake.url())
         .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
         .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .env("DATABASE_URL", temp_db())
         .kill_on_drop(true)
         .spawn()
         .unwrap();

@@ -102,8 +102,10 @@ async fn documented_interactions_are_answered_in_the_body() {
     let body = s.interact(&p::select("sp1:menu", &["future"])).await;
     assert_eq!(body["data"]["embeds"][0]["title"], "The outlook for 2025 and beyond");
 
-    let body = s.interact(&p::modal_submit("sp1:ask", "question", "which is faster?")).await;
+    let body = s.interact(&p::modal_submit("sp1:askm", "question", "which is faster?")).await;
     assert_eq!(body["type"], 4);
+    assert_eq!(body["data"]["flags"], 64, "the form's answer is private");
+    assert_eq!(body["data"]["embeds"][0]["title"], "Performance and speed");
 }
 
 #[tokio::test]

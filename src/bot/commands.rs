@@ -14,6 +14,10 @@ pub const TOPICS: &str = "topics";
 pub const HELP: &str = "help";
 pub const KB: &str = "kb";
 pub const KB_RELOAD: &str = "reload";
+pub const KB_GAPS: &str = "gaps";
+pub const KB_STATS: &str = "stats";
+pub const SETUP: &str = "setup";
+pub const ONBOARDING: &str = "onboarding";
 /// The message command (right-click a message → Apps).
 pub const ASK_MESSAGE: &str = "Ask stackpick";
 
@@ -25,6 +29,12 @@ pub const OPT_USE_CASE: &str = "use_case";
 
 /// Questions longer than this are refused by Discord's client before they reach us.
 pub const QUESTION_MAX: u16 = 1000;
+
+fn days() -> CreateCommandOption {
+    CreateCommandOption::new(CommandOptionType::Integer, "days", "How many days back (default 30)")
+        .min_int_value(1)
+        .max_int_value(3650)
+}
 
 fn private() -> CreateCommandOption {
     CreateCommandOption::new(CommandOptionType::Boolean, OPT_PRIVATE, "Only you see the answer")
@@ -97,6 +107,32 @@ pub fn all(pack: &Pack) -> Vec<CreateCommand> {
                 CommandOptionType::SubCommand,
                 KB_RELOAD,
                 "Reload the knowledge pack from disk",
+            ))
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::SubCommand,
+                    KB_GAPS,
+                    "Questions I could not answer well, most asked first",
+                )
+                .add_sub_option(days()),
+            )
+            .add_option(
+                CreateCommandOption::new(
+                    CommandOptionType::SubCommand,
+                    KB_STATS,
+                    "Questions per topic, answers, feedback, welcomes",
+                )
+                .add_sub_option(days()),
+            ),
+        super::setup::command(),
+        CreateCommand::new(ONBOARDING)
+            .description("The welcome for new members (server managers)")
+            .default_member_permissions(Permissions::MANAGE_GUILD)
+            .contexts(vec![InteractionContext::Guild])
+            .add_option(CreateCommandOption::new(
+                CommandOptionType::SubCommand,
+                "preview",
+                "Show me the welcome, privately",
             )),
         CreateCommand::new(ASK_MESSAGE).kind(CommandType::Message).contexts(everywhere()),
     ]

@@ -29,6 +29,10 @@ pub enum Action {
     Delete { asker: UserId },
     /// The select menu of all topics (the value carries the topic id).
     TopicMenu,
+    /// "Ask a question" on a welcome: opens the question form.
+    AskButton,
+    /// The question form itself (a modal).
+    AskModal,
     /// A component from an older format, or one we cannot read.
     Expired,
 }
@@ -42,6 +46,8 @@ impl Action {
             Action::Feedback(Vote::Down, t) => format!("{PREFIX}:f:dn:{t}"),
             Action::Delete { asker } => format!("{PREFIX}:d:{asker}"),
             Action::TopicMenu => format!("{PREFIX}:menu"),
+            Action::AskButton => format!("{PREFIX}:ask"),
+            Action::AskModal => format!("{PREFIX}:askm"),
             Action::Expired => format!("{PREFIX}:x"),
         };
         debug_assert!(id.len() <= limits::CUSTOM_ID);
@@ -63,6 +69,8 @@ impl Action {
                 _ => Action::Expired,
             },
             (Some("menu"), _, None) => Action::TopicMenu,
+            (Some("ask"), None, None) => Action::AskButton,
+            (Some("askm"), None, None) => Action::AskModal,
             _ => Action::Expired,
         }
     }
@@ -80,6 +88,8 @@ mod tests {
             Action::Feedback(Vote::Down, "cost".into()),
             Action::Delete { asker: UserId::new(53908232506183680) },
             Action::TopicMenu,
+            Action::AskButton,
+            Action::AskModal,
         ] {
             let id = a.id();
             assert!(id.len() <= 100);

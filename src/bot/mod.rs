@@ -8,12 +8,16 @@
 
 pub mod commands;
 pub mod custom_id;
+pub mod directory;
+pub mod onboarding;
+pub mod reports;
 pub mod respond;
+pub mod setup;
 pub mod state;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwap;
@@ -26,14 +30,17 @@ use serenity::model::application::{
     ResolvedOption, ResolvedValue,
 };
 use serenity::model::channel::{Message, MessageReference, MessageReferenceKind};
-use serenity::model::id::{ChannelId, MessageId, UserId};
+use serenity::model::id::{ChannelId, GuildId, MessageId, UserId};
 use serenity::model::permissions::Permissions;
 
 use crate::answer::Answer;
 use crate::engine::recommend::Request;
 use crate::engine::Engine;
+use crate::journal::{Entry, Journal};
 use crate::render::embed;
+use crate::store::{FeedbackRecord, GuildSettings, QuestionRecord, Store};
 use custom_id::{Action, Vote};
+pub use directory::{ChannelCheck, Directory, NoDirectory};
 use respond::{Buttons, Outgoing};
 use state::{Cooldowns, Feedback, Recorded};
 
@@ -85,13 +92,20 @@ pub enum Trigger {
     AnswerChannel,
 }
 
-/// The bot: an engine (swappable by `/kb reload`), settings and in-memory state.
+/// The bot: an engine (swappable by `/kb reload`), settings and in-memory state,
+/// and optionally a store for per-server settings and the question log.
 pub struct Bot {
     engine: ArcSwap<Engine>,
     knowledge_dir: PathBuf,
     config: Config,
     cooldowns: Cooldowns,
     feedback: Feedback,
+    store: Option<Store>,
+    journal: Option<Journal>,
+    /// Per-server settings as committed; answers read this copy, never the database.
+    settings: RwLock<HashMap<u64, GuildSettings>>,
+    /// Welcome bookkeeping when there is no store: (guild, member) → still pending.
+    welcomed: std::sync::Mutex<HashMap<(u64, u64), bool>>,
 }
 
 impl std::fmt::Debug for Bot {
@@ -100,7 +114,7 @@ impl std::fmt::Debug for Bot {
     }
 }
 
-fn ephemeral(m: CreateInteractionResponseMessage) -> Reply {
+pub(crate) fn ephemeral(m: CreateInteractionResponseMessage) -> Reply {
     CreateInteractionResponse::Message(m).into()
 }
 
@@ -112,7 +126,91 @@ impl Bot {
             cooldowns: Cooldowns::new(config.cooldown),
             config,
             feedback: Feedback::default(),
+            store: None,
+            journal: None,
+            settings: RwLock::new(HashMap::new()),
+            welcomed: std::sync::Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Without a store: whether to welcome now (and remember pending members).
+    fn claim_in_memory(&self, guild: GuildId, member: UserId, pending: bool) -> bool {
+        let mut map = self.welcomed.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (guild.get(), member.get());
+        if map.contains_key(&key) {
+            return false;
+        }
+        map.insert(key, pending);
+        !pending
+    }
+
+    /// Without a store: whether a pending member is now to be welcomed.
+    fn release_in_memory(&self, guild: GuildId, member: UserId) -> bool {
+        let mut map = self.welcomed.lock().unwrap_or_else(|e| e.into_inner());
+        match map.get_mut(&(guild.get(), member.get())) {
+            Some(pending @ true) => {
+                *pending = false;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Adds the store: settings already committed, and the question log queue.
+    pub fn with_store(mut self, store: Store, journal: Journal, settings: Vec<GuildSettings>) -> Bot {
+        self.settings = RwLock::new(settings.into_iter().map(|s| (s.guild_id, s)).collect());
+        self.store = Some(store);
+        self.journal = Some(journal);
+        self
+    }
+
+    pub fn store(&self) -> Option<&Store> {
+        self.store.as_ref()
+    }
+
+    /// One server's settings as committed (defaults when it has none).
+    pub fn guild_settings(&self, guild: u64) -> GuildSettings {
+        let map = self.settings.read().unwrap_or_else(|e| e.into_inner());
+        map.get(&guild).cloned().unwrap_or(GuildSettings { guild_id: guild, ..GuildSettings::default() })
+    }
+
+    fn remember_settings(&self, settings: GuildSettings) {
+        let mut map = self.settings.write().unwrap_or_else(|e| e.into_inner());
+        map.insert(settings.guild_id, settings);
+    }
+
+    /// The per-user cooldown in a server: its setting, else `COOLDOWN_SECS`.
+    fn cooldown_for(&self, guild: Option<GuildId>) -> Duration {
+        guild
+            .and_then(|g| self.guild_settings(g.get()).cooldown_secs)
+            .map_or(self.config.cooldown, |s| Duration::from_secs(u64::from(s)))
+    }
+
+    /// Whether a channel is an answer channel: the server's setting, else `ANSWER_CHANNEL_IDS`.
+    fn is_answer_channel(&self, guild: Option<GuildId>, channel: ChannelId) -> bool {
+        match guild.and_then(|g| self.guild_settings(g.get()).answer_channels) {
+            Some(list) => list.contains(&channel.get()),
+            None => self.config.answer_channels.contains(&channel),
+        }
+    }
+
+    /// Queues a question for the log; never waits.
+    fn log(&self, guild: Option<GuildId>, channel: Option<ChannelId>, answer: &Answer, engine: &Engine) {
+        let Some(journal) = &self.journal else { return };
+        let cleaned = crate::engine::text::clean(&answer.question);
+        let text = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() {
+            return;
+        }
+        journal.record(Entry::Question(QuestionRecord {
+            guild_id: guild.map(|g| g.get()),
+            channel_id: channel.map(|c| c.get()),
+            text: crate::limits::cut(&text, 500).to_owned(),
+            topic: answer.topic().map(|t| engine.pack().topic(t).id.clone()),
+            confidence: answer.confidence,
+            answered: answer.answered(),
+            asked_at: crate::store::now(),
+        }));
     }
 
     /// The current engine (a cheap pointer copy; a reload does not disturb it).
@@ -128,26 +226,26 @@ impl Bot {
         &self.feedback
     }
 
-    /// Answers one interaction.
-    pub fn interaction(&self, interaction: &Interaction) -> Reply {
-        self.interaction_at(interaction, Instant::now())
-    }
-
-    /// [`Bot::interaction`] with an explicit clock, for cooldown tests.
-    pub fn interaction_at(&self, interaction: &Interaction, now: Instant) -> Reply {
+    /// Answers one interaction. Only `/setup` and the `/kb` reports wait (for
+    /// the database); every other reply is computed without I/O. `directory`
+    /// tells what the transport knows about the server's channels.
+    pub async fn interaction(&self, interaction: &Interaction, directory: &dyn Directory) -> Reply {
+        let now = Instant::now();
         match interaction {
             Interaction::Ping(_) => CreateInteractionResponse::Pong.into(),
+            Interaction::Command(cmd) if cmd.data.name == commands::SETUP => setup::handle(self, cmd, directory).await,
+            Interaction::Command(cmd) if cmd.data.name == commands::KB => self.kb(cmd).await,
             Interaction::Command(cmd) => self.command(cmd, now),
             Interaction::Autocomplete(cmd) => self.autocomplete(cmd),
             Interaction::Component(c) => self.component(c),
-            Interaction::Modal(_) => ephemeral(respond::notice("That form has expired; please start again.")),
+            Interaction::Modal(m) => onboarding::modal(self, m, now),
             _ => ephemeral(respond::notice("I don't know how to handle that interaction.")),
         }
     }
 
     /// Starts the user's cooldown, or returns the notice to send while it runs.
-    fn cooling(&self, user: UserId, now: Instant) -> Option<Reply> {
-        self.cooldowns.try_take(user, now).err().map(|wait| {
+    fn cooling(&self, guild: Option<GuildId>, user: UserId, now: Instant) -> Option<Reply> {
+        self.cooldowns.try_take(user, now, self.cooldown_for(guild)).err().map(|wait| {
             let secs = wait.as_secs_f32().ceil().max(1.0);
             ephemeral(respond::notice(format!("Slow down a little: you can ask again in {secs:.0} s.")))
         })
@@ -179,10 +277,11 @@ impl Bot {
                         "Type a question in the `question` option, like “which is faster?”.",
                     ));
                 }
-                if let Some(reply) = self.cooling(asker, now) {
+                if let Some(reply) = self.cooling(cmd.guild_id, asker, now) {
                     return reply;
                 }
                 let answer = engine.answer(question);
+                self.log(cmd.guild_id, Some(cmd.channel_id), &answer, &engine);
                 self.answer_reply(&engine, &answer, answer_buttons, mention, private)
             }
             commands::COMPARE => {
@@ -195,16 +294,16 @@ impl Bot {
                         crate::limits::truncate(typed, 100)
                     )));
                 };
-                if let Some(reply) = self.cooling(asker, now) {
+                if let Some(reply) = self.cooling(cmd.guild_id, asker, now) {
                     return reply;
                 }
                 let answer = engine.topic_answer(topic);
                 self.answer_reply(&engine, &answer, answer_buttons, mention, private)
             }
-            commands::RECOMMEND => self.recommend(&engine, &options, asker, private, now),
+            commands::RECOMMEND => self.recommend(&engine, cmd, &options, private, now),
             commands::TOPICS => self.topics(&engine),
             commands::HELP => ephemeral(self.help(&engine)),
-            commands::KB => self.kb(cmd, &options),
+            commands::ONBOARDING => onboarding::preview(self, cmd),
             commands::ASK_MESSAGE => self.ask_message(&engine, cmd, now),
             other => ephemeral(respond::notice(format!(
                 "`/{}` is not a command I know any more; it may be left over from an older version.",
@@ -230,11 +329,12 @@ impl Bot {
     fn recommend(
         &self,
         engine: &Engine,
+        cmd: &CommandInteraction,
         options: &[ResolvedOption<'_>],
-        asker: UserId,
         private: bool,
         now: Instant,
     ) -> Reply {
+        let asker = cmd.user.id;
         let pack = engine.pack();
         let mut request = Request::default();
         let mut typed = "";
@@ -259,7 +359,7 @@ impl Bot {
         let Some(rec) = engine.recommend(&request) else {
             return ephemeral(respond::notice("Tell me what you are building in `use_case`, or pick a factor."));
         };
-        if let Some(reply) = self.cooling(asker, now) {
+        if let Some(reply) = self.cooling(cmd.guild_id, asker, now) {
             return reply;
         }
         let mut doc = embed::recommendation(pack, &rec);
@@ -332,17 +432,51 @@ impl Bot {
             .ephemeral(true)
     }
 
-    fn kb(&self, cmd: &CommandInteraction, options: &[ResolvedOption<'_>]) -> Reply {
+    async fn kb(&self, cmd: &CommandInteraction) -> Reply {
         // Discord hides the command from members without Manage Server, but a
         // stale client or a crafted request could still send it.
-        let allowed = cmd.member.as_ref().and_then(|m| m.permissions).is_some_and(|p| p.manage_guild());
-        if !allowed {
+        if !manages_server(cmd) {
             return ephemeral(respond::notice(
                 "Only members with the Manage Server permission can manage the knowledge base.",
             ));
         }
-        match options.first().map(|o| o.name) {
-            Some(commands::KB_RELOAD) => ephemeral(respond::notice(self.reload())),
+        let options = cmd.data.options();
+        let Some(sub) = options.first() else {
+            return ephemeral(respond::notice("Unknown /kb subcommand."));
+        };
+        let days = match &sub.value {
+            ResolvedValue::SubCommand(opts) => opts.iter().find_map(|o| match o.value {
+                ResolvedValue::Integer(d) => Some(d.clamp(1, 3650) as u32),
+                _ => None,
+            }),
+            _ => None,
+        };
+        match sub.name {
+            commands::KB_RELOAD => ephemeral(respond::notice(self.reload())),
+            commands::KB_GAPS | commands::KB_STATS => {
+                let Some(store) = &self.store else {
+                    return ephemeral(respond::notice("There is no question log: the database is not available."));
+                };
+                let guild = cmd.guild_id.map(|g| g.get());
+                let engine = self.engine();
+                let doc = if sub.name == commands::KB_GAPS {
+                    reports::gaps(store, &engine, guild, days.unwrap_or(30)).await
+                } else {
+                    reports::stats(store, &engine, guild, days.unwrap_or(30)).await
+                };
+                match doc {
+                    Ok(doc) => ephemeral(
+                        CreateInteractionResponseMessage::new()
+                            .embed(doc.to_create_embed())
+                            .allowed_mentions(respond::mentions(None))
+                            .ephemeral(true),
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "report failed");
+                        ephemeral(respond::notice("I couldn't read the question log just now; try again later."))
+                    }
+                }
+            }
             _ => ephemeral(respond::notice("Unknown /kb subcommand.")),
         }
     }
@@ -376,10 +510,11 @@ impl Bot {
         if target.content.trim().is_empty() {
             return ephemeral(respond::notice("That message has no text for me to answer."));
         }
-        if let Some(reply) = self.cooling(cmd.user.id, now) {
+        if let Some(reply) = self.cooling(cmd.guild_id, cmd.user.id, now) {
             return reply;
         }
         let answer = engine.answer(&target.content);
+        self.log(cmd.guild_id, Some(cmd.channel_id), &answer, engine);
         let out = respond::answer(engine, &answer, Buttons { delete_by: Some(cmd.user.id), feedback: true }, None);
         let reply = out.message().reference_message(reference(target.channel_id, target.id));
         Reply {
@@ -432,6 +567,8 @@ impl Bot {
         };
         match Action::parse(&c.data.custom_id) {
             Action::Topic(id) => show_topic(&id),
+            Action::AskButton => onboarding::ask_modal(&engine),
+            Action::AskModal => ephemeral(respond::notice("That form has expired; please start again.")),
             Action::TopicMenu => match &c.data.kind {
                 ComponentInteractionDataKind::StringSelect { values } => match values.first() {
                     Some(id) => show_topic(id),
@@ -442,6 +579,15 @@ impl Bot {
             Action::Feedback(vote, topic) => {
                 if pack.topic_by_id(&topic).is_none() {
                     return ephemeral(respond::notice("That answer's topic is no longer in the knowledge base."));
+                }
+                if let (Some(store), Some(journal)) = (&self.store, &self.journal) {
+                    journal.record(Entry::Vote(FeedbackRecord {
+                        topic: topic.clone(),
+                        voter: store.hash_user(presser.get()),
+                        guild_id: c.guild_id.map(|g| g.get()),
+                        helpful: vote == Vote::Up,
+                        voted_at: crate::store::now(),
+                    }));
                 }
                 let text = match self.feedback.record(&topic, presser, vote) {
                     Recorded::New | Recorded::Changed if vote == Vote::Up => "Thanks! Glad it helped.",
@@ -498,10 +644,11 @@ impl Bot {
                     .reference_message(reference),
             );
         }
-        if self.cooldowns.try_take(msg.author.id, now).is_err() {
+        if self.cooldowns.try_take(msg.author.id, now, self.cooldown_for(msg.guild_id)).is_err() {
             return None;
         }
         let answer = engine.answer(question);
+        self.log(msg.guild_id, Some(msg.channel_id), &answer, &engine);
         if trigger == Trigger::AnswerChannel && !answer.answered() {
             // In answer channels the bot reads everything; it only speaks when sure.
             return None;
@@ -532,11 +679,16 @@ impl Bot {
         if msg.guild_id.is_none() {
             return Some((Trigger::DirectMessage, content));
         }
-        if self.config.answer_channels.contains(&msg.channel_id) {
+        if self.is_answer_channel(msg.guild_id, msg.channel_id) {
             return Some((Trigger::AnswerChannel, content));
         }
         None
     }
+}
+
+/// Whether the member who used a command has Manage Server.
+pub(crate) fn manages_server(cmd: &CommandInteraction) -> bool {
+    cmd.member.as_ref().and_then(|m| m.permissions).is_some_and(|p| p.manage_guild())
 }
 
 /// A reply reference that still sends if the question was deleted meanwhile.

@@ -12,32 +12,33 @@ use super::custom_id::Vote;
 /// Per-user cooldown, so one person cannot make the bot flood a channel.
 #[derive(Debug)]
 pub struct Cooldowns {
-    period: Duration,
+    /// The longest period any server may set, for forgetting old entries.
+    longest: Duration,
     last: Mutex<HashMap<UserId, Instant>>,
 }
 
 impl Cooldowns {
-    pub fn new(period: Duration) -> Self {
-        Cooldowns { period, last: Mutex::new(HashMap::new()) }
+    pub fn new(default: Duration) -> Self {
+        Cooldowns { longest: default.max(Duration::from_secs(3600)), last: Mutex::new(HashMap::new()) }
     }
 
     /// Records an answer for `user` at `now`, or returns how long they must
-    /// still wait.
-    pub fn try_take(&self, user: UserId, now: Instant) -> Result<(), Duration> {
-        if self.period.is_zero() {
+    /// still wait under `period`.
+    pub fn try_take(&self, user: UserId, now: Instant, period: Duration) -> Result<(), Duration> {
+        if period.is_zero() {
             return Ok(());
         }
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(&at) = last.get(&user) {
             let since = now.saturating_duration_since(at);
-            if since < self.period {
-                return Err(self.period - since);
+            if since < period {
+                return Err(period - since);
             }
         }
         // Forget users whose cooldown is long over, so the map stays small.
         if last.len() > 10_000 {
-            let period = self.period;
-            last.retain(|_, at| now.saturating_duration_since(*at) < period);
+            let longest = self.longest;
+            last.retain(|_, at| now.saturating_duration_since(*at) < longest);
         }
         last.insert(user, now);
         Ok(())
@@ -84,14 +85,16 @@ mod tests {
 
     #[test]
     fn cooldown_blocks_then_frees() {
-        let c = Cooldowns::new(Duration::from_secs(3));
+        let p = Duration::from_secs(3);
+        let c = Cooldowns::new(p);
         let u = UserId::new(1);
         let t0 = Instant::now();
-        assert!(c.try_take(u, t0).is_ok());
-        let wait = c.try_take(u, t0 + Duration::from_secs(1)).unwrap_err();
+        assert!(c.try_take(u, t0, p).is_ok());
+        let wait = c.try_take(u, t0 + Duration::from_secs(1), p).unwrap_err();
         assert_eq!(wait, Duration::from_secs(2));
-        assert!(c.try_take(UserId::new(2), t0).is_ok(), "other users are not affected");
-        assert!(c.try_take(u, t0 + Duration::from_secs(3)).is_ok());
+        assert!(c.try_take(UserId::new(2), t0, p).is_ok(), "other users are not affected");
+        assert!(c.try_take(u, t0 + Duration::from_secs(3), p).is_ok());
+        assert!(c.try_take(u, t0 + Duration::from_secs(4), Duration::ZERO).is_ok(), "a server may turn it off");
     }
 
     #[test]

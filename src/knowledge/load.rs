@@ -21,6 +21,9 @@ pub const USE_CASES_FILE: &str = "use_cases.toml";
 /// How `/recommend` weighs its factors (optional).
 pub const RECOMMEND_FILE: &str = "recommend.toml";
 
+/// The welcome for new members (optional).
+pub const ONBOARDING_FILE: &str = "onboarding.toml";
+
 /// Option names `/recommend` uses itself; factors cannot take them.
 const RESERVED_OPTIONS: [&str; 3] = ["use_case", "private", "mention"];
 
@@ -81,10 +84,22 @@ pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
         _ => super::Recommend::default(),
     };
 
+    let onboarding = if dir.join(ONBOARDING_FILE).exists() {
+        match (read::<raw::OnboardingFile>(dir, ONBOARDING_FILE, &mut problems), &topics_file) {
+            (Some(file), Some(_)) => {
+                let mut c = Collector::new(display(ONBOARDING_FILE), &mut problems);
+                Some(onboarding(&file, &topic_ids, &mut c))
+            }
+            _ => None,
+        }
+    } else {
+        None
+    };
+
     let Some(info) = info else {
         return Err(PackErrors(problems));
     };
-    let pack = Pack { info, contenders, topics, use_cases, vocabulary, recommend };
+    let pack = Pack { info, contenders, topics, use_cases, vocabulary, recommend, onboarding };
 
     // Discord rejects a whole message when one embed limit is exceeded, so each
     // entry is rendered here exactly as it would be sent and measured.
@@ -680,4 +695,35 @@ fn recommend(
         c.file(format!("{} factors are more than /recommend can offer (23 at most)", factors.len()));
     }
     super::Recommend { use_case_weight: file.use_case_weight, factors }
+}
+
+fn onboarding(file: &raw::OnboardingFile, topic_ids: &HashMap<String, usize>, c: &mut Collector) -> super::Onboarding {
+    let entry = "[onboarding]";
+    let limited = |c: &mut Collector, field: &str, value: &str, max: usize| {
+        if c.require(entry, field, value) && value.chars().count() > max {
+            c.field(entry, field, format!("is {} characters; Discord allows {max} here", value.chars().count()));
+        }
+    };
+    // Leave room for the server's name (up to 100 characters) in the title.
+    limited(c, "title", &file.title, crate::limits::EMBED_TITLE - 100);
+    limited(c, "intro", &file.intro, 3000);
+    limited(c, "menu_placeholder", &file.menu_placeholder, 150);
+    limited(c, "ask_button", &file.ask_button, crate::limits::BUTTON_LABEL);
+    limited(c, "modal_title", &file.modal_title, 45);
+    limited(c, "question_label", &file.question_label, 45);
+    limited(c, "question_placeholder", &file.question_placeholder, 100);
+    if file.starter_topics.is_empty() || file.starter_topics.len() > 5 {
+        c.field(entry, "starter_topics", "list 1 to 5 topics (one row of buttons)");
+    }
+    let starter_topics = topic_refs(&file.starter_topics, entry, "starter_topics", topic_ids, c);
+    super::Onboarding {
+        title: file.title.trim().to_owned(),
+        intro: file.intro.trim().to_owned(),
+        starter_topics,
+        menu_placeholder: file.menu_placeholder.clone(),
+        ask_button: file.ask_button.clone(),
+        modal_title: file.modal_title.clone(),
+        question_label: file.question_label.clone(),
+        question_placeholder: file.question_placeholder.clone(),
+    }
 }

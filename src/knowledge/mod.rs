@@ -11,7 +11,7 @@ mod raw;
 
 use regex::Regex;
 
-pub use load::{load, PACK_FILE, RECOMMEND_FILE, TOPICS_FILE, USE_CASES_FILE};
+pub use load::{load, ONBOARDING_FILE, PACK_FILE, RECOMMEND_FILE, TOPICS_FILE, USE_CASES_FILE};
 pub use problem::{Location, PackErrors, Problem};
 
 /// Position of a contender in [`Pack::contenders`].
@@ -35,6 +35,23 @@ pub struct Pack {
     pub use_cases: Vec<UseCase>,
     pub vocabulary: Vocabulary,
     pub recommend: Recommend,
+    /// The welcome for new members; `None` when the pack has no onboarding.toml.
+    pub onboarding: Option<Onboarding>,
+}
+
+/// The welcome message, as data.
+#[derive(Debug, Clone)]
+pub struct Onboarding {
+    /// May contain `{server}`.
+    pub title: String,
+    /// May contain `{member}` and `{server}`.
+    pub intro: String,
+    pub starter_topics: Vec<TopicIdx>,
+    pub menu_placeholder: String,
+    pub ask_button: String,
+    pub modal_title: String,
+    pub question_label: String,
+    pub question_placeholder: String,
 }
 
 /// How `/recommend` weighs its factors.

@@ -241,3 +241,24 @@ pub(crate) struct FactorChoice {
     #[serde(default)]
     pub topic: String,
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OnboardingFile {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub intro: String,
+    #[serde(default)]
+    pub starter_topics: Vec<String>,
+    #[serde(default)]
+    pub menu_placeholder: String,
+    #[serde(default)]
+    pub ask_button: String,
+    #[serde(default)]
+    pub modal_title: String,
+    #[serde(default)]
+    pub question_label: String,
+    #[serde(default)]
+    pub question_placeholder: String,
+}

@@ -1,0 +1,97 @@
+//! What the bot learned: gaps (questions to add to the knowledge next) and
+//! stats, as embeds for `/kb` and as text or JSON for the CLI.
+
+use anyhow::Result;
+
+use crate::engine::{Engine, CONFIDENCE_THRESHOLD};
+use crate::render::embed::{EmbedDoc, Field};
+use crate::store::{Gap, Stats, Store};
+
+/// Answers below this confidence count as "unsure" in gaps, even when given.
+pub const UNSURE_BELOW: f32 = CONFIDENCE_THRESHOLD + 0.1;
+
+fn since(days: u32) -> i64 {
+    crate::store::now() - i64::from(days) * 86_400
+}
+
+/// The gaps, most asked first.
+pub async fn gap_list(store: &Store, guild: Option<u64>, days: u32) -> Result<Vec<Gap>> {
+    store.gaps(guild, since(days), UNSURE_BELOW).await
+}
+
+/// The stats.
+pub async fn stat_counts(store: &Store, guild: Option<u64>, days: u32) -> Result<Stats> {
+    store.stats(guild, since(days)).await
+}
+
+fn gap_line(g: &Gap) -> String {
+    let how = match &g.answered_as {
+        Some(t) => format!("answered unsure as `{t}`"),
+        None => "not answered".to_owned(),
+    };
+    format!("{}× “{}” — {how}", g.count, crate::limits::truncate(&g.example, 120))
+}
+
+/// `/kb gaps` as an embed.
+pub async fn gaps(store: &Store, engine: &Engine, guild: Option<u64>, days: u32) -> Result<EmbedDoc> {
+    let gaps = gap_list(store, guild, days).await?;
+    let description = if gaps.is_empty() {
+        format!("No unanswered or unsure questions in the last {days} days.")
+    } else {
+        crate::limits::truncate(&gaps.iter().take(20).map(gap_line).collect::<Vec<_>>().join("\n"), 4000).into_owned()
+    };
+    Ok(EmbedDoc {
+        title: format!("Knowledge gaps — last {days} days"),
+        description,
+        colour: engine.pack().info.either.colour,
+        fields: Vec::new(),
+        footer: "Similar questions are grouped; add the most asked ones to knowledge/.".into(),
+    })
+}
+
+/// `/kb stats` as an embed.
+pub async fn stats(store: &Store, engine: &Engine, guild: Option<u64>, days: u32) -> Result<EmbedDoc> {
+    let s = stat_counts(store, guild, days).await?;
+    let share = if s.questions == 0 { 0.0 } else { 100.0 * s.answered as f64 / s.questions as f64 };
+    let votes = s.helpful + s.unhelpful;
+    let helpful = if votes == 0 {
+        "no votes yet".to_owned()
+    } else {
+        format!("{:.0}% of {votes} votes", 100.0 * s.helpful as f64 / votes as f64)
+    };
+    let topics = if s.per_topic.is_empty() {
+        "None yet".to_owned()
+    } else {
+        s.per_topic.iter().take(10).map(|(t, n)| format!("`{t}` {n}")).collect::<Vec<_>>().join("\n")
+    };
+    Ok(EmbedDoc {
+        title: format!("stackpick stats — last {days} days"),
+        description: format!(
+            "**{}** questions, **{share:.0}%** answered. Helpful: **{helpful}**. Welcomes sent: **{}**.",
+            s.questions, s.welcomes
+        ),
+        colour: engine.pack().info.either.colour,
+        fields: vec![Field { name: "Questions per topic".into(), value: topics, inline: false }],
+        footer: String::new(),
+    })
+}
+
+/// Gaps as terminal lines.
+pub fn gaps_text(gaps: &[Gap]) -> String {
+    if gaps.is_empty() {
+        return "No unanswered or unsure questions.\n".into();
+    }
+    gaps.iter().map(|g| format!("{}\n", gap_line(g))).collect()
+}
+
+/// Stats as terminal lines.
+pub fn stats_text(s: &Stats) -> String {
+    let mut out = format!(
+        "questions: {}\nanswered: {}\nhelpful votes: {}\nunhelpful votes: {}\nwelcomes sent: {}\n",
+        s.questions, s.answered, s.helpful, s.unhelpful, s.welcomes
+    );
+    for (t, n) in &s.per_topic {
+        out.push_str(&format!("  {t}: {n}\n"));
+    }
+    out
+}

@@ -1,0 +1,124 @@
+//! The question log's queue: answers never wait on the database.
+//!
+//! The bot hands each question or vote to a bounded queue and moves on; one
+//! writer task drains it in batches, one transaction per batch. When the
+//! database is slow, locked, full or read-only the writer logs the failure and
+//! drops that batch; when the queue is full new entries are dropped and
+//! counted. Either way the bot keeps answering.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::store::{FeedbackRecord, QuestionRecord, Store};
+
+/// Entries waiting for the writer before new ones are dropped.
+pub const QUEUE: usize = 10_000;
+/// The most rows written in one transaction.
+const BATCH: usize = 500;
+
+/// One thing to log.
+#[derive(Debug, Clone)]
+pub enum Entry {
+    Question(QuestionRecord),
+    Vote(FeedbackRecord),
+}
+
+/// The sending side; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Journal {
+    tx: mpsc::Sender<Entry>,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Journal {
+    /// Starts the writer task. It prunes rows older than `retention_days` at
+    /// start and then hourly, and ends once every `Journal` is dropped and the
+    /// queue is written out.
+    pub fn start(store: Store, retention_days: u32) -> (Journal, Writer) {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let handle = tokio::spawn(writer(store, rx, retention_days, stop.clone()));
+        (Journal { tx, dropped: Arc::new(AtomicU64::new(0)) }, Writer { handle, stop })
+    }
+
+    /// Queues an entry without waiting.
+    pub fn record(&self, entry: Entry) {
+        if self.tx.try_send(entry).is_err() {
+            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            if n.is_power_of_two() {
+                tracing::warn!(dropped = n, "question log queue is full; entries dropped");
+            }
+        }
+    }
+
+    /// Entries dropped because the queue was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+}
+
+/// The writer task; [`Writer::finish`] writes out what is queued and stops it.
+#[derive(Debug)]
+pub struct Writer {
+    handle: JoinHandle<()>,
+    stop: Arc<tokio::sync::Notify>,
+}
+
+impl Writer {
+    /// Stops taking new entries, writes the queued ones, and waits (at most `limit`).
+    pub async fn finish(self, limit: Duration) {
+        self.stop.notify_one();
+        let _ = tokio::time::timeout(limit, self.handle).await;
+    }
+}
+
+async fn writer(store: Store, mut rx: mpsc::Receiver<Entry>, retention_days: u32, stop: Arc<tokio::sync::Notify>) {
+    let retention = i64::from(retention_days) * 86_400;
+    let prune = |store: Store| async move {
+        match store.prune(crate::store::now() - retention).await {
+            Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old question log rows"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning the question log failed"),
+        }
+    };
+    prune(store.clone()).await;
+    let mut next_prune = tokio::time::Instant::now() + Duration::from_secs(3600);
+    let mut buf = Vec::with_capacity(BATCH);
+    loop {
+        let first = tokio::select! {
+            e = rx.recv() => e,
+            _ = stop.notified() => {
+                // No new entries; the loop drains what is queued and ends.
+                rx.close();
+                continue;
+            }
+            _ = tokio::time::sleep_until(next_prune) => {
+                prune(store.clone()).await;
+                next_prune = tokio::time::Instant::now() + Duration::from_secs(3600);
+                continue;
+            }
+        };
+        let Some(first) = first else { break };
+        buf.push(first);
+        while buf.len() < BATCH {
+            match rx.try_recv() {
+                Ok(e) => buf.push(e),
+                Err(_) => break,
+            }
+        }
+        let (mut questions, mut votes) = (Vec::new(), Vec::new());
+        for e in buf.drain(..) {
+            match e {
+                Entry::Question(q) => questions.push(q),
+                Entry::Vote(v) => votes.push(v),
+            }
+        }
+        if let Err(e) = store.write_log(&questions, &votes).await {
+            tracing::warn!(error = %e, rows = questions.len() + votes.len(), "could not write the question log; rows dropped");
+        }
+    }
+}
