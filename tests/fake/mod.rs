@@ -32,6 +32,9 @@ pub const GUILD_ID: u64 = 900_000_000_000_000_003;
 pub const CHANNEL_ID: u64 = 900_000_000_000_000_004;
 pub const ANSWER_CHANNEL_ID: u64 = 900_000_000_000_000_005;
 pub const DM_CHANNEL_ID: u64 = 900_000_000_000_000_006;
+/// A channel where the bot may not embed links.
+pub const NO_EMBEDS_CHANNEL_ID: u64 = 900_000_000_000_000_007;
+pub const WELCOME_CHANNEL_ID: u64 = 900_000_000_000_000_008;
 pub const USER_ID: u64 = 800_000_000_000_000_001;
 pub const OTHER_USER_ID: u64 = 800_000_000_000_000_002;
 

@@ -66,6 +66,12 @@ fn channel(id: u64, name: &str) -> Value {
            "permission_overwrites": [], "nsfw": false, "parent_id": null})
 }
 
+fn no_embeds_channel() -> Value {
+    let mut c = channel(super::NO_EMBEDS_CHANNEL_ID, "no-embeds");
+    c["permission_overwrites"] = json!([{"id": GUILD_ID.to_string(), "type": 0, "allow": "0", "deny": "16384"}]);
+    c
+}
+
 pub fn guild_create() -> Value {
     json!({
         "id": GUILD_ID.to_string(),
@@ -89,7 +95,12 @@ pub fn guild_create() -> Value {
         "member_count": 3, "voice_states": [], "presences": [], "threads": [], "stage_instances": [],
         "guild_scheduled_events": [], "soundboard_sounds": [],
         "members": [{"user": bot_user(), "roles": [], "joined_at": "2026-01-01T00:00:00.000000+00:00", "deaf": false, "mute": false, "flags": 0}],
-        "channels": [channel(CHANNEL_ID, "general"), channel(super::ANSWER_CHANNEL_ID, "ask-here")]
+        "channels": [
+            channel(CHANNEL_ID, "general"),
+            channel(super::ANSWER_CHANNEL_ID, "ask-here"),
+            channel(super::WELCOME_CHANNEL_ID, "welcome"),
+            no_embeds_channel()
+        ]
     })
 }
 
@@ -230,4 +241,48 @@ pub fn modal_submit(custom_id: &str, input_id: &str, value: &str) -> Value {
         MEMBER_PERMS,
         USER_ID,
     )
+}
+
+/// A `/setup` command as a server manager: `path` of sub-command names, then leaf options.
+pub fn setup(path: &[&str], leaf: Value, perms: &str) -> Value {
+    let mut options = leaf;
+    for (i, name) in path.iter().enumerate().rev() {
+        let kind = if i + 1 == path.len() { 1 } else { 2 };
+        options = json!([{"type": kind, "name": name, "options": options}]);
+    }
+    let mut i = slash_as("setup", options, perms, USER_ID);
+    // Channel options come with their resolved channel, as Discord sends them.
+    let mut channels = serde_json::Map::new();
+    for id in [CHANNEL_ID, super::ANSWER_CHANNEL_ID, super::WELCOME_CHANNEL_ID, super::NO_EMBEDS_CHANNEL_ID] {
+        channels.insert(
+            id.to_string(),
+            json!({"id": id.to_string(), "name": "channel", "type": 0, "permissions": "2147483647"}),
+        );
+    }
+    i["data"]["resolved"] = json!({"channels": channels});
+    i
+}
+
+/// A channel option for `/setup`.
+pub fn channel_option(id: u64) -> Value {
+    json!([{"type": 7, "name": "channel", "value": id.to_string()}])
+}
+
+/// GUILD_MEMBER_ADD for a user joining the test server.
+pub fn member_add(user_id: u64, pending: bool, bot: bool) -> Value {
+    let mut u = user(user_id, "newcomer");
+    u["bot"] = json!(bot);
+    json!({
+        "guild_id": GUILD_ID.to_string(), "user": u, "roles": [], "joined_at": "2026-11-26T12:00:00.000000+00:00",
+        "deaf": false, "mute": false, "pending": pending, "flags": 0, "nick": null, "avatar": null, "premium_since": null
+    })
+}
+
+/// GUILD_MEMBER_UPDATE, e.g. after membership screening.
+pub fn member_update(user_id: u64, pending: bool) -> Value {
+    json!({
+        "guild_id": GUILD_ID.to_string(), "user": user(user_id, "newcomer"), "roles": [], "nick": null, "avatar": null,
+        "joined_at": "2026-11-26T12:00:00.000000+00:00", "premium_since": null, "deaf": false, "mute": false,
+        "pending": pending, "communication_disabled_until": null, "flags": 0
+    })
 }
