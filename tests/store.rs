@@ -1,0 +1,236 @@
+//! The data layer on real SQLite files: migrations, refusal of newer
+//! databases, durability across SIGKILL, and a bot that keeps answering when
+//! the database cannot be written.
+#![recursion_limit = "256"]
+
+mod common;
+mod fake;
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use ed25519_dalek::{Signer, SigningKey};
+use serde_json::{json, Value};
+use sqlx::migrate::Migrator;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
+use stackpick::store::{GuildSettings, NewerSchema, QuestionRecord, Store};
+
+fn url(dir: &tempfile::TempDir, name: &str) -> String {
+    format!("sqlite://{}", dir.path().join(name).display())
+}
+
+async fn raw_pool(url: &str) -> SqlitePool {
+    use std::str::FromStr;
+    SqlitePool::connect_with(SqliteConnectOptions::from_str(url).unwrap().create_if_missing(true)).await.unwrap()
+}
+
+async fn migrator_up_to(version: i64) -> Migrator {
+    let mut m = Migrator::new(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))).await.unwrap();
+    m.migrations = Cow::Owned(m.migrations.iter().filter(|x| x.version <= version).cloned().collect());
+    m
+}
+
+#[tokio::test]
+async fn migrates_from_empty() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir, "new.db")).await.unwrap();
+    assert!(Store::latest_version() >= 2);
+    let s =
+        GuildSettings { guild_id: 1, cooldown_secs: Some(5), answer_channels: Some(vec![7, 8]), ..Default::default() };
+    store.save_settings(&s).await.unwrap();
+    assert_eq!(store.all_settings().await.unwrap(), vec![s]);
+}
+
+#[tokio::test]
+async fn migrates_from_each_earlier_version_keeping_data() {
+    for version in 1..Store::latest_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = url(&dir, "old.db");
+        let pool = raw_pool(&url).await;
+        migrator_up_to(version).await.run(&pool).await.unwrap();
+        sqlx::query("INSERT INTO guild_settings (guild_id, onboarding_channel, onboarding_enabled, onboarding_dm, cooldown_secs, updated_at) VALUES (42, 9, 1, 0, 7, 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query("INSERT INTO questions (guild_id, channel_id, text, topic, confidence, answered, asked_at) VALUES (42, 9, 'which is faster', 'performance', 0.7, 1, 100)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+
+        let store = Store::open(&url).await.unwrap();
+        let settings = store.all_settings().await.unwrap();
+        assert_eq!(settings.len(), 1, "from version {version}");
+        assert_eq!(settings[0].onboarding_channel, Some(9));
+        assert_eq!(settings[0].cooldown_secs, Some(7));
+        assert_eq!(settings[0].answer_channels, None, "not configured before: the environment default applies");
+        assert_eq!(store.stats(Some(42), 0).await.unwrap().questions, 1);
+    }
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_version_is_refused_and_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = url(&dir, "newer.db");
+    Store::open(&url).await.unwrap().close().await;
+    let pool = raw_pool(&url).await;
+    sqlx::query("INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (9999, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 0)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE future_table (x INTEGER)").execute(&pool).await.unwrap();
+    pool.close().await;
+
+    let err = Store::open(&url).await.unwrap_err();
+    let newer = err.downcast_ref::<NewerSchema>().expect("a NewerSchema error");
+    assert_eq!(newer.theirs, 9999);
+    assert!(err.to_string().contains("written by a newer stackpick (schema version 9999"), "{err}");
+    let pool = raw_pool(&url).await;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&pool).await.unwrap();
+    assert_eq!(n, Store::latest_version() + 1, "nothing was applied or removed");
+}
+
+#[tokio::test]
+async fn the_journal_writes_everything_queued_and_prunes_old_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir, "log.db")).await.unwrap();
+    let old = QuestionRecord {
+        guild_id: Some(1),
+        channel_id: None,
+        text: "ancient question".into(),
+        topic: None,
+        confidence: 0.0,
+        answered: false,
+        asked_at: 1_000,
+    };
+    store.write_log(&[old], &[]).await.unwrap();
+    let (journal, writer) = stackpick::journal::Journal::start(store.clone(), 90);
+    for i in 0..1_000 {
+        journal.record(stackpick::journal::Entry::Question(QuestionRecord {
+            guild_id: Some(1),
+            channel_id: Some(2),
+            text: format!("question {i}"),
+            topic: Some("performance".into()),
+            confidence: 0.8,
+            answered: true,
+            asked_at: stackpick::store::now(),
+        }));
+    }
+    writer.finish(Duration::from_secs(10)).await;
+    assert_eq!(journal.dropped(), 0);
+    let stats = store.stats(Some(1), 0).await.unwrap();
+    assert_eq!(stats.questions, 1_000, "the ancient row was pruned, every new one written");
+}
+
+fn signed(key: &SigningKey, body: &Value) -> (Vec<u8>, String) {
+    let body = serde_json::to_vec(body).unwrap();
+    let mut msg = b"1764158400".to_vec();
+    msg.extend_from_slice(&body);
+    (body, hex::encode(key.sign(&msg).to_bytes()))
+}
+
+async fn spawn_serve(db_url: &str, key: &SigningKey) -> (tokio::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("DISCORD_PUBLIC_KEY", hex::encode(key.verifying_key().to_bytes()))
+        .env("DATABASE_URL", db_url)
+        .env("COOLDOWN_SECS", "0")
+        .env_remove("DISCORD_TOKEN")
+        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
+            return (child, base);
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("serve did not start");
+}
+
+async fn post(client: &reqwest::Client, base: &str, key: &SigningKey, body: &Value) -> Value {
+    let (bytes, sig) = signed(key, body);
+    let res = client
+        .post(format!("{base}/interactions"))
+        .header("content-type", "application/json")
+        .header("x-signature-ed25519", sig)
+        .header("x-signature-timestamp", "1764158400")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+fn setup_cooldown(guild: u64, seconds: u64) -> Value {
+    let mut i = fake::payloads::setup(
+        &["cooldown"],
+        json!([{"type": 4, "name": "seconds", "value": seconds}]),
+        fake::payloads::MODERATOR_PERMS,
+    );
+    i["guild_id"] = json!(guild.to_string());
+    i
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_confirmed_is_lost_when_the_process_is_killed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(&dir, "kill.db");
+    let key = SigningKey::from_bytes(&[5u8; 32]);
+    let (mut child, base) = spawn_serve(&db, &key).await;
+    let client = reqwest::Client::new();
+
+    // A burst of settings changes (50 servers) and questions, concurrently.
+    let mut tasks = Vec::new();
+    for g in 0..50u64 {
+        let (client, base, key) = (client.clone(), base.clone(), key.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = post(&client, &base, &key, &setup_cooldown(1_000 + g, 100 + g)).await;
+            let confirmed = body["data"]["content"].as_str().unwrap_or_default().starts_with("✅");
+            let q = fake::payloads::ask("which is faster?", json!([]));
+            post(&client, &base, &key, &q).await;
+            (1_000 + g, 100 + g, confirmed)
+        }));
+    }
+    let mut confirmed = Vec::new();
+    for t in tasks {
+        let (guild, secs, ok) = t.await.unwrap();
+        if ok {
+            confirmed.push((guild, secs));
+        }
+    }
+    child.start_kill().unwrap(); // SIGKILL
+    child.wait().await.unwrap();
+    assert_eq!(confirmed.len(), 50, "every change was confirmed");
+
+    let store = Store::open(&db).await.expect("the database opens cleanly after SIGKILL");
+    let saved = store.all_settings().await.unwrap();
+    for (guild, secs) in confirmed {
+        let s =
+            saved.iter().find(|s| s.guild_id == guild).unwrap_or_else(|| panic!("confirmed change for {guild} lost"));
+        assert_eq!(s.cooldown_secs, Some(secs as u32));
+    }
+    // Questions are logged behind the answers; whatever reached the database is intact.
+    let logged = store.stats(None, 0).await.unwrap().questions;
+    assert!(logged <= 50);
+    println!("{logged} of 50 questions were logged before the kill");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_database_does_not_stop_the_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ro.db");
+    Store::open(&format!("sqlite://{}", path.display())).await.unwrap().close().await;
+    let key = SigningKey::from_bytes(&[6u8; 32]);
+    let (_child, base) = spawn_serve(&format!("sqlite://{}?mode=ro", path.display()), &key).await;
+    let client = reqwest::Client::new();
+    let body = post(&client, &base, &key, &fake::payloads::ask("which is faster?", json!([]))).await;
+    assert_eq!(body["data"]["embeds"][0]["title"], "Performance and speed");
+    let body = post(&client, &base, &key, &setup_cooldown(fake::GUILD_ID, 9)).await;
+    let text = body["data"]["content"].as_str().unwrap();
+    assert!(text.starts_with("❌") && text.contains("Nothing changed"), "{text}");
+}
