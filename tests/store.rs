@@ -234,3 +234,52 @@ async fn a_read_only_database_does_not_stop_the_answers() {
     let text = body["data"]["content"].as_str().unwrap();
     assert!(text.starts_with("❌") && text.contains("Nothing changed"), "{text}");
 }
+
+#[tokio::test]
+async fn gaps_and_stats_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(&dir, "cli.db");
+    let store = Store::open(&db).await.unwrap();
+    let q = |text: &str, guild: u64, answered: bool| QuestionRecord {
+        guild_id: Some(guild),
+        channel_id: None,
+        text: text.into(),
+        topic: answered.then(|| "performance".to_owned()),
+        confidence: if answered { 0.9 } else { 0.1 },
+        answered,
+        asked_at: stackpick::store::now(),
+    };
+    store
+        .write_log(
+            &[
+                q("is rust faster than go", 1, false),
+                q("is rust faster than go?", 1, false),
+                q("which is faster", 1, true),
+                q("what about elixir", 2, false),
+            ],
+            &[],
+        )
+        .await
+        .unwrap();
+    store.close().await;
+
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+            .args(args)
+            .env("DATABASE_URL", &db)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let gaps: Value = serde_json::from_str(&run(&["gaps", "--json"])).unwrap();
+    assert_eq!(gaps[0]["count"], 2);
+    assert_eq!(gaps.as_array().unwrap().len(), 2);
+    let gaps: Value = serde_json::from_str(&run(&["gaps", "--guild", "2", "--json"])).unwrap();
+    assert_eq!(gaps.as_array().unwrap().len(), 1);
+    let text = run(&["gaps", "--guild", "1"]);
+    assert!(text.starts_with("2× “is rust faster than go”"), "{text}");
+    let stats: Value = serde_json::from_str(&run(&["stats", "--json"])).unwrap();
+    assert_eq!((stats["questions"].as_u64(), stats["answered"].as_u64()), (Some(4), Some(1)));
+    assert!(run(&["stats", "--guild", "1"]).contains("questions: 3"));
+}

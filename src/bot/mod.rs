@@ -648,11 +648,12 @@ impl Bot {
             return None;
         }
         let answer = engine.answer(question);
-        self.log(msg.guild_id, Some(msg.channel_id), &answer, &engine);
         if trigger == Trigger::AnswerChannel && !answer.answered() {
-            // In answer channels the bot reads everything; it only speaks when sure.
+            // In answer channels the bot reads everything; it only speaks (and
+            // logs) when sure, so ordinary chat there is neither answered nor kept.
             return None;
         }
+        self.log(msg.guild_id, Some(msg.channel_id), &answer, &engine);
         let out = respond::answer(&engine, &answer, Buttons { delete_by: Some(msg.author.id), feedback: true }, None);
         Some(out.message().reference_message(reference))
     }
