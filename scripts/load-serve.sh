@@ -19,7 +19,7 @@ work=$(mktemp -d)
 ./target/release/examples/signed_request "$work"
 
 # The cooldown is off so every request gets a full answer, not a "slow down" notice.
-DISCORD_PUBLIC_KEY=$(cat "$work/public_key") COOLDOWN_SECS=0 RUST_LOG=warn DATABASE_URL="sqlite://$work/load.db" \
+DISCORD_PUBLIC_KEY=$(cat "$work/public_key") COOLDOWN_SECS=0 RUST_LOG=warn DATABASE_URL="${DATABASE_URL:-sqlite://$work/load.db}" \
   ./target/release/stackpick serve --addr "127.0.0.1:$PORT" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT

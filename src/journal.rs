@@ -18,7 +18,9 @@ use crate::store::{FeedbackRecord, QuestionRecord, Store};
 /// Entries waiting for the writer before new ones are dropped.
 pub const QUEUE: usize = 10_000;
 /// The most rows written in one transaction.
-const BATCH: usize = 500;
+const BATCH: usize = 2_000;
+/// How long the writer waits for a batch to gather after its first entry.
+const BATCH_WINDOW: Duration = Duration::from_millis(100);
 
 /// One thing to log.
 #[derive(Debug, Clone)]
@@ -104,6 +106,14 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Entry>, retention_days: u32
         };
         let Some(first) = first else { break };
         buf.push(first);
+        // Let a batch gather: a few transactions a second instead of one per
+        // question, so a busy bot spends its CPU on answers, not commits.
+        if !rx.is_closed() {
+            tokio::select! {
+                _ = tokio::time::sleep(BATCH_WINDOW) => {}
+                _ = stop.notified() => rx.close(),
+            }
+        }
         while buf.len() < BATCH {
             match rx.try_recv() {
                 Ok(e) => buf.push(e),

@@ -247,20 +247,21 @@ impl Store {
     /// Writes a batch of log rows in one transaction.
     pub async fn write_log(&self, questions: &[QuestionRecord], votes: &[FeedbackRecord]) -> Result<()> {
         let mut tx = self.pool.begin().await?;
-        for q in questions {
-            sqlx::query(
-                "INSERT INTO questions (guild_id, channel_id, text, topic, confidence, answered, asked_at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(q.guild_id.map(to_i64))
-            .bind(q.channel_id.map(to_i64))
-            .bind(&q.text)
-            .bind(&q.topic)
-            .bind(f64::from(q.confidence))
-            .bind(q.answered)
-            .bind(q.asked_at)
-            .execute(&mut *tx)
-            .await?;
+        // Many rows per statement: one round trip to SQLite's thread per batch, not per row.
+        for chunk in questions.chunks(500) {
+            let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
+                "INSERT INTO questions (guild_id, channel_id, text, topic, confidence, answered, asked_at) ",
+            );
+            insert.push_values(chunk, |mut row, q| {
+                row.push_bind(q.guild_id.map(to_i64))
+                    .push_bind(q.channel_id.map(to_i64))
+                    .push_bind(&q.text)
+                    .push_bind(&q.topic)
+                    .push_bind(f64::from(q.confidence))
+                    .push_bind(q.answered)
+                    .push_bind(q.asked_at);
+            });
+            insert.build().execute(&mut *tx).await?;
         }
         for v in votes {
             sqlx::query(
