@@ -238,26 +238,20 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 result
             })
         }
-        Command::Gaps { guild, days, json } => runtime()?.block_on(async move {
-            let store = crate::store::Store::open(&settings::database_url()).await?;
-            let gaps = crate::bot::reports::gap_list(&store, guild, days).await?;
-            if json {
-                writeln!(out, "{}", serde_json::to_string(&gaps)?)?;
-            } else {
-                write!(out, "{}", crate::bot::reports::gaps_text(&gaps))?;
-            }
-            Ok(())
-        }),
-        Command::Stats { guild, days, json } => runtime()?.block_on(async move {
-            let store = crate::store::Store::open(&settings::database_url()).await?;
-            let stats = crate::bot::reports::stat_counts(&store, guild, days).await?;
-            if json {
-                writeln!(out, "{}", serde_json::to_string(&stats)?)?;
-            } else {
-                write!(out, "{}", crate::bot::reports::stats_text(&stats))?;
-            }
-            Ok(())
-        }),
+        Command::Gaps { guild, days, json } => {
+            let gaps = runtime()?.block_on(async move {
+                let store = crate::store::Store::open(&settings::database_url()).await?;
+                crate::bot::reports::gap_list(&store, guild, days).await
+            })?;
+            print_report(out, json, gaps.as_slice(), crate::bot::reports::gaps_text)
+        }
+        Command::Stats { guild, days, json } => {
+            let stats = runtime()?.block_on(async move {
+                let store = crate::store::Store::open(&settings::database_url()).await?;
+                crate::bot::reports::stat_counts(&store, guild, days).await
+            })?;
+            print_report(out, json, &stats, crate::bot::reports::stats_text)
+        }
         Command::Invite => {
             let app = match settings::application_id()? {
                 Some(id) => id,
@@ -305,6 +299,21 @@ async fn finish(writer: Option<crate::journal::Writer>) {
     if let Some(w) = writer {
         w.finish(std::time::Duration::from_secs(5)).await;
     }
+}
+
+/// A report as one JSON line or as readable text.
+fn print_report<T: serde::Serialize + ?Sized>(
+    out: &mut dyn Write,
+    json: bool,
+    report: &T,
+    text: impl Fn(&T) -> String,
+) -> Result<()> {
+    if json {
+        writeln!(out, "{}", serde_json::to_string(report)?)?;
+    } else {
+        write!(out, "{}", text(report))?;
+    }
+    Ok(())
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
