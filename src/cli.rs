@@ -70,35 +70,29 @@ pub enum Command {
     /// Print the link that adds the bot to a server, with exactly the permissions it needs.
     Invite,
     /// Questions the bot could not answer well, most asked first (reads DATABASE_URL).
-    Gaps {
-        /// One server only.
-        #[arg(long, value_name = "ID")]
-        guild: Option<u64>,
-        /// How many days back.
-        #[arg(long, default_value_t = 30)]
-        days: u32,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Gaps(ReportArgs),
     /// Questions per topic, share answered, helpful votes, welcomes (reads DATABASE_URL).
-    Stats {
-        /// One server only.
-        #[arg(long, value_name = "ID")]
-        guild: Option<u64>,
-        /// How many days back.
-        #[arg(long, default_value_t = 30)]
-        days: u32,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
+    Stats(ReportArgs),
     /// Serve Discord's HTTP interactions endpoint (needs DISCORD_PUBLIC_KEY).
     Serve {
         /// The address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080", env = "STACKPICK_ADDR")]
         addr: std::net::SocketAddr,
     },
+}
+
+/// What `gaps` and `stats` report on.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// One server only.
+    #[arg(long, value_name = "ID")]
+    guild: Option<u64>,
+    /// How many days back.
+    #[arg(long, default_value_t = 30)]
+    days: u32,
+    /// Print JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 fn parse_range(s: &str) -> Result<(u32, u32), String> {
@@ -238,14 +232,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 result
             })
         }
-        Command::Gaps { guild, days, json } => {
+        Command::Gaps(ReportArgs { guild, days, json }) => {
             let gaps = runtime()?.block_on(async move {
                 let store = crate::store::Store::open(&settings::database_url()).await?;
                 crate::bot::reports::gap_list(&store, guild, days).await
             })?;
             print_report(out, json, gaps.as_slice(), crate::bot::reports::gaps_text)
         }
-        Command::Stats { guild, days, json } => {
+        Command::Stats(ReportArgs { guild, days, json }) => {
             let stats = runtime()?.block_on(async move {
                 let store = crate::store::Store::open(&settings::database_url()).await?;
                 crate::bot::reports::stat_counts(&store, guild, days).await
