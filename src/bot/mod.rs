@@ -632,7 +632,7 @@ impl Bot {
         let engine = self.engine();
         let question = question.trim();
         let reference = reference(msg.channel_id, msg.id);
-        if engine.answer(question).question.is_empty() && trigger != Trigger::AnswerChannel {
+        if question.is_empty() && trigger != Trigger::AnswerChannel {
             let text = format!(
                 "Hi! Ask me something about {}, like “which is faster?” — or try `/help`.",
                 engine.pack().info.scope
