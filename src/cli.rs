@@ -45,8 +45,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Validate the knowledge pack and print every problem.
-    Check,
+    /// Validate the knowledge pack and print every problem and warning.
+    Check {
+        /// Exit successfully when there are warnings but no errors.
+        #[arg(long)]
+        allow_warnings: bool,
+    },
     /// An interactive session: each line you type gets an answer, as in a channel.
     Chat,
     /// Connect to Discord over the gateway and answer there (needs DISCORD_TOKEN).
@@ -147,7 +151,7 @@ pub fn engine(dir: &Path) -> Result<Engine> {
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     let dir = knowledge_dir(cli.knowledge.as_deref());
     match cli.command {
-        Command::Check => check(&dir, out),
+        Command::Check { allow_warnings } => check(&dir, allow_warnings, out),
         Command::Ask { json, explain, question } => {
             let engine = engine(&dir)?;
             if explain {
@@ -323,20 +327,36 @@ async fn application_id(http: &serenity::http::Http) -> Result<u64> {
     Ok(info.id.get())
 }
 
-fn check(dir: &Path, out: &mut dyn Write) -> Result<()> {
+fn check(dir: &Path, allow_warnings: bool, out: &mut dyn Write) -> Result<()> {
     if !dir.is_dir() {
         anyhow::bail!("knowledge folder `{}` does not exist", dir.display());
     }
     match knowledge::load(dir) {
         Ok(pack) => {
+            for w in &pack.warnings {
+                writeln!(out, "{w}")?;
+            }
+            let warned = if pack.warnings.is_empty() {
+                String::new()
+            } else {
+                format!(", {} warning(s)", pack.warnings.len())
+            };
             writeln!(
                 out,
-                "{}: OK — {} contenders, {} topics, {} use cases",
+                "{}: {} — {} contenders, {} topics, {} use cases{warned}",
                 dir.display(),
+                if pack.warnings.is_empty() { "OK" } else { "loads" },
                 pack.contenders.len(),
                 pack.topics.len(),
                 pack.use_cases.len()
             )?;
+            if !pack.warnings.is_empty() && !allow_warnings {
+                anyhow::bail!(
+                    "{} warning(s) in the knowledge pack `{}` (--allow-warnings to accept them)",
+                    pack.warnings.len(),
+                    dir.display()
+                );
+            }
             Ok(())
         }
         Err(errors) => {

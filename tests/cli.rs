@@ -100,7 +100,7 @@ fn ask_prints_readable_text() {
 fn topics_lists_every_contract_id() {
     let o = stackpick(&["topics"], "");
     let ids: Vec<String> = stdout(&o).lines().map(|l| l.split_whitespace().next().unwrap().to_owned()).collect();
-    assert_eq!(ids.len(), 24);
+    assert_eq!(ids.len(), 28);
     assert!(ids.contains(&"performance".to_owned()) && ids.contains(&"choose".to_owned()));
 }
 
@@ -108,7 +108,7 @@ fn topics_lists_every_contract_id() {
 fn check_passes_on_the_shipped_pack() {
     let o = stackpick(&["check"], "");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout(&o).contains("OK — 2 contenders, 24 topics"));
+    assert!(stdout(&o).contains("OK — 2 contenders, 28 topics"));
 }
 
 #[test]

@@ -12,7 +12,7 @@ fn topics_are_exactly_the_contract_ids() {
     let mut have: Vec<&str> = pack.topics.iter().map(|t| t.id.as_str()).collect();
     wanted.sort();
     have.sort();
-    assert_eq!(wanted.len(), 24);
+    assert_eq!(wanted.len(), 28);
     assert_eq!(have, wanted);
 }
 

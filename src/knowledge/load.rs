@@ -6,7 +6,7 @@ use std::path::Path;
 use regex::Regex;
 use serde::de::DeserializeOwned;
 
-use super::problem::{Collector, PackErrors, Problem};
+use super::problem::{Collector, PackErrors, Problem, Severity};
 use super::{
     raw, Ask, Contender, ContenderIdx, Pack, PackInfo, Pick, Side, Topic, TopicIdx, UseCase, Verdict, Vocabulary,
 };
@@ -27,8 +27,20 @@ pub const ONBOARDING_FILE: &str = "onboarding.toml";
 /// Option names `/recommend` uses itself; factors cannot take them.
 const RESERVED_OPTIONS: [&str; 3] = ["use_case", "private", "mention"];
 
+/// How old a `reviewed` date may be before `check` warns that the entry is stale.
+pub const STALE_AFTER_DAYS: i64 = 365;
+
 /// Loads and validates the pack in `dir`, reporting every problem at once.
+///
+/// Errors fail the load; warnings are kept in [`Pack::warnings`].
 pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let today = chrono::DateTime::from_timestamp(i64::try_from(now).unwrap_or(0), 0).unwrap_or_default().date_naive();
+    load_as_of(dir, today)
+}
+
+/// [`load`] with the date that review ages are measured against, for tests.
+pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErrors> {
     let mut problems = Vec::new();
     let pack_file = read::<raw::PackFile>(dir, PACK_FILE, &mut problems);
     let topics_file = read::<raw::TopicsFile>(dir, TOPICS_FILE, &mut problems);
@@ -54,7 +66,7 @@ pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
     let topics = match &topics_file {
         Some(file) => {
             let mut c = Collector::new(display(TOPICS_FILE), &mut problems);
-            topics(file, &topic_ids, &contender_ids, check_refs, &mut c)
+            topics(file, &topic_ids, &contender_ids, check_refs, today, &mut c)
         }
         None => Vec::new(),
     };
@@ -96,19 +108,97 @@ pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
         None
     };
 
+    duplicate_examples(&topics, &use_cases, &display, &mut problems);
+
     let Some(info) = info else {
+        problems.retain(|p| p.severity == Severity::Error);
         return Err(PackErrors(problems));
     };
-    let pack = Pack { info, contenders, topics, use_cases, vocabulary, recommend, onboarding };
+    let mut pack = Pack { info, contenders, topics, use_cases, vocabulary, recommend, onboarding, warnings: Vec::new() };
 
     // Discord rejects a whole message when one embed limit is exceeded, so each
     // entry is rendered here exactly as it would be sent and measured.
     check_rendered(&pack, &display, &mut problems);
 
-    if problems.is_empty() {
-        Ok(pack)
-    } else {
+    if problems.iter().any(|p| p.severity == Severity::Error) {
+        // Warnings wait until the pack loads: errors come first.
+        problems.retain(|p| p.severity == Severity::Error);
         Err(PackErrors(problems))
+    } else {
+        pack.warnings = problems;
+        Ok(pack)
+    }
+}
+
+/// Validates an entry's `sources`: at least one, each an http(s) address.
+fn sources(raw: &[String], entry: &str, c: &mut Collector) -> Vec<String> {
+    if raw.is_empty() {
+        c.warn(entry, "sources", "is missing: name the primary sources (official docs, PEPs, release notes) its facts rest on");
+    }
+    let mut out = Vec::new();
+    for (i, source) in raw.iter().enumerate() {
+        let source = source.trim();
+        let field = format!("sources[{i}]");
+        let host = source.strip_prefix("https://").or_else(|| source.strip_prefix("http://"));
+        match host {
+            Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !source.chars().any(char::is_whitespace) => {
+                if out.iter().any(|s: &String| s == source) {
+                    c.field(entry, &field, format!("`{source}` is listed twice"));
+                } else {
+                    out.push(source.to_owned());
+                }
+            }
+            _ => c.field(entry, &field, format!("`{source}` is not an http(s) address")),
+        }
+    }
+    out
+}
+
+/// Validates an entry's `examples`: each a non-empty question the engine would read whole.
+fn examples(raw: &[String], entry: &str, c: &mut Collector) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for (i, example) in raw.iter().enumerate() {
+        let example = example.trim();
+        let field = format!("examples[{i}]");
+        if example.is_empty() {
+            c.field(entry, &field, "is empty");
+        } else if example.chars().count() > crate::limits::QUESTION_CHARS {
+            c.field(entry, &field, format!("is longer than the {} characters a question may have", crate::limits::QUESTION_CHARS));
+        } else if out.iter().any(|e| example_key(e) == example_key(example)) {
+            c.field(entry, &field, format!("repeats an earlier example of this entry: `{example}`"));
+        } else {
+            out.push(example.to_owned());
+        }
+    }
+    out
+}
+
+/// Examples compare without case and spacing differences.
+fn example_key(text: &str) -> String {
+    text.split_whitespace().map(str::to_lowercase).collect::<Vec<_>>().join(" ")
+}
+
+/// An example listed under two entries teaches the engine nothing but confusion.
+fn duplicate_examples(
+    topics: &[Topic],
+    use_cases: &[UseCase],
+    display: &dyn Fn(&str) -> String,
+    problems: &mut Vec<Problem>,
+) {
+    let mut owner: HashMap<String, String> = HashMap::new();
+    let entries = topics
+        .iter()
+        .map(|t| (TOPICS_FILE, format!("topic `{}`", t.id), &t.examples))
+        .chain(use_cases.iter().map(|u| (USE_CASES_FILE, format!("use case `{}`", u.id), &u.examples)));
+    for (file, entry, list) in entries {
+        for example in list.iter() {
+            if let Some(first) = owner.insert(example_key(example), entry.clone()) {
+                if first != entry {
+                    let mut c = Collector::new(display(file), problems);
+                    c.field(&entry, "examples", format!("`{example}` is also an example of {first}; keep it in one entry"));
+                }
+            }
+        }
     }
 }
 
@@ -458,6 +548,7 @@ fn topics(
     topic_ids: &HashMap<String, usize>,
     contender_ids: &HashMap<&str, ContenderIdx>,
     check_refs: bool,
+    today: chrono::NaiveDate,
     c: &mut Collector,
 ) -> Vec<Topic> {
     let mut seen = HashSet::new();
@@ -476,7 +567,18 @@ fn topics(
             }
         }
         let reviewed = match &raw.reviewed {
-            Some(dt) if dt.date.is_some() && dt.time.is_none() => dt.to_string(),
+            Some(dt) if dt.date.is_some() && dt.time.is_none() => {
+                let text = dt.to_string();
+                if let Ok(date) = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
+                    let age = (today - date).num_days();
+                    if age > STALE_AFTER_DAYS {
+                        c.warn(&entry, "reviewed", format!("{text} is {age} days ago: check the entry against its sources again"));
+                    } else if age < 0 {
+                        c.field(&entry, "reviewed", format!("{text} is in the future"));
+                    }
+                }
+                text
+            }
             Some(dt) => {
                 c.field(&entry, "reviewed", format!("`{dt}` is not a plain date like 2026-11-26"));
                 String::new()
@@ -515,6 +617,8 @@ fn topics(
             }
         };
         let points = points(&raw.points, &entry, contender_ids, check_refs, c);
+        let sources = sources(&raw.sources, &entry, c);
+        let examples = examples(&raw.examples, &entry, c);
         out.push(Topic {
             id: raw.id.clone(),
             title: raw.title.clone(),
@@ -526,6 +630,8 @@ fn topics(
             asks,
             verdict,
             points,
+            sources,
+            examples,
         });
     }
     out
@@ -582,6 +688,8 @@ fn use_cases(
         c.require(&entry, "section", &raw.section);
         let asks = asks(&raw.asks, &entry, c);
         let pick = pick(&raw.pick, &entry, "pick", contender_ids, check_refs, c);
+        let sources = sources(&raw.sources, &entry, c);
+        let examples = examples(&raw.examples, &entry, c);
         if raw.topics.is_empty() {
             c.field(&entry, "topics", "is missing or empty: name at least one topic behind the pick");
         }
@@ -599,6 +707,8 @@ fn use_cases(
             consider: raw.consider.clone(),
             topics,
             section: raw.section.clone(),
+            sources,
+            examples,
         });
     }
     out

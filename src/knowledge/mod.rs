@@ -11,8 +11,8 @@ mod raw;
 
 use regex::Regex;
 
-pub use load::{load, ONBOARDING_FILE, PACK_FILE, RECOMMEND_FILE, TOPICS_FILE, USE_CASES_FILE};
-pub use problem::{Location, PackErrors, Problem};
+pub use load::{load, load_as_of, ONBOARDING_FILE, PACK_FILE, RECOMMEND_FILE, TOPICS_FILE, USE_CASES_FILE};
+pub use problem::{Location, PackErrors, Problem, Severity};
 
 /// Position of a contender in [`Pack::contenders`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,6 +37,8 @@ pub struct Pack {
     pub recommend: Recommend,
     /// The welcome for new members; `None` when the pack has no onboarding.toml.
     pub onboarding: Option<Onboarding>,
+    /// What `stackpick check` would warn about; the pack works regardless.
+    pub warnings: Vec<Problem>,
 }
 
 /// The welcome message, as data.
@@ -146,6 +148,10 @@ pub struct Topic {
     pub verdict: Verdict,
     /// Points per contender, indexed like [`Pack::contenders`].
     pub points: Vec<Vec<String>>,
+    /// The primary sources (addresses) its facts rest on.
+    pub sources: Vec<String>,
+    /// Phrasings of real questions this topic answers; the engine learns from them.
+    pub examples: Vec<String>,
 }
 
 /// A topic's verdict.
@@ -167,6 +173,10 @@ pub struct UseCase {
     /// The topics behind the pick; never empty, the first is the answer's topic.
     pub topics: Vec<TopicIdx>,
     pub section: String,
+    /// The primary sources (addresses) its facts rest on.
+    pub sources: Vec<String>,
+    /// Phrasings of real questions this use case answers; the engine learns from them.
+    pub examples: Vec<String>,
 }
 
 /// The language the engine needs to read questions for this pack.

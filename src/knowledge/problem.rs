@@ -17,6 +17,18 @@ pub struct Location {
     pub field: Option<String>,
 }
 
+/// How bad a problem is.
+///
+/// An error stops the pack from loading. A warning leaves a pack that works but
+/// that a maintainer should fix (an entry without sources, a stale review date):
+/// the bot serves it and logs the warnings, while `stackpick check` fails on
+/// them unless told `--allow-warnings`, so they show up in CI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
 /// One thing wrong with a knowledge pack.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
@@ -24,10 +36,14 @@ pub struct Problem {
     pub at: Location,
     /// What is wrong, in a sentence a pack editor can act on.
     pub message: String,
+    pub severity: Severity,
 }
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.severity == Severity::Warning {
+            write!(f, "warning: ")?;
+        }
         write!(f, "{}", self.at.file)?;
         if let Some(entry) = &self.at.entry {
             write!(f, ": {entry}")?;
@@ -71,8 +87,21 @@ impl<'a> Collector<'a> {
         self.push(Some(entry.to_owned()), None, message);
     }
 
+    /// Records a warning: the pack still loads.
+    pub(crate) fn warn(&mut self, entry: &str, field: &str, message: impl Into<String>) {
+        self.out.push(Problem {
+            at: Location { file: self.file.clone(), entry: Some(entry.to_owned()), field: Some(field.to_owned()) },
+            message: message.into(),
+            severity: Severity::Warning,
+        });
+    }
+
     fn push(&mut self, entry: Option<String>, field: Option<String>, message: impl Into<String>) {
-        self.out.push(Problem { at: Location { file: self.file.clone(), entry, field }, message: message.into() });
+        self.out.push(Problem {
+            at: Location { file: self.file.clone(), entry, field },
+            message: message.into(),
+            severity: Severity::Error,
+        });
     }
 
     /// Records an empty required text field; returns whether it was filled.

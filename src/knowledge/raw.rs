@@ -130,6 +130,10 @@ pub(crate) struct Topic {
     pub verdict: Option<Verdict>,
     #[serde(default)]
     pub points: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -184,6 +188,10 @@ pub(crate) struct UseCase {
     pub topics: Vec<String>,
     #[serde(default)]
     pub section: String,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub examples: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
