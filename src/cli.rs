@@ -53,6 +53,27 @@ pub enum Command {
     },
     /// An interactive session: each line you type gets an answer, as in a channel.
     Chat,
+    /// Score the pack on evaluation files (question, topics, pick[, source] per line).
+    Eval {
+        /// Evaluation files (TSV).
+        #[arg(required = true, value_name = "FILE.tsv")]
+        files: Vec<PathBuf>,
+        /// Print every miss with its confidence (never for the blind split).
+        #[arg(long)]
+        misses: bool,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Fail (exit 1) when the overall share right is below this percentage.
+        #[arg(long, value_name = "PCT")]
+        min: Option<f64>,
+        /// Which rows: all, the blind third, or the tune rest (split by a hash of the question).
+        #[arg(long, value_enum, default_value = "all")]
+        split: crate::eval::Split,
+        /// Score the tune split by 5-fold cross-validation over the pack's examples.
+        #[arg(long, conflicts_with = "split")]
+        cross_validate: bool,
+    },
     /// Connect to Discord over the gateway and answer there (needs DISCORD_TOKEN).
     Run {
         /// Run only shards START..END of --total (END exclusive), to split a large bot over processes.
@@ -152,6 +173,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     let dir = knowledge_dir(cli.knowledge.as_deref());
     match cli.command {
         Command::Check { allow_warnings } => check(&dir, allow_warnings, out),
+        Command::Eval { files, misses, json, min, split, cross_validate } => {
+            eval(&dir, &files, EvalOptions { misses, json, min, split, cross_validate }, out)
+        }
         Command::Ask { json, explain, question } => {
             let engine = engine(&dir)?;
             if explain {
@@ -366,6 +390,42 @@ fn check(dir: &Path, allow_warnings: bool, out: &mut dyn Write) -> Result<()> {
             anyhow::bail!("{} problem(s) in the knowledge pack `{}`", errors.0.len(), dir.display())
         }
     }
+}
+
+struct EvalOptions {
+    misses: bool,
+    json: bool,
+    min: Option<f64>,
+    split: crate::eval::Split,
+    cross_validate: bool,
+}
+
+fn eval(dir: &Path, files: &[PathBuf], o: EvalOptions, out: &mut dyn Write) -> Result<()> {
+    let mut cases = Vec::new();
+    for f in files {
+        cases.push((f.clone(), crate::eval::read(f)?));
+    }
+    let report = if o.cross_validate {
+        if !dir.is_dir() {
+            anyhow::bail!("knowledge folder `{}` does not exist", dir.display());
+        }
+        crate::eval::cross_validate(dir, &cases)
+            .with_context(|| format!("cannot load the knowledge pack in `{}`", dir.display()))?
+    } else {
+        crate::eval::evaluate(&engine(dir)?, &cases, o.split)
+    };
+    if o.json {
+        writeln!(out, "{}", serde_json::to_string(&report)?)?;
+    } else {
+        write!(out, "{}", crate::eval::render(&report, o.misses))?;
+    }
+    if let Some(min) = o.min {
+        let got = report.overall.accuracy() * 100.0;
+        if got < min {
+            anyhow::bail!("{got:.1}% right overall, below --min {min}");
+        }
+    }
+    Ok(())
 }
 
 fn ask_one(engine: &Engine, question: &str, as_json: bool, out: &mut dyn Write) -> Result<()> {

@@ -13,6 +13,7 @@ pub mod answer;
 pub mod bot;
 pub mod cli;
 pub mod engine;
+pub mod eval;
 pub mod gateway;
 pub mod journal;
 pub mod knowledge;

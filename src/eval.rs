@@ -1,0 +1,475 @@
+//! Evaluation files and how well an engine answers them (`stackpick eval`).
+//!
+//! An evaluation file is tab-separated: `question`, the accepted topic ids
+//! (`a|b`; `*` = any answer, it must answer; `-` = it must not answer), the
+//! pick (`node`, `either`, … or `.` for unchecked) and, optionally, the address
+//! of the public question a row is modelled on. `#` starts a comment line.
+//!
+//! The real-question corpus is split in the open into a **blind** third and a
+//! **tune** rest by [`is_blind`], a hash of the question that does not depend on
+//! the engine's own reading, so that changing the engine cannot move a row
+//! between splits. Tune figures are cross-validated ([`cross_validate`]): the
+//! engine is rebuilt without the held-out fold's examples, so copying a tune
+//! question into a pack's `examples` cannot inflate its own score.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use unicode_normalization::UnicodeNormalization;
+
+use crate::engine::Engine;
+use crate::knowledge::Pack;
+
+/// What a row expects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// Any answer will do, but it must answer (`*`).
+    Any,
+    /// It must not answer (`-`): an off-topic question.
+    Refuse,
+    /// One of these topic ids.
+    Topics(Vec<String>),
+}
+
+/// One row of an evaluation file.
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub file: PathBuf,
+    /// 1-based line number in the file.
+    pub line: usize,
+    pub question: String,
+    pub expect: Expect,
+    /// The expected pick id; `None` when unchecked (`.`).
+    pub pick: Option<String>,
+    /// The address of the public question the row is modelled on.
+    pub source: Option<String>,
+}
+
+/// A malformed evaluation file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read evaluation file `{path}`: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{path}:{line}: {message}")]
+    Row { path: PathBuf, line: usize, message: String },
+}
+
+/// Reads an evaluation file, refusing malformed rows with their line number.
+pub fn read(path: &Path) -> Result<Vec<Case>, ReadError> {
+    let text =
+        std::fs::read_to_string(path).map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
+    parse(path, &text)
+}
+
+/// Parses evaluation rows from `text`; `path` names them in errors.
+pub fn parse(path: &Path, text: &str) -> Result<Vec<Case>, ReadError> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let row_error = |message: String| ReadError::Row { path: path.to_path_buf(), line: i + 1, message };
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        if !(3..=4).contains(&cols.len()) {
+            return Err(row_error(format!(
+                "expected 3 or 4 tab-separated columns (question, topics, pick, [source]), found {}",
+                cols.len()
+            )));
+        }
+        let question = cols[0].trim();
+        if question.is_empty() {
+            return Err(row_error("the question is empty".into()));
+        }
+        let expect = match cols[1].trim() {
+            "*" => Expect::Any,
+            "-" => Expect::Refuse,
+            "" => return Err(row_error("the topics column is empty (use `*`, `-` or topic ids)".into())),
+            list => Expect::Topics(list.split('|').map(|t| t.trim().to_owned()).collect()),
+        };
+        let pick = match cols[2].trim() {
+            "." => None,
+            "" => return Err(row_error("the pick column is empty (use `.` for unchecked)".into())),
+            p => Some(p.to_owned()),
+        };
+        let source = cols.get(3).map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        out.push(Case { file: path.to_path_buf(), line: i + 1, question: question.to_owned(), expect, pick, source });
+    }
+    Ok(out)
+}
+
+/// The text the blind/tune split hashes: NFKC, lower case, white space collapsed.
+///
+/// Deliberately independent of the engine's normaliser, so that no engine
+/// change can move a question from one split to the other.
+pub fn split_key(question: &str) -> String {
+    let nfkc: String = question.nfkc().collect();
+    nfkc.to_lowercase().split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn digest(question: &str) -> [u8; 32] {
+    Sha256::digest(split_key(question).as_bytes()).into()
+}
+
+/// Whether a question belongs to the blind split: the first byte of the SHA-256
+/// of its [`split_key`] is below 0x56 (about one third).
+pub fn is_blind(question: &str) -> bool {
+    digest(question)[0] < 0x56
+}
+
+/// The cross-validation fold (0..5) of a tune question, from the second byte of its hash.
+pub fn fold(question: &str) -> usize {
+    usize::from(digest(question)[1]) % FOLDS
+}
+
+/// How many folds tune accuracy is cross-validated over.
+pub const FOLDS: usize = 5;
+
+/// Which rows of a file to score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// Every row.
+    All,
+    /// Rows whose hash puts them in the blind third.
+    Blind,
+    /// The other two thirds.
+    Tune,
+}
+
+impl Split {
+    pub fn keeps(self, question: &str) -> bool {
+        match self {
+            Split::All => true,
+            Split::Blind => is_blind(question),
+            Split::Tune => !is_blind(question),
+        }
+    }
+}
+
+/// How the engine did on one row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    Right,
+    /// An on-topic question was not answered.
+    Refused,
+    /// Answered with a topic the row does not accept.
+    WrongTopic,
+    /// The right topic with the wrong pick.
+    WrongPick,
+    /// An off-topic question was answered.
+    AnsweredOffTopic,
+}
+
+/// One scored row.
+#[derive(Debug, Clone, Serialize)]
+pub struct Scored {
+    pub line: usize,
+    pub question: String,
+    pub wanted: String,
+    pub wanted_pick: Option<String>,
+    /// The topic id answered, or `None` when refused.
+    pub got: Option<String>,
+    pub got_pick: Option<String>,
+    pub confidence: f32,
+    pub verdict: Verdict,
+}
+
+/// Scores one row against an engine.
+pub fn score(engine: &Engine, case: &Case) -> Scored {
+    let pack = engine.pack();
+    let answer = engine.answer(&case.question);
+    let got = answer.topic().map(|t| pack.topic(t).id.clone());
+    let got_pick = answer.pick(pack).map(|p| pack.pick_id(p).to_owned());
+    let verdict = match (&case.expect, &got) {
+        (Expect::Refuse, None) => Verdict::Right,
+        (Expect::Refuse, Some(_)) => Verdict::AnsweredOffTopic,
+        (_, None) => Verdict::Refused,
+        (Expect::Topics(list), Some(t)) if !list.contains(t) => Verdict::WrongTopic,
+        _ => match &case.pick {
+            Some(p) if got_pick.as_deref() != Some(p.as_str()) => Verdict::WrongPick,
+            _ => Verdict::Right,
+        },
+    };
+    let wanted = match &case.expect {
+        Expect::Any => "*".to_owned(),
+        Expect::Refuse => "-".to_owned(),
+        Expect::Topics(list) => list.join("|"),
+    };
+    Scored {
+        line: case.line,
+        question: case.question.clone(),
+        wanted,
+        wanted_pick: case.pick.clone(),
+        got,
+        got_pick,
+        confidence: answer.confidence,
+        verdict,
+    }
+}
+
+/// Figures for a set of rows.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Figures {
+    pub rows: usize,
+    pub right: usize,
+    /// Rows that must be answered (a topic list or `*`), and how many were right.
+    pub on_topic: usize,
+    pub on_topic_right: usize,
+    /// Rows with a checked pick whose topic was right, and how many picks were right.
+    pub picks: usize,
+    pub picks_right: usize,
+    /// Off-topic rows, and how many were refused.
+    pub off_topic: usize,
+    pub off_topic_refused: usize,
+    /// On-topic rows refused, and on-topic rows answered with the wrong topic.
+    pub refused: usize,
+    pub wrong_topic: usize,
+    /// Wanted → answered, most frequent first (at most ten).
+    pub confusions: Vec<(String, String, usize)>,
+}
+
+impl Figures {
+    pub fn from_scored(rows: &[Scored]) -> Figures {
+        let mut f = Figures { rows: rows.len(), ..Figures::default() };
+        let mut confusions: BTreeMap<(String, String), usize> = BTreeMap::new();
+        for s in rows {
+            let on_topic = s.wanted != "-";
+            if s.verdict == Verdict::Right {
+                f.right += 1;
+            }
+            if on_topic {
+                f.on_topic += 1;
+                if matches!(s.verdict, Verdict::Right | Verdict::WrongPick) {
+                    f.on_topic_right += 1;
+                }
+            } else {
+                f.off_topic += 1;
+                if s.verdict == Verdict::Right {
+                    f.off_topic_refused += 1;
+                }
+            }
+            if s.wanted_pick.is_some() && matches!(s.verdict, Verdict::Right | Verdict::WrongPick) {
+                f.picks += 1;
+                if s.verdict == Verdict::Right {
+                    f.picks_right += 1;
+                }
+            }
+            match s.verdict {
+                Verdict::Refused => f.refused += 1,
+                Verdict::WrongTopic => f.wrong_topic += 1,
+                _ => {}
+            }
+            if matches!(s.verdict, Verdict::Refused | Verdict::WrongTopic | Verdict::AnsweredOffTopic) {
+                let got = s.got.clone().unwrap_or_else(|| "(refused)".into());
+                *confusions.entry((s.wanted.clone(), got)).or_default() += 1;
+            }
+        }
+        let mut list: Vec<(String, String, usize)> = confusions.into_iter().map(|((a, b), n)| (a, b, n)).collect();
+        list.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.0.cmp(&b.0)));
+        list.truncate(10);
+        f.confusions = list;
+        f
+    }
+
+    /// The share of rows right, in 0..=1 (1 for no rows).
+    pub fn accuracy(&self) -> f64 {
+        ratio(self.right, self.rows)
+    }
+
+    /// Adds another set's counts (confusions are not merged).
+    fn add(&mut self, o: &Figures) {
+        self.rows += o.rows;
+        self.right += o.right;
+        self.on_topic += o.on_topic;
+        self.on_topic_right += o.on_topic_right;
+        self.picks += o.picks;
+        self.picks_right += o.picks_right;
+        self.off_topic += o.off_topic;
+        self.off_topic_refused += o.off_topic_refused;
+        self.refused += o.refused;
+        self.wrong_topic += o.wrong_topic;
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        1.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// The result for one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileReport {
+    pub file: String,
+    pub split: Split,
+    pub figures: Figures,
+    /// Every miss; empty for the blind split, whose misses are never shown.
+    pub misses: Vec<Scored>,
+}
+
+/// The result for several files.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub files: Vec<FileReport>,
+    pub overall: Figures,
+}
+
+/// Scores every kept row of every file.
+pub fn evaluate(engine: &Engine, files: &[(PathBuf, Vec<Case>)], split: Split) -> Report {
+    let mut reports = Vec::new();
+    let mut all_scored = Vec::new();
+    for (path, cases) in files {
+        let scored: Vec<Scored> =
+            cases.iter().filter(|c| split.keeps(&c.question)).map(|c| score(engine, c)).collect();
+        reports.push(file_report(path, split, &scored));
+        all_scored.extend(scored);
+    }
+    Report { files: reports, overall: Figures::from_scored(&all_scored) }
+}
+
+fn file_report(path: &Path, split: Split, scored: &[Scored]) -> FileReport {
+    let misses = if split == Split::Blind {
+        Vec::new()
+    } else {
+        scored.iter().filter(|s| s.verdict != Verdict::Right).cloned().collect()
+    };
+    FileReport { file: path.display().to_string(), split, figures: Figures::from_scored(scored), misses }
+}
+
+/// Tune accuracy by [`FOLDS`]-fold cross-validation: each fold is scored by an
+/// engine built from `pack_dir` without the examples that equal one of the
+/// fold's questions (compared on [`split_key`]).
+pub fn cross_validate(
+    pack_dir: &Path,
+    files: &[(PathBuf, Vec<Case>)],
+) -> Result<Report, crate::knowledge::PackErrors> {
+    let mut per_file: Vec<Vec<Scored>> = vec![Vec::new(); files.len()];
+    for k in 0..FOLDS {
+        let held_out: std::collections::HashSet<String> = files
+            .iter()
+            .flat_map(|(_, cases)| cases.iter())
+            .filter(|c| !is_blind(&c.question) && fold(&c.question) == k)
+            .map(|c| split_key(&c.question))
+            .collect();
+        let mut pack = crate::knowledge::load(pack_dir)?;
+        without_examples(&mut pack, &held_out);
+        let engine = Engine::new(pack);
+        for (i, (_, cases)) in files.iter().enumerate() {
+            for c in cases.iter().filter(|c| !is_blind(&c.question) && fold(&c.question) == k) {
+                per_file[i].push(score(&engine, c));
+            }
+        }
+    }
+    let mut reports = Vec::new();
+    let mut overall = Figures::default();
+    let mut all = Vec::new();
+    for ((path, _), mut scored) in files.iter().zip(per_file) {
+        scored.sort_by_key(|s| s.line);
+        let report = file_report(path, Split::Tune, &scored);
+        overall.add(&report.figures);
+        all.extend(scored);
+        reports.push(report);
+    }
+    overall.confusions = Figures::from_scored(&all).confusions;
+    Ok(Report { files: reports, overall })
+}
+
+/// Removes the examples whose [`split_key`] is in `held_out`.
+pub fn without_examples(pack: &mut Pack, held_out: &std::collections::HashSet<String>) {
+    for t in &mut pack.topics {
+        t.examples.retain(|e| !held_out.contains(&split_key(e)));
+    }
+    for u in &mut pack.use_cases {
+        u.examples.retain(|e| !held_out.contains(&split_key(e)));
+    }
+}
+
+/// The report as text: per file and overall, confusions, and misses when asked.
+pub fn render(report: &Report, show_misses: bool) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for f in &report.files {
+        let _ = writeln!(out, "{} [{}]", f.file, serde_json::to_value(f.split).unwrap_or_default().as_str().unwrap_or(""));
+        figures_lines(&mut out, &f.figures);
+        if show_misses {
+            if f.split == Split::Blind {
+                let _ = writeln!(out, "  (misses of the blind split are never shown)");
+            }
+            for m in &f.misses {
+                let _ = writeln!(
+                    out,
+                    "  MISS line {}: {:?}: wanted {} / {}, got {} / {} ({:.2})",
+                    m.line,
+                    m.question,
+                    m.wanted,
+                    m.wanted_pick.as_deref().unwrap_or("."),
+                    m.got.as_deref().unwrap_or("no answer"),
+                    m.got_pick.as_deref().unwrap_or("no pick"),
+                    m.confidence
+                );
+            }
+        }
+    }
+    if report.files.len() > 1 {
+        let _ = writeln!(out, "overall");
+        figures_lines(&mut out, &report.overall);
+    }
+    out
+}
+
+fn figures_lines(out: &mut String, f: &Figures) {
+    use std::fmt::Write;
+    let pct = |a: usize, b: usize| format!("{a}/{b} ({:.1}%)", ratio(a, b) * 100.0);
+    let _ = writeln!(out, "  right        {}", pct(f.right, f.rows));
+    let _ = writeln!(out, "  on-topic     {}  (refused {}, wrong topic {})", pct(f.on_topic_right, f.on_topic), f.refused, f.wrong_topic);
+    if f.picks > 0 {
+        let _ = writeln!(out, "  picks        {}", pct(f.picks_right, f.picks));
+    }
+    if f.off_topic > 0 {
+        let _ = writeln!(out, "  off-topic    {} refused", pct(f.off_topic_refused, f.off_topic));
+    }
+    if !f.confusions.is_empty() {
+        let list: Vec<String> = f.confusions.iter().map(|(a, b, n)| format!("{a} → {b} ×{n}")).collect();
+        let _ = writeln!(out, "  confusions   {}", list.join(", "));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_key_is_nfkc_lower_case_and_collapsed() {
+        assert_eq!(split_key("  Which\tIS   ｆａｓｔｅｒ?\n"), "which is faster?");
+        assert_eq!(split_key("ﬁle"), "file");
+    }
+
+    #[test]
+    fn the_split_is_the_documented_hash_rule() {
+        let first = |q: &str| Sha256::digest(split_key(q).as_bytes())[0];
+        for q in ["which is faster?", "node or python?", "best for ML?", "WHICH  is Faster?"] {
+            assert_eq!(is_blind(q), first(q) < 0x56, "{q}");
+        }
+        assert_eq!(is_blind("which is faster?"), is_blind("  WHICH is   faster?"));
+        // Roughly a third of many questions are blind.
+        let blind = (0..3000).filter(|i| is_blind(&format!("question number {i}"))).count();
+        assert!((900..1100).contains(&blind), "{blind}");
+    }
+
+    #[test]
+    fn rows_parse_with_an_optional_source_and_bad_rows_name_their_line() {
+        let text = "# comment\nwhich is faster?\tperformance\tnode\thttps://example.org/q/1\nhi\t-\t.\n";
+        let cases = parse(Path::new("x.tsv"), text).unwrap();
+        assert_eq!(cases.len(), 2);
+        assert_eq!(cases[0].line, 2);
+        assert_eq!(cases[0].source.as_deref(), Some("https://example.org/q/1"));
+        assert_eq!(cases[1].expect, Expect::Refuse);
+        let err = parse(Path::new("x.tsv"), "ok\t*\t.\nonly two\tcolumns\n").unwrap_err();
+        assert_eq!(err.to_string(), "x.tsv:2: expected 3 or 4 tab-separated columns (question, topics, pick, [source]), found 2");
+    }
+}
