@@ -18,7 +18,7 @@ use crate::{gateway, knowledge, settings};
 #[command(name = "stackpick", version, about, propagate_version = true)]
 pub struct Cli {
     /// The knowledge pack folder [default: ./knowledge, else the pack shipped with the source]
-    #[arg(long, global = true, env = "STACKPICK_KNOWLEDGE", value_name = "DIR")]
+    #[arg(long, global = true, env = "STACKPICK_KNOWLEDGE", hide_env_values = true, value_name = "DIR")]
     pub knowledge: Option<PathBuf>,
 
     #[command(subcommand)]

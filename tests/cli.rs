@@ -160,3 +160,20 @@ fn chat_answers_each_line() {
     assert!(out.contains("Performance and speed"));
     assert!(out.contains("Machine learning and AI"));
 }
+
+#[test]
+fn help_never_shows_an_empty_environment_value() {
+    let o = Command::new(env!("CARGO_BIN_EXE_stackpick")).arg("--help").env("STACKPICK_KNOWLEDGE", "").output().unwrap();
+    let help = stdout(&o);
+    assert!(help.contains("--knowledge <DIR>"), "{help}");
+    assert!(!help.contains("STACKPICK_KNOWLEDGE="), "{help}");
+    // A blank variable (as .env.example leaves it) means "not set".
+    let o = Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(["ask", "--json", "which is faster?"])
+        .env("STACKPICK_KNOWLEDGE", "")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("\"topic\":\"performance\""));
+}

@@ -15,12 +15,6 @@ use serenity::all::{GuildId, HttpBuilder};
 use stackpick::bot::{Bot, Config};
 use stackpick::gateway::{self, Registration, Sharding};
 
-/// A database file in a fresh temporary folder (kept for the test's life).
-fn temp_db() -> String {
-    let dir = tempfile::tempdir().unwrap().keep();
-    format!("sqlite://{}", dir.join("stackpick.db").display())
-}
-
 fn config() -> Config {
     Config {
         cooldown: Duration::from_secs(3),
@@ -345,6 +339,7 @@ async fn a_429_on_the_callback_is_retried_after_retry_after() {
 async fn run_binary_with_close(code: u16) -> std::process::Output {
     let fake = FakeDiscord::start().await;
     fake.on_identify(fake::OnIdentify::Close(code));
+    let db = common::TempDb::new();
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
         .arg("run")
         .env("DISCORD_TOKEN", "secret-token-value-123")
@@ -352,7 +347,7 @@ async fn run_binary_with_close(code: u16) -> std::process::Output {
         .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
         .env("RUST_LOG", "trace")
         .env("STACKPICK_KNOWLEDGE", common::pack_dir())
-        .env("DATABASE_URL", temp_db())
+        .env("DATABASE_URL", db.url())
         .kill_on_drop(true)
         .output();
     tokio::time::timeout(Duration::from_secs(30), out).await.expect("stackpick run exits").unwrap()
@@ -367,6 +362,7 @@ async fn close_4004_is_a_clear_error_and_a_non_zero_exit() {
     assert!(last.starts_with("error: Discord rejected the bot token (gateway close 4004)"), "{last}");
     assert!(last.contains("Reset Token"));
     assert!(!err.contains("secret-token-value-123"), "the token leaked into the logs");
+    assert!(!err.contains('\u{1b}'), "colour codes in logs written to a pipe: {err}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -380,12 +376,13 @@ async fn close_4014_names_the_privileged_intents() {
 
 #[test]
 fn missing_token_says_what_to_set() {
+    let db = common::TempDb::new();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
         .arg("run")
         .env_remove("DISCORD_TOKEN")
-        .current_dir(std::env::temp_dir())
+        .current_dir(db.dir())
         .env("STACKPICK_KNOWLEDGE", common::pack_dir())
-        .env("DATABASE_URL", temp_db())
+        .env("DATABASE_URL", db.url())
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -415,14 +412,14 @@ async fn register_command_overwrites_or_clears() {
     let fake = FakeDiscord::start().await;
     for (args, want) in [(vec!["register", "--guild", "42"], 9usize), (vec!["register", "--guild", "42", "--clear"], 0)]
     {
+        let db = common::TempDb::new();
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
             .args(&args)
             .env("DISCORD_TOKEN", "fake-token")
             .env("DISCORD_HTTP_PROXY", fake.url())
             .env_remove("DISCORD_APPLICATION_ID")
             .env("STACKPICK_KNOWLEDGE", common::pack_dir())
-            .env("DATABASE_URL", temp_db())
-            .env("DATABASE_URL", temp_db())
+            .env("DATABASE_URL", db.url())
             .output()
             .await
             .unwrap();
@@ -439,13 +436,15 @@ async fn register_command_overwrites_or_clears() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_shuts_down_cleanly() {
     let fake = FakeDiscord::start().await;
+    let db = common::TempDb::new();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
         .arg("run")
         .env("DISCORD_TOKEN", "fake-token")
         .env("DISCORD_HTTP_PROXY", fake.url())
         .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
         .env("STACKPICK_KNOWLEDGE", common::pack_dir())
-        .env("DATABASE_URL", temp_db())
+        .env("DATABASE_URL", db.url())
+        .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .unwrap();

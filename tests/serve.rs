@@ -200,8 +200,11 @@ async fn serve_and_gateway_answer_the_same_interaction_identically() {
 
 #[test]
 fn serve_refuses_a_malformed_public_key_with_one_clear_line() {
+    let db = common::TempDb::new();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
         .arg("serve")
+        .current_dir(db.dir())
+        .env("DATABASE_URL", db.url())
         .env("DISCORD_PUBLIC_KEY", "not-hex")
         .env("STACKPICK_KNOWLEDGE", common::pack_dir())
         .output()
@@ -218,12 +221,16 @@ async fn serve_starts_with_the_public_key_alone_and_stops_on_sigterm() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
+    let db = common::TempDb::new();
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .current_dir(db.dir())
+        .env("DATABASE_URL", db.url())
         .env("DISCORD_PUBLIC_KEY", hex::encode(key().verifying_key().to_bytes()))
         .env_remove("DISCORD_TOKEN")
         .env_remove("DISCORD_APPLICATION_ID")
         .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .unwrap();

@@ -138,6 +138,7 @@ async fn spawn_serve(db_url: &str, key: &SigningKey) -> (tokio::process::Child, 
         .env("COOLDOWN_SECS", "0")
         .env_remove("DISCORD_TOKEN")
         .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
         .unwrap();

@@ -32,6 +32,34 @@ pub fn engine_owned() -> Engine {
     Engine::new(stackpick::load(&pack_dir()).expect("shipped pack is valid"))
 }
 
+/// A SQLite database in a fresh temporary folder, removed when dropped, so a
+/// test run leaves /tmp as it found it.
+pub struct TempDb {
+    dir: tempfile::TempDir,
+}
+
+impl TempDb {
+    pub fn new() -> TempDb {
+        TempDb { dir: tempfile::tempdir().expect("a temporary folder") }
+    }
+
+    /// The `DATABASE_URL` for it.
+    pub fn url(&self) -> String {
+        format!("sqlite://{}", self.dir.path().join("stackpick.db").display())
+    }
+
+    /// The folder, for a child process to run in (it may write nothing elsewhere).
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Default for TempDb {
+    fn default() -> Self {
+        TempDb::new()
+    }
+}
+
 /// One line of an evaluation file.
 pub struct Case {
     pub line: usize,
