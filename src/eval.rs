@@ -329,16 +329,23 @@ pub fn evaluate(engine: &Engine, files: &[(PathBuf, Vec<Case>)], split: Split) -
         reports.push(file_report(path, split, &scored));
         all_scored.extend(scored);
     }
-    Report { files: reports, overall: Figures::from_scored(&all_scored) }
+    let mut overall = Figures::from_scored(&all_scored);
+    if split == Split::Blind {
+        overall.confusions.clear();
+    }
+    Report { files: reports, overall }
 }
 
 fn file_report(path: &Path, split: Split, scored: &[Scored]) -> FileReport {
+    let mut figures = Figures::from_scored(scored);
     let misses = if split == Split::Blind {
+        // Not even in aggregate: confusions would tell which blind rows fail.
+        figures.confusions.clear();
         Vec::new()
     } else {
         scored.iter().filter(|s| s.verdict != Verdict::Right).cloned().collect()
     };
-    FileReport { file: path.display().to_string(), split, figures: Figures::from_scored(scored), misses }
+    FileReport { file: path.display().to_string(), split, figures, misses }
 }
 
 /// Tune accuracy by [`FOLDS`]-fold cross-validation: each fold is scored by an

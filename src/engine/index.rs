@@ -11,6 +11,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use regex::{Regex, RegexSet};
 use rust_stemmers::{Algorithm, Stemmer};
 
+use super::examples::{ExampleIndex, Nearest};
 use super::fuzzy::Corrector;
 use super::text;
 use crate::knowledge::{Ask, ContenderIdx, Pack};
@@ -79,6 +80,13 @@ pub(crate) struct Reading {
     pub hits: Vec<Hit>,
     /// Out-of-scope names spotted by patterns, with the words they cover.
     pub pattern_out_of_scope: Vec<(String, usize, usize)>,
+    /// Words the pack knows: in an ask, an alias, a cue, the domain, a synonym or an example.
+    pub known: Vec<bool>,
+    /// Words of the pack's language that the pack does not know: ordinary words
+    /// that neither help nor hurt ("honestly", "budget"). Always false without a word list.
+    pub ordinary: Vec<bool>,
+    /// Each entry's closest example, best first.
+    pub nearest: Vec<Nearest>,
 }
 
 /// The compiled index over one pack.
@@ -99,6 +107,9 @@ pub(crate) struct Index {
     /// Stems of every word the pack knows, so common words are not stemmed per question.
     stem_cache: HashMap<String, String>,
     corrector: Corrector,
+    /// Real words of the pack's language: never corrected into pack words.
+    lexicon: Option<&'static HashSet<&'static str>>,
+    examples: ExampleIndex,
 }
 
 impl std::fmt::Debug for Index {
@@ -194,7 +205,7 @@ impl Index {
         drop(b);
         let domain_stems =
             voc.domain.iter().flat_map(|d| text::phrase_words(d)).map(|w| stemmer.stem(&w).into_owned()).collect();
-        Index {
+        let mut index = Index {
             stemmer,
             terms,
             by_first,
@@ -208,7 +219,41 @@ impl Index {
             known_stems,
             stem_cache,
             corrector,
+            lexicon: super::lexicon::words(voc.language.as_deref()),
+            examples: ExampleIndex::default(),
+        };
+        let topic_examples = pack.topics.iter().enumerate().flat_map(|(i, t)| t.examples.iter().map(move |e| (i, e)));
+        let use_case_examples =
+            pack.use_cases.iter().enumerate().flat_map(|(i, u)| u.examples.iter().map(move |e| (n_topics + i, e)));
+        let examples = topic_examples
+            .chain(use_case_examples)
+            .map(|(entry, e)| (entry, e.clone(), index.content_stems(e).into_iter().map(|(_, s)| s).collect()))
+            .collect();
+        index.examples = ExampleIndex::new(examples);
+        index
+    }
+
+    /// An example's text as the matcher reads a question (without typo
+    /// correction): the stems of its meaningful words, with their positions.
+    fn content_stems(&self, question: &str) -> Vec<(usize, String)> {
+        let mut words = Vec::new();
+        for w in text::words(&text::clean(question)) {
+            match self.synonyms.get(&w) {
+                Some(to) => words.extend(to.iter().cloned()),
+                None => words.push(w),
+            }
         }
+        words
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| !self.stopwords.contains(*w))
+            .map(|(i, w)| (i, self.stem(w)))
+            .collect()
+    }
+
+    /// The text of one example, by its number in the example index.
+    pub(crate) fn example_text(&self, example: u32) -> &str {
+        self.examples.example_text(example)
     }
 
     fn stem(&self, word: &str) -> String {
@@ -227,7 +272,8 @@ impl Index {
         let mut words: Vec<String> = Vec::with_capacity(raw_words.len());
         let mut corrected: Vec<bool> = Vec::with_capacity(raw_words.len());
         for word in raw_words {
-            let (word, fixed) = if self.is_known(&word) {
+            let real = self.lexicon.is_some_and(|l| l.contains(word.as_str()));
+            let (word, fixed) = if real || self.is_known(&word) {
                 (word, false)
             } else {
                 match self.corrector.correct(&word) {
@@ -318,7 +364,15 @@ impl Index {
         }
 
         suppress_nested(&mut hits);
-        Reading { words, content, domain, hits, pattern_out_of_scope }
+        let known: Vec<bool> = (0..words.len())
+            .map(|i| !content[i] || self.is_known(&words[i]) || self.examples.knows(&stems[i]))
+            .collect();
+        let ordinary: Vec<bool> =
+            (0..words.len()).map(|i| !known[i] && self.lexicon.is_some_and(|l| l.contains(words[i].as_str()))).collect();
+        let content_stems: Vec<(usize, String)> =
+            (0..words.len()).filter(|&i| content[i]).map(|i| (i, stems[i].clone())).collect();
+        let nearest = self.examples.nearest(&content_stems);
+        Reading { words, content, domain, hits, pattern_out_of_scope, known, ordinary, nearest }
     }
 
     fn is_known(&self, word: &str) -> bool {

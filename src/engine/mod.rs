@@ -6,8 +6,10 @@
 //! calls the same [`Engine::answer`].
 
 mod complete;
+mod examples;
 mod fuzzy;
 mod index;
+mod lexicon;
 pub mod recommend;
 pub mod text;
 
@@ -31,6 +33,15 @@ const SUGGEST_SHARE: f32 = 0.4;
 const ABOUT_BONUS: f32 = 0.3;
 /// How many topics a "not sure" answer suggests.
 const MAX_SUGGESTIONS: usize = 3;
+/// The evidence for the default topic when a question names every contender and asks for a pick.
+const PLAIN_COMPARISON: f32 = 0.5;
+/// An entry's closest example counts from this cosine similarity on.
+const EXAMPLE_MIN_SIMILARITY: f32 = 0.3;
+/// What a perfectly matching example adds to an entry's score (an exact ask adds 1).
+const EXAMPLE_WEIGHT: f32 = 1.2;
+/// An implicit comparison ("which is cheaper?") may carry this many words the
+/// pack does not know and still be about the pack's subject.
+const MAX_UNKNOWN_IN_IMPLICIT: usize = 2;
 
 /// The engine over one pack.
 #[derive(Debug)]
@@ -138,7 +149,28 @@ impl Engine {
             let fixed = if h.corrected { " (typo fixed)" } else { "" };
             let _ = writeln!(out, "  \"{span}\" → {what} ({:.2}){fixed}", h.weight);
         }
+        for near in r.nearest.iter().take(3) {
+            let _ = writeln!(
+                out,
+                "  closest example of {}: \"{}\" (similarity {:.2})",
+                self.entry_name(near.entry),
+                self.index.example_text(near.example),
+                near.similarity
+            );
+        }
+        let ordinary: Vec<&str> =
+            (0..r.words.len()).filter(|&w| r.ordinary[w]).map(|w| r.words[w].as_str()).collect();
+        if !ordinary.is_empty() {
+            let _ = writeln!(out, "ordinary words (neither for nor against): {}", ordinary.join(" "));
+        }
         let contenders = mentioned_contenders(&r.hits);
+        let any_cue = r.hits.iter().any(|h| matches!(h.target, Target::PickCue | Target::RecommendCue));
+        if !r.words.is_empty() && !self.anchored(&r, &contenders, any_cue) {
+            let _ = writeln!(
+                out,
+                "refused: no anchor (no contender, no subject word, and not an implicit comparison without foreign words)"
+            );
+        }
         let cue = r.hits.iter().any(|h| matches!(h.target, Target::PickCue | Target::RecommendCue));
         let mut scores = self.score(&r, &contenders, cue);
         scores.sort_by(|a, b| b.score.total_cmp(&a.score));
@@ -199,15 +231,52 @@ impl Engine {
             return unsure(Unsure::OutOfScope(out_of_scope), Vec::new());
         }
 
+        if !self.anchored(r, &contenders, pick_cue || recommend_cue) {
+            return unsure(Unsure::NoMatch, Vec::new());
+        }
+
         let mut scores = self.score(r, &contenders, recommend_cue || pick_cue);
-        scores.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.first.cmp(&b.first)));
+        // Naming every contender and asking for a pick is itself evidence for
+        // the plain comparison ("which is better, A or B?"): a weak generic word
+        // must not turn that into a refusal.
+        // With no other evidence the plain-comparison path below answers it.
+        if pick_cue && contenders.len() >= 2 && !scores.is_empty() {
+            let default = self.pack.info.default_topic.0;
+            let words: Vec<usize> = r
+                .hits
+                .iter()
+                .filter(|h| matches!(h.target, Target::Contender(_)))
+                .flat_map(|h| h.start..h.start + h.len)
+                .collect();
+            let first = words.iter().copied().min().unwrap_or(usize::MAX);
+            match scores.iter_mut().find(|s| s.entry == default) {
+                Some(s) => {
+                    s.score += PLAIN_COMPARISON;
+                    s.words.extend(words.iter().copied().filter(|w| !s.words.contains(w)).collect::<Vec<_>>());
+                }
+                None => scores.push(Score { entry: default, score: PLAIN_COMPARISON, words, first }),
+            }
+        }
+        // Ties go to the evidence that explains more of the question, never to word order alone.
+        scores.sort_by(|a, b| {
+            b.score.total_cmp(&a.score).then(b.words.len().cmp(&a.words.len())).then(a.first.cmp(&b.first))
+        });
 
         // The share of meaningful words the evidence explains: "is it faster to
         // walk or drive to work" has a topic word but is mostly about something else.
-        let all_words = covered(r, |_| true);
+        // Ordinary words the pack does not know ("honestly", "precisely") count
+        // neither way: a clear match beside them is still a clear match.
+        let mut all_words = covered(r, |_| true);
+        if let Some(top) = scores.first() {
+            for &w in &top.words {
+                all_words[w] = true;
+            }
+        }
         let coverage = {
-            let content = r.content.iter().filter(|&&c| c).count();
-            let explained = (0..r.words.len()).filter(|&w| r.content[w] && (all_words[w] || r.domain[w])).count();
+            let content = (0..r.words.len()).filter(|&w| r.content[w] && !r.ordinary[w]).count();
+            let explained = (0..r.words.len())
+                .filter(|&w| r.content[w] && !r.ordinary[w] && (all_words[w] || r.domain[w]))
+                .count();
             if content == 0 {
                 1.0
             } else {
@@ -298,7 +367,53 @@ impl Engine {
             let first = words.iter().copied().min().unwrap_or(usize::MAX);
             out.push(Score { entry, score, words, first });
         }
+        // What the examples add: the closest example's similarity, for every
+        // entry with one close enough, on the words it shares with the question.
+        for near in r.nearest.iter().filter(|n| n.similarity >= EXAMPLE_MIN_SIMILARITY) {
+            let mut add = EXAMPLE_WEIGHT * near.similarity;
+            if near.entry < n_topics {
+                add = self.about_factor(TopicIdx(near.entry), contenders, add);
+            } else if wants_pick {
+                add *= 1.25;
+            }
+            match out.iter_mut().find(|s| s.entry == near.entry) {
+                Some(s) => {
+                    s.score += add;
+                    for &w in &near.words {
+                        if !s.words.contains(&w) {
+                            s.words.push(w);
+                        }
+                    }
+                    s.first = s.words.iter().copied().min().unwrap_or(usize::MAX);
+                }
+                None => {
+                    let first = near.words.iter().copied().min().unwrap_or(usize::MAX);
+                    out.push(Score { entry: near.entry, score: add, words: near.words.clone(), first });
+                }
+            }
+        }
         out
+    }
+
+    /// Whether a question is about the pack's subject at all: it names a
+    /// contender (or something the pack ties to one), uses a subject word, or is
+    /// an implicit comparison ("which is easier to learn?") that brings in no
+    /// foreign object. A topic word inside a sentence about something else
+    /// ("how to learn guitar fast") is not an anchor.
+    fn anchored(&self, r: &Reading, contenders: &[ContenderIdx], pick_cue: bool) -> bool {
+        if !contenders.is_empty() || r.domain.iter().any(|&d| d) {
+            return true;
+        }
+        let unknown: Vec<usize> = (0..r.words.len()).filter(|&w| r.content[w] && !r.known[w]).collect();
+        if unknown.is_empty() {
+            return true;
+        }
+        // "violin or drums": two things the pack does not know, compared.
+        let compares_unknown = r.words.iter().enumerate().any(|(i, w)| {
+            (w == "or" || w == "versus")
+                && (i.checked_sub(1).is_some_and(|j| unknown.contains(&j)) || unknown.contains(&(i + 1)))
+        });
+        pick_cue && unknown.len() <= MAX_UNKNOWN_IN_IMPLICIT && !compares_unknown
     }
 
     /// One-sided topics ("what is A?") fit when their contender is the

@@ -433,7 +433,16 @@ fn vocabulary(file: &raw::PackFile, contenders: &[Contender], c: &mut Collector)
             out_of_scope_patterns.push((pattern.name.clone(), re));
         }
     }
-    Vocabulary { stopwords, domain, synonyms, pick_cues, recommend_cues, out_of_scope, out_of_scope_patterns }
+    Vocabulary {
+        language: file.language.stopwords.clone(),
+        stopwords,
+        domain,
+        synonyms,
+        pick_cues,
+        recommend_cues,
+        out_of_scope,
+        out_of_scope_patterns,
+    }
 }
 
 fn compile(pattern: &str, entry: &str, field: &str, c: &mut Collector) -> Option<Regex> {

@@ -182,6 +182,9 @@ pub struct UseCase {
 /// The language the engine needs to read questions for this pack.
 #[derive(Debug, Default)]
 pub struct Vocabulary {
+    /// The questions' language code (`[language] stopwords`, e.g. "en"), which
+    /// also selects the word list of real words the engine knows.
+    pub language: Option<String>,
     /// Words that carry no meaning on their own.
     pub stopwords: Vec<String>,
     /// Words of the pack's subject that point at no topic in particular.

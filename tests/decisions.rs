@@ -1,0 +1,90 @@
+//! The decision rules of the answer-quality issue, one test each: ordinary
+//! words are neutral, a question must be anchored in the subject, typo
+//! correction never rewrites real words, a plain comparison is not refused for
+//! a generic word, and `pick` is exactly the verdict the answer shows.
+
+mod common;
+
+use stackpick::answer::Outcome;
+
+fn topic_of(question: &str) -> Option<String> {
+    let engine = common::engine();
+    engine.answer(question).topic().map(|t| engine.pack().topic(t).id.clone())
+}
+
+#[test]
+fn an_ordinary_word_the_pack_does_not_list_does_not_sink_a_clear_match() {
+    assert_eq!(topic_of("what precisely is python").as_deref(), Some("python-overview"));
+    assert_eq!(topic_of("so what exactly does node do").as_deref(), Some("node-overview"));
+}
+
+#[test]
+fn a_topic_word_inside_a_sentence_about_something_else_is_not_an_anchor() {
+    for q in ["how to learn guitar fast", "which is quicker to pick up, violin or drums", "the fastest sorting algorithm"] {
+        assert_eq!(topic_of(q), None, "{q}");
+    }
+    // Implicit comparisons of the two stay answered.
+    assert_eq!(topic_of("which is easier to learn?").as_deref(), Some("learning-curve"));
+    assert_eq!(topic_of("how do they handle errors?").as_deref(), Some("error-handling"));
+}
+
+#[test]
+fn typo_correction_never_rewrites_a_real_word() {
+    let engine = common::engine();
+    let explained = engine.explain("why is my node app leaking memory");
+    assert!(!explained.contains("typo fixed"), "{explained}");
+    assert_ne!(topic_of("why is my node app leaking memory").as_deref(), Some("learning-curve"));
+    // Real typos are still corrected.
+    assert_eq!(topic_of("whch one is fastr").as_deref(), Some("performance"));
+}
+
+#[test]
+fn a_generic_word_does_not_turn_a_plain_comparison_into_a_refusal() {
+    assert_eq!(topic_of("which is better node or python").as_deref(), Some("choose"));
+    assert_eq!(topic_of("node or python?").as_deref(), Some("choose"));
+}
+
+#[test]
+fn pick_is_the_verdict_the_answer_shows_and_null_otherwise() {
+    let engine = common::engine();
+    let pack = engine.pack();
+    // A topic answer shows its verdict.
+    let a = engine.answer("which is faster?");
+    assert_eq!(a.pick(pack).map(|p| pack.pick_id(p).to_owned()).as_deref(), Some("node"));
+    // A profile shows none.
+    let a = engine.answer("what is python?");
+    assert!(matches!(a.outcome, Outcome::Topic { pick: None, .. }), "{:?}", a.outcome);
+    assert_eq!(a.pick(pack), None);
+    // A refusal shows none.
+    let a = engine.answer("what's the weather today");
+    assert!(!a.answered());
+    assert_eq!(a.pick(pack), None);
+    // A use case shows its own pick.
+    let a = engine.answer("best for machine learning");
+    let Outcome::UseCase { use_case, .. } = a.outcome else { panic!("{:?}", a.outcome) };
+    assert_eq!(a.pick(pack), Some(pack.use_case(use_case).pick));
+}
+
+#[test]
+fn examples_teach_the_engine_a_phrasing_its_asks_do_not_cover() {
+    // A pack whose examples carry the wording: adding the failed question to
+    // the right entry's examples is how a maintainer fixes it.
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["pack.toml", "topics.toml", "use_cases.toml"] {
+        std::fs::copy(common::pack_dir().join(f), dir.path().join(f)).unwrap();
+    }
+    let question = "node or python when the box keeps pegging its cores at 100%";
+    let before = stackpick::Engine::new(stackpick::load(dir.path()).unwrap());
+    let before_topic = before.answer(question).topic().map(|t| before.pack().topic(t).id.clone());
+    assert_ne!(before_topic.as_deref(), Some("architecture"), "the asks alone must not already cover it");
+    let topics = dir.path().join("topics.toml");
+    let text = std::fs::read_to_string(&topics).unwrap().replacen(
+        "id = \"architecture\"",
+        "id = \"architecture\"\nexamples = [\"our box keeps pegging every core at 100%, what then\"]",
+        1,
+    );
+    std::fs::write(&topics, text).unwrap();
+    let after = stackpick::Engine::new(stackpick::load(dir.path()).unwrap());
+    let got = after.answer(question).topic().map(|t| after.pack().topic(t).id.clone());
+    assert_eq!(got.as_deref(), Some("architecture"));
+}
