@@ -75,11 +75,6 @@ impl ExampleIndex {
         index
     }
 
-    /// Whether any example shares this stem.
-    pub(crate) fn knows(&self, stem: &str) -> bool {
-        self.features.contains_key(stem)
-    }
-
     pub(crate) fn example_text(&self, example: u32) -> &str {
         &self.owner[example as usize].1
     }

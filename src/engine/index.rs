@@ -80,7 +80,9 @@ pub(crate) struct Reading {
     pub hits: Vec<Hit>,
     /// Out-of-scope names spotted by patterns, with the words they cover.
     pub pattern_out_of_scope: Vec<(String, usize, usize)>,
-    /// Words the pack knows: in an ask, an alias, a cue, the domain, a synonym or an example.
+    /// Words the pack knows: in an ask, an alias, a cue, the domain or a synonym.
+    /// (Words known only from examples do not count: examples are whole
+    /// questions, full of words that say nothing about the subject.)
     pub known: Vec<bool>,
     /// Words of the pack's language that the pack does not know: ordinary words
     /// that neither help nor hurt ("honestly", "budget"). Always false without a word list.
@@ -365,7 +367,7 @@ impl Index {
 
         suppress_nested(&mut hits);
         let known: Vec<bool> = (0..words.len())
-            .map(|i| !content[i] || self.is_known(&words[i]) || self.examples.knows(&stems[i]))
+            .map(|i| !content[i] || self.is_known(&words[i]))
             .collect();
         let ordinary: Vec<bool> =
             (0..words.len()).map(|i| !known[i] && self.lexicon.is_some_and(|l| l.contains(words[i].as_str()))).collect();
