@@ -360,11 +360,8 @@ fn check(dir: &Path, allow_warnings: bool, out: &mut dyn Write) -> Result<()> {
             for w in &pack.warnings {
                 writeln!(out, "{w}")?;
             }
-            let warned = if pack.warnings.is_empty() {
-                String::new()
-            } else {
-                format!(", {} warning(s)", pack.warnings.len())
-            };
+            let warned =
+                if pack.warnings.is_empty() { String::new() } else { format!(", {} warning(s)", pack.warnings.len()) };
             writeln!(
                 out,
                 "{}: {} — {} contenders, {} topics, {} use cases{warned}",

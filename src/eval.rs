@@ -2,7 +2,7 @@
 //!
 //! An evaluation file is tab-separated: `question`, the accepted topic ids
 //! (`a|b`; `*` = any answer, it must answer; `-` = it must not answer), the
-//! pick (`node`, `either`, … or `.` for unchecked) and, optionally, the address
+//! pick (a contender id, `either`, or `.` for unchecked) and, optionally, the address
 //! of the public question a row is modelled on. `#` starts a comment line.
 //!
 //! The real-question corpus is split in the open into a **blind** third and a
@@ -58,8 +58,7 @@ pub enum ReadError {
 
 /// Reads an evaluation file, refusing malformed rows with their line number.
 pub fn read(path: &Path) -> Result<Vec<Case>, ReadError> {
-    let text =
-        std::fs::read_to_string(path).map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| ReadError::Io { path: path.to_path_buf(), source })?;
     parse(path, &text)
 }
 
@@ -324,8 +323,7 @@ pub fn evaluate(engine: &Engine, files: &[(PathBuf, Vec<Case>)], split: Split) -
     let mut reports = Vec::new();
     let mut all_scored = Vec::new();
     for (path, cases) in files {
-        let scored: Vec<Scored> =
-            cases.iter().filter(|c| split.keeps(&c.question)).map(|c| score(engine, c)).collect();
+        let scored: Vec<Scored> = cases.iter().filter(|c| split.keeps(&c.question)).map(|c| score(engine, c)).collect();
         reports.push(file_report(path, split, &scored));
         all_scored.extend(scored);
     }
@@ -351,10 +349,7 @@ fn file_report(path: &Path, split: Split, scored: &[Scored]) -> FileReport {
 /// Tune accuracy by [`FOLDS`]-fold cross-validation: each fold is scored by an
 /// engine built from `pack_dir` without the examples that equal one of the
 /// fold's questions (compared on [`split_key`]).
-pub fn cross_validate(
-    pack_dir: &Path,
-    files: &[(PathBuf, Vec<Case>)],
-) -> Result<Report, crate::knowledge::PackErrors> {
+pub fn cross_validate(pack_dir: &Path, files: &[(PathBuf, Vec<Case>)]) -> Result<Report, crate::knowledge::PackErrors> {
     let mut per_file: Vec<Vec<Scored>> = vec![Vec::new(); files.len()];
     for k in 0..FOLDS {
         let held_out: std::collections::HashSet<String> = files
@@ -401,7 +396,8 @@ pub fn render(report: &Report, show_misses: bool) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     for f in &report.files {
-        let _ = writeln!(out, "{} [{}]", f.file, serde_json::to_value(f.split).unwrap_or_default().as_str().unwrap_or(""));
+        let _ =
+            writeln!(out, "{} [{}]", f.file, serde_json::to_value(f.split).unwrap_or_default().as_str().unwrap_or(""));
         figures_lines(&mut out, &f.figures);
         if show_misses {
             if f.split == Split::Blind {
@@ -433,7 +429,13 @@ fn figures_lines(out: &mut String, f: &Figures) {
     use std::fmt::Write;
     let pct = |a: usize, b: usize| format!("{a}/{b} ({:.1}%)", ratio(a, b) * 100.0);
     let _ = writeln!(out, "  right        {}", pct(f.right, f.rows));
-    let _ = writeln!(out, "  on-topic     {}  (refused {}, wrong topic {})", pct(f.on_topic_right, f.on_topic), f.refused, f.wrong_topic);
+    let _ = writeln!(
+        out,
+        "  on-topic     {}  (refused {}, wrong topic {})",
+        pct(f.on_topic_right, f.on_topic),
+        f.refused,
+        f.wrong_topic
+    );
     if f.picks > 0 {
         let _ = writeln!(out, "  picks        {}", pct(f.picks_right, f.picks));
     }
@@ -459,7 +461,7 @@ mod tests {
     #[test]
     fn the_split_is_the_documented_hash_rule() {
         let first = |q: &str| Sha256::digest(split_key(q).as_bytes())[0];
-        for q in ["which is faster?", "node or python?", "best for ML?", "WHICH  is Faster?"] {
+        for q in ["which is faster?", "a or b?", "best for ML?", "WHICH  is Faster?"] {
             assert_eq!(is_blind(q), first(q) < 0x56, "{q}");
         }
         assert_eq!(is_blind("which is faster?"), is_blind("  WHICH is   faster?"));
@@ -470,13 +472,16 @@ mod tests {
 
     #[test]
     fn rows_parse_with_an_optional_source_and_bad_rows_name_their_line() {
-        let text = "# comment\nwhich is faster?\tperformance\tnode\thttps://example.org/q/1\nhi\t-\t.\n";
+        let text = "# comment\nwhich is faster?\tperformance\tfirst\thttps://example.org/q/1\nhi\t-\t.\n";
         let cases = parse(Path::new("x.tsv"), text).unwrap();
         assert_eq!(cases.len(), 2);
         assert_eq!(cases[0].line, 2);
         assert_eq!(cases[0].source.as_deref(), Some("https://example.org/q/1"));
         assert_eq!(cases[1].expect, Expect::Refuse);
         let err = parse(Path::new("x.tsv"), "ok\t*\t.\nonly two\tcolumns\n").unwrap_err();
-        assert_eq!(err.to_string(), "x.tsv:2: expected 3 or 4 tab-separated columns (question, topics, pick, [source]), found 2");
+        assert_eq!(
+            err.to_string(),
+            "x.tsv:2: expected 3 or 4 tab-separated columns (question, topics, pick, [source]), found 2"
+        );
     }
 }

@@ -100,7 +100,7 @@ async fn documented_interactions_are_answered_in_the_body() {
     assert_eq!(body["data"]["flags"], 64);
 
     let body = s.interact(&p::select("sp1:menu", &["future"])).await;
-    assert_eq!(body["data"]["embeds"][0]["title"], "The outlook for 2025 and beyond");
+    assert_eq!(body["data"]["embeds"][0]["title"], "The outlook for Node.js and Python");
 
     let body = s.interact(&p::modal_submit("sp1:askm", "question", "which is faster?")).await;
     assert_eq!(body["type"], 4);

@@ -40,7 +40,8 @@ impl ExampleIndex {
     /// Builds the index from `(entry, stems of the example's content words)`.
     pub(crate) fn new(examples: Vec<(usize, String, Vec<String>)>) -> ExampleIndex {
         let mut index = ExampleIndex::default();
-        let docs: Vec<Vec<Feature>> = examples.iter().map(|(_, _, stems)| features(stems).map(|(f, _)| f).collect()).collect();
+        let docs: Vec<Vec<Feature>> =
+            examples.iter().map(|(_, _, stems)| features(stems).map(|(f, _)| f).collect()).collect();
         let mut df: Vec<u32> = Vec::new();
         for doc in &docs {
             let mut seen: Vec<u32> = Vec::new();
@@ -160,7 +161,7 @@ mod tests {
         let q: Vec<(usize, String)> = stems("cheap host").into_iter().enumerate().collect();
         let near = index.nearest(&q);
         assert_eq!(near[0].entry, 0);
-        assert!(near[0].similarity > 0.9, "{near:?}");
+        assert!(near[0].similarity > 0.5 && near.len() == 1, "{near:?}");
         assert_eq!(near[0].words, vec![0, 1]);
         let q: Vec<(usize, String)> = stems("run").into_iter().enumerate().collect();
         let near = index.nearest(&q);

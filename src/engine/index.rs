@@ -112,6 +112,9 @@ pub(crate) struct Index {
     /// Real words of the pack's language: never corrected into pack words.
     lexicon: Option<&'static HashSet<&'static str>>,
     examples: ExampleIndex,
+    /// Words of contender names: no evidence for any entry in an example, since
+    /// nearly every example names a contender.
+    name_words: HashSet<String>,
 }
 
 impl std::fmt::Debug for Index {
@@ -223,6 +226,11 @@ impl Index {
             corrector,
             lexicon: super::lexicon::words(voc.language.as_deref()),
             examples: ExampleIndex::default(),
+            name_words: pack
+                .contenders
+                .iter()
+                .flat_map(|c| c.aliases.iter().flat_map(|a| text::phrase_words(a)))
+                .collect(),
         };
         let topic_examples = pack.topics.iter().enumerate().flat_map(|(i, t)| t.examples.iter().map(move |e| (i, e)));
         let use_case_examples =
@@ -248,7 +256,7 @@ impl Index {
         words
             .iter()
             .enumerate()
-            .filter(|(_, w)| !self.stopwords.contains(*w))
+            .filter(|(_, w)| !self.stopwords.contains(*w) && !self.name_words.contains(*w))
             .map(|(i, w)| (i, self.stem(w)))
             .collect()
     }
@@ -366,13 +374,14 @@ impl Index {
         }
 
         suppress_nested(&mut hits);
-        let known: Vec<bool> = (0..words.len())
-            .map(|i| !content[i] || self.is_known(&words[i]))
+        let known: Vec<bool> = (0..words.len()).map(|i| !content[i] || self.is_known(&words[i])).collect();
+        let ordinary: Vec<bool> = (0..words.len())
+            .map(|i| !known[i] && self.lexicon.is_some_and(|l| l.contains(words[i].as_str())))
             .collect();
-        let ordinary: Vec<bool> =
-            (0..words.len()).map(|i| !known[i] && self.lexicon.is_some_and(|l| l.contains(words[i].as_str()))).collect();
-        let content_stems: Vec<(usize, String)> =
-            (0..words.len()).filter(|&i| content[i]).map(|i| (i, stems[i].clone())).collect();
+        let content_stems: Vec<(usize, String)> = (0..words.len())
+            .filter(|&i| content[i] && !self.name_words.contains(&words[i]))
+            .map(|i| (i, stems[i].clone()))
+            .collect();
         let nearest = self.examples.nearest(&content_stems);
         Reading { words, content, domain, hits, pattern_out_of_scope, known, ordinary, nearest }
     }

@@ -30,7 +30,7 @@ mod tests {
         for w in ["leaking", "true", "pushing", "rice", "budget", "guitar"] {
             assert!(en.contains(w), "{w}");
         }
-        for w in ["perfomance", "fastr", "whch", "pyhton", "definately", "recieve"] {
+        for w in ["perfomance", "fastr", "whch", "scalabilty", "definately", "recieve"] {
             assert!(!en.contains(w), "{w}");
         }
         assert!(super::words(Some("fr")).is_none());

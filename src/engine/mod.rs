@@ -158,8 +158,7 @@ impl Engine {
                 near.similarity
             );
         }
-        let ordinary: Vec<&str> =
-            (0..r.words.len()).filter(|&w| r.ordinary[w]).map(|w| r.words[w].as_str()).collect();
+        let ordinary: Vec<&str> = (0..r.words.len()).filter(|&w| r.ordinary[w]).map(|w| r.words[w].as_str()).collect();
         if !ordinary.is_empty() {
             let _ = writeln!(out, "ordinary words (neither for nor against): {}", ordinary.join(" "));
         }
@@ -274,9 +273,8 @@ impl Engine {
         }
         let coverage = {
             let content = (0..r.words.len()).filter(|&w| r.content[w] && !r.ordinary[w]).count();
-            let explained = (0..r.words.len())
-                .filter(|&w| r.content[w] && !r.ordinary[w] && (all_words[w] || r.domain[w]))
-                .count();
+            let explained =
+                (0..r.words.len()).filter(|&w| r.content[w] && !r.ordinary[w] && (all_words[w] || r.domain[w])).count();
             if content == 0 {
                 1.0
             } else {
@@ -404,7 +402,8 @@ impl Engine {
         if !contenders.is_empty() || r.domain.iter().any(|&d| d) {
             return true;
         }
-        let unknown: Vec<usize> = (0..r.words.len()).filter(|&w| r.content[w] && !r.known[w]).collect();
+        let hit = covered(r, |_| true);
+        let unknown: Vec<usize> = (0..r.words.len()).filter(|&w| r.content[w] && !r.known[w] && !hit[w]).collect();
         if unknown.is_empty() {
             return true;
         }

@@ -114,7 +114,8 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
         problems.retain(|p| p.severity == Severity::Error);
         return Err(PackErrors(problems));
     };
-    let mut pack = Pack { info, contenders, topics, use_cases, vocabulary, recommend, onboarding, warnings: Vec::new() };
+    let mut pack =
+        Pack { info, contenders, topics, use_cases, vocabulary, recommend, onboarding, warnings: Vec::new() };
 
     // Discord rejects a whole message when one embed limit is exceeded, so each
     // entry is rendered here exactly as it would be sent and measured.
@@ -133,7 +134,11 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
 /// Validates an entry's `sources`: at least one, each an http(s) address.
 fn sources(raw: &[String], entry: &str, c: &mut Collector) -> Vec<String> {
     if raw.is_empty() {
-        c.warn(entry, "sources", "is missing: name the primary sources (official docs, PEPs, release notes) its facts rest on");
+        c.warn(
+            entry,
+            "sources",
+            "is missing: name the primary sources (official docs, PEPs, release notes) its facts rest on",
+        );
     }
     let mut out = Vec::new();
     for (i, source) in raw.iter().enumerate() {
@@ -163,7 +168,11 @@ fn examples(raw: &[String], entry: &str, c: &mut Collector) -> Vec<String> {
         if example.is_empty() {
             c.field(entry, &field, "is empty");
         } else if example.chars().count() > crate::limits::QUESTION_CHARS {
-            c.field(entry, &field, format!("is longer than the {} characters a question may have", crate::limits::QUESTION_CHARS));
+            c.field(
+                entry,
+                &field,
+                format!("is longer than the {} characters a question may have", crate::limits::QUESTION_CHARS),
+            );
         } else if out.iter().any(|e| example_key(e) == example_key(example)) {
             c.field(entry, &field, format!("repeats an earlier example of this entry: `{example}`"));
         } else {
@@ -195,7 +204,11 @@ fn duplicate_examples(
             if let Some(first) = owner.insert(example_key(example), entry.clone()) {
                 if first != entry {
                     let mut c = Collector::new(display(file), problems);
-                    c.field(&entry, "examples", format!("`{example}` is also an example of {first}; keep it in one entry"));
+                    c.field(
+                        &entry,
+                        "examples",
+                        format!("`{example}` is also an example of {first}; keep it in one entry"),
+                    );
                 }
             }
         }
@@ -581,7 +594,11 @@ fn topics(
                 if let Ok(date) = chrono::NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
                     let age = (today - date).num_days();
                     if age > STALE_AFTER_DAYS {
-                        c.warn(&entry, "reviewed", format!("{text} is {age} days ago: check the entry against its sources again"));
+                        c.warn(
+                            &entry,
+                            "reviewed",
+                            format!("{text} is {age} days ago: check the entry against its sources again"),
+                        );
                     } else if age < 0 {
                         c.field(&entry, "reviewed", format!("{text} is in the future"));
                     }
