@@ -96,7 +96,8 @@ async fn help_unknown_commands_and_expired_forms_answer_politely() {
 async fn recommend_weighs_factors_from_the_pack() {
     let config = Config { cooldown: std::time::Duration::ZERO, ..Config::default() };
     let bot = Bot::new(common::engine_owned(), common::pack_dir(), config);
-    // A chat app (Node.js) with a Python team that cares about ease: Python wins 3.5 to 3.
+    // A chat app (Node.js) with a Python team that cares about ease: the team
+    // weighs as much as the use case, so Python wins 4.5 to 3.
     let body = respond(
         &bot,
         p::slash(
@@ -112,8 +113,23 @@ async fn recommend_weighs_factors_from_the_pack() {
     let embed = &body["data"]["embeds"][0];
     assert_eq!(embed["title"], "Recommendation for Real-time chat: 🐍 Python", "{embed}");
     let why = embed["fields"][0]["value"].as_str().unwrap();
-    assert!(why.contains("(+3 Node.js)") && why.contains("(+2 Python)") && why.contains("(+1.5 Python)"), "{why}");
-    assert!(embed["description"].as_str().unwrap().contains("🟩 Node.js 3.0 · 🐍 Python 3.5"));
+    assert!(why.contains("(+3 Node.js)") && why.contains("(+3 Python)") && why.contains("(+1.5 Python)"), "{why}");
+    assert!(embed["description"].as_str().unwrap().contains("🟩 Node.js 3.0 · 🐍 Python 4.5"));
+
+    // A Python team asking about a plain REST API is not told to switch.
+    let body = respond(
+        &bot,
+        p::slash(
+            "recommend",
+            json!([
+                {"type": 3, "name": "use_case", "value": "a REST API for our mobile app"},
+                {"type": 3, "name": "team_knows", "value": "python"}
+            ]),
+        ),
+    )
+    .await;
+    let title = body["data"]["embeds"][0]["title"].as_str().unwrap_or_default().to_owned();
+    assert!(title.ends_with("🐍 Python"), "{body}");
 
     // A use case nobody knows, with no factor: said plainly.
     let body =

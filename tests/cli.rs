@@ -106,14 +106,11 @@ fn topics_lists_every_contract_id() {
 
 #[test]
 fn check_passes_on_the_shipped_pack() {
-    // Warnings are accepted while the topics' sources are being written (the
-    // knowledge issue); errors never are.
-    let o = stackpick(&["check", "--allow-warnings"], "");
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(stdout(&o).contains(" — 2 contenders, 28 topics"), "{}", stdout(&o));
-    for line in stdout(&o).lines().filter(|l| l.starts_with("warning: ")) {
-        assert!(line.contains("topics.toml") && line.contains("field `sources`"), "unexpected warning: {line}");
-    }
+    // Strict: no errors and no warnings, so every entry names its sources and
+    // none has gone more than a year without review.
+    let o = stackpick(&["check"], "");
+    assert!(o.status.success(), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("OK — 2 contenders, 28 topics"), "{}", stdout(&o));
 }
 
 #[test]

@@ -412,7 +412,18 @@ impl Engine {
             (w == "or" || w == "versus")
                 && (i.checked_sub(1).is_some_and(|j| unknown.contains(&j)) || unknown.contains(&(i + 1)))
         });
-        pick_cue && unknown.len() <= MAX_UNKNOWN_IN_IMPLICIT && !compares_unknown
+        // "goroutines vs threads": one entry explains several words of its own.
+        let mut per_entry: HashMap<usize, Vec<usize>> = HashMap::default();
+        for h in &r.hits {
+            if let Target::Entry(e) = h.target {
+                let words = per_entry.entry(e).or_default();
+                words.extend((h.start..h.start + h.len).filter(|w| r.content[*w]));
+                words.sort_unstable();
+                words.dedup();
+            }
+        }
+        let focused = per_entry.values().any(|w| w.len() >= 2);
+        (focused && unknown.len() <= 1) || (pick_cue && unknown.len() <= MAX_UNKNOWN_IN_IMPLICIT && !compares_unknown)
     }
 
     /// One-sided topics ("what is A?") fit when their contender is the

@@ -50,7 +50,7 @@ impl Engine {
         };
         if let Some(uc) = request.use_case {
             let u = pack.use_case(uc);
-            let weight = pack.recommend.use_case_weight;
+            let weight = u.weight.unwrap_or(pack.recommend.use_case_weight);
             add(u.pick, weight, &mut totals);
             reasons.push(Reason { label: u.name.clone(), text: u.reason.clone(), favours: u.pick, weight });
             topics.extend(u.topics.iter().copied());

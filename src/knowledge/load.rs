@@ -716,6 +716,9 @@ fn use_cases(
         let pick = pick(&raw.pick, &entry, "pick", contender_ids, check_refs, c);
         let sources = sources(&raw.sources, &entry, c);
         let examples = examples(&raw.examples, &entry, c);
+        if raw.weight.is_some_and(|w| !(0.0..=10.0).contains(&w)) {
+            c.field(&entry, "weight", "must be between 0 and 10");
+        }
         if raw.topics.is_empty() {
             c.field(&entry, "topics", "is missing or empty: name at least one topic behind the pick");
         }
@@ -733,6 +736,7 @@ fn use_cases(
             consider: raw.consider.clone(),
             topics,
             section: raw.section.clone(),
+            weight: raw.weight,
             sources,
             examples,
         });

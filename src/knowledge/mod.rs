@@ -173,6 +173,10 @@ pub struct UseCase {
     /// The topics behind the pick; never empty, the first is the answer's topic.
     pub topics: Vec<TopicIdx>,
     pub section: String,
+    /// How strongly the use case decides in `/recommend` (a hard requirement
+    /// such as "train our own models" outweighs what the team knows); `None`
+    /// means the pack's `use_case_weight`.
+    pub weight: Option<f32>,
     /// The primary sources (addresses) its facts rest on.
     pub sources: Vec<String>,
     /// Phrasings of real questions this use case answers; the engine learns from them.

@@ -188,6 +188,9 @@ pub(crate) struct UseCase {
     pub topics: Vec<String>,
     #[serde(default)]
     pub section: String,
+    /// How much this use case weighs in `/recommend`; default `use_case_weight`.
+    #[serde(default)]
+    pub weight: Option<f32>,
     #[serde(default)]
     pub sources: Vec<String>,
     #[serde(default)]
