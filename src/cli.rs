@@ -357,24 +357,39 @@ fn check(dir: &Path, allow_warnings: bool, out: &mut dyn Write) -> Result<()> {
     }
     match knowledge::load(dir) {
         Ok(pack) => {
-            for w in &pack.warnings {
-                writeln!(out, "{w}")?;
+            let mut problems = pack.warnings.clone();
+            let engine = Engine::new(pack);
+            for mut note in engine.lint() {
+                note.at.file = dir.join(&note.at.file).display().to_string();
+                problems.push(note);
             }
-            let warned =
-                if pack.warnings.is_empty() { String::new() } else { format!(", {} warning(s)", pack.warnings.len()) };
+            // Warnings first, then the notes.
+            problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
+            for p in &problems {
+                writeln!(out, "{p}")?;
+            }
+            let warnings = problems.iter().filter(|p| p.severity == knowledge::Severity::Warning).count();
+            let notes = problems.len() - warnings;
+            let pack = engine.pack();
+            let mut tail = String::new();
+            if warnings > 0 {
+                tail.push_str(&format!(", {warnings} warning(s)"));
+            }
+            if notes > 0 {
+                tail.push_str(&format!(", {notes} note(s)"));
+            }
             writeln!(
                 out,
-                "{}: {} — {} contenders, {} topics, {} use cases{warned}",
+                "{}: {} — {} contenders, {} topics, {} use cases{tail}",
                 dir.display(),
-                if pack.warnings.is_empty() { "OK" } else { "loads" },
+                if warnings == 0 { "OK" } else { "loads" },
                 pack.contenders.len(),
                 pack.topics.len(),
                 pack.use_cases.len()
             )?;
-            if !pack.warnings.is_empty() && !allow_warnings {
+            if warnings > 0 && !allow_warnings {
                 anyhow::bail!(
-                    "{} warning(s) in the knowledge pack `{}` (--allow-warnings to accept them)",
-                    pack.warnings.len(),
+                    "{warnings} warning(s) in the knowledge pack `{}` (--allow-warnings to accept them)",
                     dir.display()
                 );
             }

@@ -293,6 +293,6 @@ fn every_topic_names_its_primary_sources() {
     }
     for id in ["typing", "tooling", "hiring", "runtimes"] {
         let t = pack.topic(pack.topic_by_id(id).unwrap());
-        assert!((4..=8).contains(&t.examples.len()), "topic `{id}` has {} examples", t.examples.len());
+        assert!(t.examples.len() >= 4, "topic `{id}` has {} examples", t.examples.len());
     }
 }

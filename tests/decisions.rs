@@ -89,3 +89,52 @@ fn examples_teach_the_engine_a_phrasing_its_asks_do_not_cover() {
     let got = after.answer(question).topic().map(|t| after.pack().topic(t).id.clone());
     assert_eq!(got.as_deref(), Some("architecture"));
 }
+
+fn description(question: &str) -> String {
+    let engine = common::engine();
+    engine.embed(&engine.answer(question)).description
+}
+
+#[test]
+fn two_names_of_the_same_contender_are_refused_with_a_notice() {
+    let engine = common::engine();
+    let pack = engine.pack();
+    for q in ["flask vs fastapi?", "django or fastapi for a small api"] {
+        let a = engine.answer(q);
+        assert!(!a.answered(), "{q}");
+        assert_eq!(a.pick(pack), None);
+        assert!(description(q).contains("are both Python"), "{}", description(q));
+        assert_eq!(a.suggestions, vec![pack.topic_by_id("libraries").unwrap()], "the libraries topic is suggested");
+    }
+    // A framework against its own language is a question about the language.
+    assert!(engine.answer("express or plain node for a tiny api").answered());
+}
+
+#[test]
+fn a_frontend_beside_a_backend_question_is_not_out_of_scope() {
+    assert!(topic_of("our frontend is Angular, which backend should we use?").is_some());
+    assert!(topic_of("we ship the api in docker, is node or python lighter on memory").is_some());
+    // About the frontend alone, it is.
+    assert_eq!(topic_of("react or vue for my dashboard"), None);
+    assert!(description("react or vue for my dashboard").contains("which I don't cover"));
+}
+
+#[test]
+fn a_question_in_another_language_gets_a_short_notice() {
+    for q in [
+        "welche sprache ist besser für das backend",
+        "какой язык лучше для бэкенда node или python",
+        "哪个更快 node 还是 python",
+    ] {
+        assert_eq!(topic_of(q), None, "{q}");
+        assert_eq!(description(q), "Sorry, I only read questions in English.", "{q}");
+    }
+    // English with jargon and names is English.
+    assert!(topic_of("npm vs pip vs uv lockfiles").is_some());
+}
+
+#[test]
+fn explain_says_why_a_question_was_refused() {
+    let engine = common::engine();
+    assert!(engine.explain("how to learn guitar fast").contains("refused: no anchor"));
+}

@@ -13,6 +13,9 @@
 
 use rustc_hash::FxHashMap as HashMap;
 
+/// The fewest meaningful words an example needs to be learned from.
+const MIN_EXAMPLE_WORDS: usize = 2;
+
 /// One feature of a question: a stem, or two adjacent stems.
 type Feature = String;
 
@@ -38,7 +41,14 @@ pub(crate) struct Nearest {
 
 impl ExampleIndex {
     /// Builds the index from `(entry, stems of the example's content words)`.
+    ///
+    /// An example with fewer than two meaningful words once names and stop
+    /// words are gone ("so what is A actually used for, exactly" → "exactly")
+    /// would match any question sharing that one word, so it teaches nothing
+    /// and is left out.
     pub(crate) fn new(examples: Vec<(usize, String, Vec<String>)>) -> ExampleIndex {
+        let examples: Vec<(usize, String, Vec<String>)> =
+            examples.into_iter().filter(|(_, _, stems)| stems.len() >= MIN_EXAMPLE_WORDS).collect();
         let mut index = ExampleIndex::default();
         let docs: Vec<Vec<Feature>> =
             examples.iter().map(|(_, _, stems)| features(stems).map(|(f, _)| f).collect()).collect();
@@ -100,9 +110,14 @@ impl ExampleIndex {
         if query.is_empty() {
             return Vec::new();
         }
-        // The query's own norm counts only the features examples know: words no
-        // example has are judged by the rest of the engine, not held against it.
-        let qnorm = query.iter().map(|(id, _)| self.idf[*id as usize].powi(2)).sum::<f32>().sqrt();
+        // Words no example has still belong to the question: each weighs on the
+        // query like a feature of average rarity, so one shared ordinary word
+        // ("exactly") in a question about something else is weak evidence.
+        let unknown_words = stems.iter().filter(|(_, s)| !self.features.contains_key(s)).count();
+        let mean_idf = self.idf.iter().sum::<f32>() / self.idf.len().max(1) as f32;
+        let qnorm = (query.iter().map(|(id, _)| self.idf[*id as usize].powi(2)).sum::<f32>()
+            + unknown_words as f32 * mean_idf.powi(2))
+        .sqrt();
         let mut sims: HashMap<u32, f32> = HashMap::default();
         for (id, _) in &query {
             let w = self.idf[*id as usize] / qnorm;

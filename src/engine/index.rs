@@ -89,6 +89,9 @@ pub(crate) struct Reading {
     pub ordinary: Vec<bool>,
     /// Each entry's closest example, best first.
     pub nearest: Vec<Nearest>,
+    /// Words that are not words of the language: names and jargon ("pydantic",
+    /// "asyncio", "npm"). Always false without a word list.
+    pub jargon: Vec<bool>,
 }
 
 /// The compiled index over one pack.
@@ -106,6 +109,9 @@ pub(crate) struct Index {
     /// Surface words and stems the pack knows: these are never "corrected".
     known_words: HashSet<String>,
     known_stems: HashSet<String>,
+    /// Stems that are single-word asks: a word known only inside a phrase
+    /// ("friendly" in "beginner friendly") says nothing when it stands alone.
+    term_stems: HashSet<String>,
     /// Stems of every word the pack knows, so common words are not stemmed per question.
     stem_cache: HashMap<String, String>,
     corrector: Corrector,
@@ -137,6 +143,7 @@ impl Index {
             patterns: Vec::new(),
             surface: Vec::new(),
             known_stems: HashSet::default(),
+            term_stems: HashSet::default(),
         };
 
         let n_topics = pack.topics.len();
@@ -206,6 +213,7 @@ impl Index {
         let patterns = RegexSet::new(pattern_terms.iter().map(|(re, ..)| re.as_str()))
             .expect("each pattern compiled on its own during validation");
         let known_stems = std::mem::take(&mut b.known_stems);
+        let term_stems = std::mem::take(&mut b.term_stems);
         let (terms, by_first) = (std::mem::take(&mut b.terms), std::mem::take(&mut b.by_first));
         drop(b);
         let domain_stems =
@@ -222,6 +230,7 @@ impl Index {
             synonyms,
             known_words,
             known_stems,
+            term_stems,
             stem_cache,
             corrector,
             lexicon: super::lexicon::words(voc.language.as_deref()),
@@ -374,7 +383,8 @@ impl Index {
         }
 
         suppress_nested(&mut hits);
-        let known: Vec<bool> = (0..words.len()).map(|i| !content[i] || self.is_known(&words[i])).collect();
+        let known: Vec<bool> =
+            (0..words.len()).map(|i| !content[i] || self.stands_for_something(&words[i], &stems[i])).collect();
         let ordinary: Vec<bool> = (0..words.len())
             .map(|i| !known[i] && self.lexicon.is_some_and(|l| l.contains(words[i].as_str())))
             .collect();
@@ -383,7 +393,24 @@ impl Index {
             .map(|i| (i, stems[i].clone()))
             .collect();
         let nearest = self.examples.nearest(&content_stems);
-        Reading { words, content, domain, hits, pattern_out_of_scope, known, ordinary, nearest }
+        let jargon: Vec<bool> = (0..words.len())
+            .map(|i| content[i] && self.lexicon.is_some_and(|l| !l.contains(words[i].as_str())))
+            .collect();
+        Reading { words, content, domain, hits, pattern_out_of_scope, known, ordinary, nearest, jargon }
+    }
+
+    /// Whether a word alone means something to the pack: an ask of its own, a
+    /// name, a cue, a domain word or a synonym. Without a word list every
+    /// known word counts, as there is no telling ordinary words apart.
+    fn stands_for_something(&self, word: &str, stem: &str) -> bool {
+        if self.lexicon.is_none() {
+            return self.is_known(word);
+        }
+        self.term_stems.contains(stem)
+            || self.domain_stems.contains(stem)
+            || self.synonyms.contains_key(word)
+            || self.by_first.contains_key(&format!("={word}"))
+            || self.by_first.contains_key(&format!("~{stem}"))
     }
 
     fn is_known(&self, word: &str) -> bool {
@@ -421,6 +448,8 @@ struct Builder<'a> {
     patterns: Vec<(Regex, Target, f32)>,
     surface: Vec<String>,
     known_stems: HashSet<String>,
+    /// Stems that are asks of their own, not only words inside a phrase.
+    term_stems: HashSet<String>,
 }
 
 impl Builder<'_> {
@@ -458,6 +487,9 @@ impl Builder<'_> {
         };
         if form == Form::Stem {
             self.known_stems.extend(keys.iter().cloned());
+            if keys.len() == 1 && matches!(target, Target::Entry(_)) {
+                self.term_stems.insert(keys[0].clone());
+            }
         }
         let id = self.terms.len();
         let first = format!("{}{}", if form == Form::Exact { '=' } else { '~' }, keys[0]);

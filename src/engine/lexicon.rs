@@ -22,6 +22,14 @@ pub(crate) fn words(language: Option<&str>) -> Option<&'static HashSet<&'static 
     }
 }
 
+/// The name of a language by its code, for "I only read questions in …".
+pub(crate) fn name(language: Option<&str>) -> Option<&'static str> {
+    match language {
+        Some("en") => Some("English"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -10,6 +10,7 @@ mod examples;
 mod fuzzy;
 mod index;
 mod lexicon;
+mod lint;
 pub mod recommend;
 pub mod text;
 
@@ -34,7 +35,9 @@ const ABOUT_BONUS: f32 = 0.3;
 /// How many topics a "not sure" answer suggests.
 const MAX_SUGGESTIONS: usize = 3;
 /// The evidence for the default topic when a question names every contender and asks for a pick.
-const PLAIN_COMPARISON: f32 = 0.5;
+const PLAIN_COMPARISON: f32 = 0.8;
+/// A score from which an entry's evidence is strong enough to stand on its own.
+const STRONG_EVIDENCE: f32 = 0.8;
 /// An entry's closest example counts from this cosine similarity on.
 const EXAMPLE_MIN_SIMILARITY: f32 = 0.3;
 /// What a perfectly matching example adds to an entry's score (an exact ask adds 1).
@@ -176,6 +179,28 @@ impl Engine {
         for s in scores.iter().take(5) {
             let _ = writeln!(out, "score {:.2} {}", s.score, self.entry_name(s.entry));
         }
+        let answer = self.answer(question);
+        let decision = match &answer.outcome {
+            Outcome::Topic { topic, .. } => format!("answered: topic {}", self.pack.topic(*topic).id),
+            Outcome::UseCase { use_case, .. } => format!("answered: use case {}", self.pack.use_case(*use_case).id),
+            Outcome::Unsure(Unsure::Empty) => "refused: nothing to read".into(),
+            Outcome::Unsure(Unsure::OutOfScope(names)) => format!("refused: out of scope ({})", names.join(", ")),
+            Outcome::Unsure(Unsure::NoAnchor) => "refused: no anchor".into(),
+            Outcome::Unsure(Unsure::SameSide { contender, names }) => {
+                format!("refused: {} are both {contender}", names.join(" and "))
+            }
+            Outcome::Unsure(Unsure::Language(l)) => format!("refused: not in {l}"),
+            Outcome::Unsure(Unsure::Ambiguous) => format!(
+                "refused: ambiguous, the runner-up has at least {:.0}% of the best score on the same words",
+                AMBIGUITY_MARGIN * 100.0
+            ),
+            Outcome::Unsure(Unsure::NoMatch) => "refused: low evidence".into(),
+        };
+        let _ = writeln!(
+            out,
+            "decision: {decision} (confidence {:.2}, threshold {CONFIDENCE_THRESHOLD})",
+            answer.confidence
+        );
         out
     }
 
@@ -203,20 +228,44 @@ impl Engine {
             return unsure(Unsure::Empty, self.starters());
         }
 
+        if let Some(language) = self.foreign_language(r) {
+            return unsure(Unsure::Language(language.to_owned()), Vec::new());
+        }
+
         let contenders = mentioned_contenders(&r.hits);
         let pick_cue = r.hits.iter().any(|h| h.target == Target::PickCue);
         let recommend_cue = r.hits.iter().any(|h| h.target == Target::RecommendCue);
         let entry_words: Vec<bool> = covered(r, |t| matches!(t, Target::Entry(_)));
+        let subject_word = r.domain.iter().any(|&d| d);
 
         // Technologies outside the pack count unless a pack phrase explains the
         // word ("react app" is a single-page app back end, not a React question).
         let mut out_of_scope: Vec<String> = Vec::new();
+        let mut beside: Vec<String> = Vec::new();
+        let mut named_at: Vec<usize> = Vec::new();
         for h in &r.hits {
             if let Target::OutOfScope(i) = h.target {
+                // Two names found at one place ("x-y" and "x y") are one name.
+                if named_at.contains(&h.start) {
+                    continue;
+                }
+                named_at.push(h.start);
                 if !(h.start..h.start + h.len).all(|w| entry_words[w]) {
-                    out_of_scope.push(self.pack.vocabulary.out_of_scope[i].clone());
+                    let name = self.pack.vocabulary.out_of_scope[i].clone();
+                    if self.pack.vocabulary.out_of_scope_beside[i] {
+                        beside.push(name);
+                    } else {
+                        out_of_scope.push(name);
+                    }
                 }
             }
+        }
+        // A front end or a container tool beside a back-end question ("our
+        // frontend is Angular, which backend?") leaves it about the pack; a
+        // question about them alone ("react or vue?") is not.
+        beside.dedup();
+        if contenders.is_empty() && (beside.len() >= 2 || (!beside.is_empty() && !subject_word)) {
+            out_of_scope.extend(beside);
         }
         for (name, start, len) in &r.pattern_out_of_scope {
             if !(*start..start + len).all(|w| entry_words[w]) {
@@ -229,9 +278,13 @@ impl Engine {
         if !out_of_scope.is_empty() && contenders.len() < self.pack.contenders.len() {
             return unsure(Unsure::OutOfScope(out_of_scope), Vec::new());
         }
+        if let Some(why) = self.same_side(r, &contenders, pick_cue) {
+            let suggestions = self.pack.info.same_side_topic.into_iter().collect();
+            return unsure(why, suggestions);
+        }
 
         if !self.anchored(r, &contenders, pick_cue || recommend_cue) {
-            return unsure(Unsure::NoMatch, Vec::new());
+            return unsure(Unsure::NoAnchor, Vec::new());
         }
 
         let mut scores = self.score(r, &contenders, recommend_cue || pick_cue);
@@ -239,7 +292,11 @@ impl Engine {
         // the plain comparison ("which is better, A or B?"): a weak generic word
         // must not turn that into a refusal.
         // With no other evidence the plain-comparison path below answers it.
-        if pick_cue && contenders.len() >= 2 && !scores.is_empty() {
+        // A specific topic with real evidence ("which is cheaper, A or B?") is
+        // the answer itself; the comparison only lifts weak generic evidence.
+        let default_idx = self.pack.info.default_topic.0;
+        let strongest_other = scores.iter().filter(|s| s.entry != default_idx).map(|s| s.score).fold(0.0, f32::max);
+        if pick_cue && contenders.len() >= 2 && !scores.is_empty() && strongest_other < STRONG_EVIDENCE {
             let default = self.pack.info.default_topic.0;
             let words: Vec<usize> = r
                 .hits
@@ -291,7 +348,14 @@ impl Engine {
                 } else {
                     self.pack.info.default_topic
                 };
-                let confidence = 0.7 * coverage * scope_penalty;
+                // With nothing but a name to go on, ordinary words are no longer
+                // neutral: "what precisely is A" is about A, "my ball snake
+                // stopped eating this winter" is about something else. One is allowed.
+                let ordinary = r.ordinary.iter().filter(|&&o| o).count();
+                let content = r.content.iter().filter(|&&c| c).count();
+                let extra = ordinary.saturating_sub(1) as f32;
+                let name_only = (content - ordinary) as f32 * coverage / ((content - ordinary) as f32 + extra);
+                let confidence = 0.7 * name_only * scope_penalty;
                 if confidence >= CONFIDENCE_THRESHOLD {
                     let pick = self.pick_for(topic, pick_cue);
                     return (Outcome::Topic { topic, pick }, round2(confidence), Vec::new());
@@ -306,7 +370,7 @@ impl Engine {
         let exclusive = |a: &Score, b: &Score| a.words.iter().any(|w| !b.words.contains(w));
         if let Some(second) = scores.get(1) {
             if second.score >= AMBIGUITY_MARGIN * top.score && !exclusive(top, second) {
-                return (Outcome::Unsure(Unsure::NoMatch), round2(confidence * 0.5), self.topics_of(&scores));
+                return (Outcome::Unsure(Unsure::Ambiguous), round2(confidence * 0.5), self.topics_of(&scores));
             }
         }
         if confidence < CONFIDENCE_THRESHOLD {
@@ -393,6 +457,60 @@ impl Engine {
         out
     }
 
+    /// "X vs Y" with two framework names of the same contender compared, and no
+    /// other contender. The pack compares contenders, not what is inside one.
+    fn same_side(&self, r: &Reading, contenders: &[ContenderIdx], pick_cue: bool) -> Option<Unsure> {
+        let [only] = contenders else { return None };
+        if !pick_cue {
+            return None;
+        }
+        let contender = self.pack.contender(*only);
+        let own = [contender.id.to_lowercase(), contender.side.name.to_lowercase()];
+        let mut names: Vec<String> = Vec::new();
+        for h in r.hits.iter().filter(|h| h.target == Target::Contender(*only)) {
+            let name = r.words[h.start..h.start + h.len].join(" ");
+            if own.contains(&name) {
+                // "plain A or a framework of A?" is a question about A itself.
+                return None;
+            }
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+        (names.len() >= 2).then(|| Unsure::SameSide { contender: contender.side.name.clone(), names })
+    }
+
+    /// The language's name when the question is not in the pack's language:
+    /// fewer than 40 % of its words (of at least three) are words of that
+    /// language or of the pack. Needs the language's word list.
+    fn foreign_language(&self, r: &Reading) -> Option<&'static str> {
+        let name = lexicon::name(self.pack.vocabulary.language.as_deref())?;
+        // Names are the same in every language, and one- or two-letter words
+        // ("o", "es") belong to too many languages to tell.
+        let names = covered(r, |t| matches!(t, Target::Contender(_) | Target::OutOfScope(_)));
+        // Another script altogether (accents are already folded away, so what
+        // is left outside ASCII is Cyrillic, Greek, CJK, …).
+        let (mut ascii, mut other) = (0usize, 0usize);
+        for c in (0..r.words.len()).filter(|&w| !names[w]).flat_map(|w| r.words[w].chars()) {
+            if c.is_ascii_alphabetic() {
+                ascii += 1;
+            } else if c.is_alphabetic() {
+                other += 1;
+            }
+        }
+        if other > ascii {
+            return Some(name);
+        }
+        let letters: Vec<usize> = (0..r.words.len())
+            .filter(|&w| !names[w] && r.words[w].chars().filter(|c| c.is_alphabetic()).count() >= 3)
+            .collect();
+        if letters.len() < 3 {
+            return None;
+        }
+        let familiar = letters.iter().filter(|&&w| r.known[w] || r.ordinary[w] || !r.content[w] || r.domain[w]).count();
+        (familiar * 10 < letters.len() * 4).then_some(name)
+    }
+
     /// Whether a question is about the pack's subject at all: it names a
     /// contender (or something the pack ties to one), uses a subject word, or is
     /// an implicit comparison ("which is easier to learn?") that brings in no
@@ -412,6 +530,16 @@ impl Engine {
             (w == "or" || w == "versus")
                 && (i.checked_sub(1).is_some_and(|j| unknown.contains(&j)) || unknown.contains(&(i + 1)))
         });
+        // A specific term of the pack is an anchor of its own: a phrase ("type
+        // hints", "event loop") or a name that is not an ordinary word ("pydantic").
+        let specific = r.hits.iter().any(|h| {
+            matches!(h.target, Target::Entry(_))
+                && ((h.start..h.start + h.len).filter(|&w| r.content[w]).count() >= 2
+                    || (h.start..h.start + h.len).any(|w| r.jargon[w]))
+        });
+        if specific {
+            return true;
+        }
         // "goroutines vs threads": one entry explains several words of its own.
         let mut per_entry: HashMap<usize, Vec<usize>> = HashMap::default();
         for h in &r.hits {

@@ -372,6 +372,7 @@ fn info(
         topic_ref("default_topic", &meta.default_topic, c)
     };
     let starter_topics = meta.starter_topics.iter().filter_map(|id| topic_ref("starter_topics", id, c)).collect();
+    let same_side_topic = meta.same_side_topic.as_deref().and_then(|id| topic_ref("same_side_topic", id, c));
     let either_colour = colour("[pack.either]", "colour", &meta.either.colour, c);
     Some(PackInfo {
         id: meta.id.clone(),
@@ -380,6 +381,7 @@ fn info(
         source: meta.source.clone(),
         default_topic: default_topic?,
         starter_topics,
+        same_side_topic,
         either: Side { name: meta.either.name.clone(), emoji: meta.either.emoji.clone(), colour: either_colour },
     })
 }
@@ -425,15 +427,22 @@ fn vocabulary(file: &raw::PackFile, contenders: &[Contender], c: &mut Collector)
     let aliases: HashMap<&str, &str> =
         contenders.iter().flat_map(|k| k.aliases.iter().map(move |a| (a.as_str(), k.id.as_str()))).collect();
     let mut out_of_scope = Vec::new();
-    for (i, name) in file.scope_out.names.iter().enumerate() {
+    let mut out_of_scope_beside = Vec::new();
+    let listed = file.scope_out.names.iter().map(|n| (n, "names", false));
+    let beside = file.scope_out.beside.iter().map(|n| (n, "beside", true));
+    for (i, (name, list, is_beside)) in listed.chain(beside).enumerate() {
+        let i = if is_beside { i - file.scope_out.names.len() } else { i };
         let name = name.trim().to_lowercase();
-        let field = format!("names[{i}]");
+        let field = format!("{list}[{i}]");
         if name.is_empty() {
             c.field("[scope_out]", &field, "is empty");
         } else if let Some(owner) = aliases.get(name.as_str()) {
             c.field("[scope_out]", &field, format!("`{name}` is an alias of contender `{owner}`"));
+        } else if out_of_scope.contains(&name) {
+            c.field("[scope_out]", &field, format!("`{name}` is listed twice"));
         } else {
             out_of_scope.push(name);
+            out_of_scope_beside.push(is_beside);
         }
     }
     let mut out_of_scope_patterns = Vec::new();
@@ -454,6 +463,7 @@ fn vocabulary(file: &raw::PackFile, contenders: &[Contender], c: &mut Collector)
         pick_cues,
         recommend_cues,
         out_of_scope,
+        out_of_scope_beside,
         out_of_scope_patterns,
     }
 }

@@ -94,6 +94,8 @@ pub struct PackInfo {
     pub source: String,
     pub default_topic: TopicIdx,
     pub starter_topics: Vec<TopicIdx>,
+    /// Suggested when two names of one contender are compared.
+    pub same_side_topic: Option<TopicIdx>,
     pub either: Side,
 }
 
@@ -201,6 +203,10 @@ pub struct Vocabulary {
     pub recommend_cues: Vec<String>,
     /// Names of technologies outside the pack.
     pub out_of_scope: Vec<String>,
+    /// Per name in `out_of_scope`: whether it only sits beside the subject
+    /// (a front end, a container tool), so it makes a question out of scope
+    /// only when nothing of the subject is in it.
+    pub out_of_scope_beside: Vec<bool>,
     /// Patterns that spot out-of-scope technologies with ambiguous names, with
     /// the name to show.
     pub out_of_scope_patterns: Vec<(String, Regex)>,

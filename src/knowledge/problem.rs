@@ -25,6 +25,9 @@ pub struct Location {
 /// them unless told `--allow-warnings`, so they show up in CI.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
+    /// Something a pack author should look at (a trap, an example the engine
+    /// reads as another entry); never fails `check`.
+    Note,
     Warning,
     Error,
 }
@@ -41,8 +44,10 @@ pub struct Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.severity == Severity::Warning {
-            write!(f, "warning: ")?;
+        match self.severity {
+            Severity::Note => write!(f, "note: ")?,
+            Severity::Warning => write!(f, "warning: ")?,
+            Severity::Error => {}
         }
         write!(f, "{}", self.at.file)?;
         if let Some(entry) = &self.at.entry {

@@ -40,6 +40,10 @@ pub(crate) struct PackMeta {
     pub default_topic: String,
     #[serde(default)]
     pub starter_topics: Vec<String>,
+    /// The topic suggested when a question compares two names of the same
+    /// contender ("two frameworks of one language").
+    #[serde(default)]
+    pub same_side_topic: Option<String>,
     pub either: Either,
 }
 
@@ -98,6 +102,10 @@ pub(crate) struct Intents {
 pub(crate) struct ScopeOut {
     #[serde(default)]
     pub names: Vec<String>,
+    /// Technologies that sit beside the subject (front ends, containers):
+    /// out of scope only in a question that has nothing of the subject.
+    #[serde(default)]
+    pub beside: Vec<String>,
     #[serde(default)]
     pub patterns: Vec<NamedPattern>,
 }

@@ -193,6 +193,15 @@ pub enum Unsure {
     OutOfScope(Vec<String>),
     /// No topic matched well enough, or two matched equally well.
     NoMatch,
+    /// Two entries matched the same words about equally well.
+    Ambiguous,
+    /// Nothing in the question is about the pack's subject ("how to learn guitar fast").
+    NoAnchor,
+    /// Two names of the same contender compared (two frameworks of one language): the
+    /// contender's name and the names compared.
+    SameSide { contender: String, names: Vec<String> },
+    /// The question is not in the pack's language, whose name is given.
+    Language(String),
 }
 
 /// The "not sure" embed, with up to three suggestions.
@@ -205,10 +214,21 @@ pub fn not_sure(pack: &Pack, why: &Unsure, suggestions: &[TopicIdx]) -> EmbedDoc
             names.iter().map(|n| format!("**{n}**")).collect::<Vec<_>>().join(", "),
             pack.info.scope
         ),
-        Unsure::NoMatch => format!(
+        Unsure::NoMatch | Unsure::Ambiguous => format!(
             "I couldn't match that to anything I know about {}. Try rephrasing, or pick a topic below.",
             pack.info.scope
         ),
+        Unsure::NoAnchor => format!(
+            "That doesn't look like a question about {}, which is all I know about. Pick a topic below to see what I can answer.",
+            pack.info.scope
+        ),
+        Unsure::SameSide { contender, names } => format!(
+            "{} are {} {contender}, and I compare {}: I can't pick between them, but the topic below covers them.",
+            names.iter().map(|n| format!("**{n}**")).collect::<Vec<_>>().join(" and "),
+            if names.len() == 2 { "both" } else { "all" },
+            pack.contenders.iter().map(|c| c.side.name.as_str()).collect::<Vec<_>>().join(" and ")
+        ),
+        Unsure::Language(language) => format!("Sorry, I only read questions in {language}."),
     };
     let mut fields = Vec::new();
     if !suggestions.is_empty() {
