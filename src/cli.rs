@@ -252,10 +252,12 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             let token = settings::Token::from_env().ok();
             let proxy = settings::http_proxy();
             runtime()?.block_on(async move {
+                let listener = crate::serve::bind(addr).await?;
                 let (bot, writer) = with_store(bot).await?;
                 let http = token.map(|t| std::sync::Arc::new(gateway::http(&t, proxy.as_deref())));
                 let result =
-                    crate::serve::serve(addr, std::sync::Arc::new(crate::serve::AppState { bot, key, http })).await;
+                    crate::serve::serve(listener, std::sync::Arc::new(crate::serve::AppState { bot, key, http }))
+                        .await;
                 finish(writer).await;
                 result
             })
@@ -451,9 +453,19 @@ fn ask_one(engine: &Engine, question: &str, as_json: bool, out: &mut dyn Write) 
 }
 
 /// One answer per input line; JSON lines with `as_json`, blank-line separated text otherwise.
-pub fn ask_lines(engine: &Engine, input: impl BufRead, as_json: bool, out: &mut dyn Write) -> Result<()> {
-    for (i, line) in input.lines().enumerate() {
-        let line = line.context("cannot read standard input")?;
+///
+/// Lines are read as bytes and invalid UTF-8 is replaced (U+FFFD), so one bad
+/// line never stops the answers to the lines after it.
+pub fn ask_lines(engine: &Engine, mut input: impl BufRead, as_json: bool, out: &mut dyn Write) -> Result<()> {
+    let mut buf = Vec::new();
+    for i in 0.. {
+        buf.clear();
+        if input.read_until(b'\n', &mut buf).context("cannot read standard input")? == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(&buf);
+        let line = text.strip_suffix('\n').unwrap_or(&text);
+        let line = line.strip_suffix('\r').unwrap_or(line);
         if !as_json && i > 0 {
             writeln!(out)?;
         }

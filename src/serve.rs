@@ -136,9 +136,14 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
     }
 }
 
+/// Binds the address; done before anything else starts (the database
+/// among them), so a busy port fails without side effects.
+pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))
+}
+
 /// Serves until SIGINT/SIGTERM, then finishes the requests in flight.
-pub async fn serve(addr: SocketAddr, state: Arc<AppState>) -> Result<()> {
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))?;
+pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> Result<()> {
     tracing::info!(addr = %listener.local_addr()?, "serving interactions at POST /interactions");
     axum::serve(listener, router(state))
         .with_graceful_shutdown(crate::gateway::shutdown_signal())

@@ -198,3 +198,25 @@ fn help_never_shows_an_empty_environment_value() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout(&o).contains("\"topic\":\"performance\""));
 }
+
+#[test]
+fn invalid_utf8_on_standard_input_still_gets_one_answer_per_line() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(["ask", "--json"])
+        .env_remove("STACKPICK_KNOWLEDGE")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input: &[u8] = b"which is faster?\nis \xff\xfe node fast\xc3\nwhat is python?\n";
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "one JSON line out per line in");
+    assert_eq!(lines[0]["topic"], "performance");
+    assert!(lines[1]["question"].as_str().unwrap().contains('\u{fffd}'));
+    assert_eq!(lines[2]["topic"], "python-overview");
+}

@@ -249,3 +249,22 @@ async fn serve_starts_with_the_public_key_alone_and_stops_on_sigterm() {
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.unwrap().unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn serve_on_a_busy_port_fails_before_touching_the_database() {
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = busy.local_addr().unwrap();
+    let db = common::TempDb::new();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(["serve", "--addr", &addr.to_string()])
+        .current_dir(db.dir())
+        .env("DATABASE_URL", db.url())
+        .env("DISCORD_PUBLIC_KEY", hex::encode(key().verifying_key().to_bytes()))
+        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
+    assert!(!db.dir().join("stackpick.db").exists(), "the database was created before the bind failed");
+}
