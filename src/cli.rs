@@ -256,22 +256,21 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 let (bot, writer) = with_store(bot).await?;
                 let http = token.map(|t| std::sync::Arc::new(gateway::http(&t, proxy.as_deref())));
                 let result =
-                    crate::serve::serve(listener, std::sync::Arc::new(crate::serve::AppState { bot, key, http }))
-                        .await;
+                    crate::serve::serve(listener, std::sync::Arc::new(crate::serve::AppState { bot, key, http })).await;
                 finish(writer).await;
                 result
             })
         }
         Command::Gaps(ReportArgs { guild, days, json }) => {
             let gaps = runtime()?.block_on(async move {
-                let store = crate::store::Store::open(&settings::database_url()).await?;
+                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
                 crate::bot::reports::gap_list(&store, guild, days).await
             })?;
             print_report(out, json, gaps.as_slice(), crate::bot::reports::gaps_text)
         }
         Command::Stats(ReportArgs { guild, days, json }) => {
             let stats = runtime()?.block_on(async move {
-                let store = crate::store::Store::open(&settings::database_url()).await?;
+                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
                 crate::bot::reports::stat_counts(&store, guild, days).await
             })?;
             print_report(out, json, &stats, crate::bot::reports::stats_text)

@@ -84,7 +84,7 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Entry>, retention_days: u32
         match store.prune(crate::store::now() - retention).await {
             Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old question log rows"),
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "pruning the question log failed"),
+            Err(e) => tracing::warn!(database = store.name(), error = %e, "pruning the question log failed"),
         }
     };
     prune(store.clone()).await;
@@ -128,7 +128,12 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Entry>, retention_days: u32
             }
         }
         if let Err(e) = store.write_log(&questions, &votes).await {
-            tracing::warn!(error = %e, rows = questions.len() + votes.len(), "could not write the question log; rows dropped");
+            tracing::warn!(
+                database = store.name(),
+                error = %e,
+                rows = questions.len() + votes.len(),
+                "could not write the question log; rows dropped"
+            );
         }
     }
 }

@@ -94,6 +94,8 @@ pub struct NewerSchema {
 pub struct Store {
     pool: SqlitePool,
     key: [u8; 32],
+    /// The database file (or URL), for messages.
+    name: String,
 }
 
 /// Seconds since the Unix epoch.
@@ -109,11 +111,101 @@ fn to_u64(v: i64) -> u64 {
     v as u64
 }
 
+/// Where the key for hashing user ids comes from.
+///
+/// The key never lives in the database: whoever holds the database file alone
+/// must not be able to test known member ids against the hashes. Every process
+/// of one deployment (shards, replicas) must use the same key, or votes and
+/// welcomes stop being recognised across them.
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// `STACKPICK_HASH_KEY` if set, else the key file beside the database.
+    Environment,
+    /// This key (64 hex characters in the environment).
+    Key([u8; 32]),
+    /// A key file at this path: read, or created (mode 0600) on first run.
+    File(std::path::PathBuf),
+}
+
+/// The environment variable that holds the hashing key.
+pub const HASH_KEY_VAR: &str = "STACKPICK_HASH_KEY";
+
+/// Checks a `DATABASE_URL` and reads it as SQLite options.
+fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
+    let scheme = url.split_once(':').map_or(url, |(s, _)| s);
+    if scheme != "sqlite" {
+        anyhow::bail!(
+            "DATABASE_URL `{url}` uses the scheme `{scheme}`, which this build does not support; \
+             supported: sqlite:// (for example sqlite://stackpick.db)"
+        );
+    }
+    SqliteConnectOptions::from_str(url)
+        .with_context(|| format!("DATABASE_URL `{url}` is not a SQLite URL like sqlite://stackpick.db"))
+}
+
+/// The database file a URL names, or `None` for an in-memory database.
+fn database_path(options: &SqliteConnectOptions) -> Option<std::path::PathBuf> {
+    let path = options.get_filename();
+    let text = path.to_string_lossy();
+    (!text.is_empty() && text != ":memory:").then(|| path.to_path_buf())
+}
+
+fn parse_key(hex_key: &str) -> Result<[u8; 32]> {
+    let bytes = hex::decode(hex_key.trim()).ok().filter(|b| b.len() == 32);
+    bytes.and_then(|b| b.try_into().ok()).with_context(|| {
+        format!("{HASH_KEY_VAR} must be 64 hex characters (32 bytes), like the output of `openssl rand -hex 32`")
+    })
+}
+
 impl Store {
-    /// Opens (creating if missing) and migrates the database at `url`.
+    /// Opens (creating if missing) and migrates the database at `url`, with the
+    /// hashing key from the environment or the key file beside the database.
     pub async fn open(url: &str) -> Result<Store> {
-        let options = SqliteConnectOptions::from_str(url)
-            .with_context(|| format!("DATABASE_URL `{url}` is not a SQLite URL like sqlite://stackpick.db"))?
+        Self::open_with(url, KeySource::Environment).await
+    }
+
+    /// Opens the database at `url` for reading only: for reports, which must
+    /// never create or change a database. A missing file, or a SQLite file
+    /// that is not stackpick's, is refused with a message naming it.
+    pub async fn open_read_only(url: &str) -> Result<Store> {
+        let options = sqlite_options(url)?;
+        let Some(path) = database_path(&options) else {
+            anyhow::bail!("DATABASE_URL `{url}` is an in-memory database: there is nothing to report on");
+        };
+        if !path.exists() {
+            anyhow::bail!("no such database `{}` (check DATABASE_URL)", path.display());
+        }
+        let options = options.read_only(true).create_if_missing(false).busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .with_context(|| format!("cannot open the database `{}` for reading", path.display()))?;
+        let ours: bool =
+            sqlx::query_scalar("SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+                .fetch_one(&pool)
+                .await
+                .with_context(|| format!("`{}` is not a SQLite database", path.display()))?;
+        if !ours {
+            pool.close().await;
+            anyhow::bail!(
+                "`{}` is not a stackpick database (it has no `meta` table); check DATABASE_URL",
+                path.display()
+            );
+        }
+        Self::refuse_newer(&pool, url).await?;
+        // Reports hash nobody: a throwaway key, and writes fail anyway.
+        let mut key = [0u8; 32];
+        getrandom::getrandom(&mut key).context("no randomness")?;
+        Ok(Store { pool, key, name: path.display().to_string() })
+    }
+
+    /// [`Store::open`] with an explicit source for the hashing key.
+    pub async fn open_with(url: &str, source: KeySource) -> Result<Store> {
+        let options = sqlite_options(url)?;
+        let path = database_path(&options);
+        let shown = path.as_ref().map_or_else(|| url.to_owned(), |p| p.display().to_string());
+        let options = options
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -123,11 +215,24 @@ impl Store {
             .max_connections(4)
             .connect_with(options)
             .await
-            .with_context(|| format!("cannot open the database `{url}`"))?;
+            .with_context(|| format!("cannot open the database `{shown}`"))?;
         Self::refuse_newer(&pool, url).await?;
-        MIGRATOR.run(&pool).await.with_context(|| format!("cannot migrate the database `{url}`"))?;
-        let key = Self::hash_key(&pool).await?;
-        Ok(Store { pool, key })
+        MIGRATOR.run(&pool).await.with_context(|| format!("cannot migrate the database `{shown}`"))?;
+        let key =
+            Self::hash_key(&pool, source, path.as_deref()).await.with_context(|| format!("database `{shown}`"))?;
+        Ok(Store { pool, key, name: shown })
+    }
+
+    /// The database file (or URL) this store writes to, for messages.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key file kept beside a database file: `<file>.key`.
+    pub fn key_file(database: &std::path::Path) -> std::path::PathBuf {
+        let mut name = database.as_os_str().to_owned();
+        name.push(".key");
+        std::path::PathBuf::from(name)
     }
 
     /// The newest schema version this build knows.
@@ -155,17 +260,57 @@ impl Store {
         Ok(())
     }
 
-    /// The key for hashing user ids: made once per database, kept in it.
-    async fn hash_key(pool: &SqlitePool) -> Result<[u8; 32]> {
-        let mut fresh = [0u8; 32];
-        getrandom::getrandom(&mut fresh).context("no randomness for the hashing key")?;
-        sqlx::query("INSERT INTO meta (key, value) VALUES ('user_hash_key', ?) ON CONFLICT (key) DO NOTHING")
-            .bind(fresh.to_vec())
-            .execute(pool)
-            .await?;
-        let stored: Vec<u8> =
-            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'user_hash_key'").fetch_one(pool).await?;
-        stored.try_into().map_err(|_| anyhow::anyhow!("the stored hashing key is damaged"))
+    /// The key for hashing user ids, from its source. A key that earlier
+    /// versions kept in the database is moved out to the key file (so votes
+    /// and welcomes stay recognised) and removed from the database.
+    async fn hash_key(pool: &SqlitePool, source: KeySource, database: Option<&std::path::Path>) -> Result<[u8; 32]> {
+        let legacy: Option<Vec<u8>> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'user_hash_key'").fetch_optional(pool).await?;
+        let legacy: Option<[u8; 32]> = legacy.and_then(|v| v.try_into().ok());
+        let source = match source {
+            KeySource::Environment => match std::env::var(HASH_KEY_VAR) {
+                Ok(v) if !v.trim().is_empty() => KeySource::Key(parse_key(&v)?),
+                _ => match database {
+                    Some(db) => KeySource::File(Self::key_file(db)),
+                    // In memory: nothing outlives the process, neither may the key.
+                    None => {
+                        let mut k = [0u8; 32];
+                        getrandom::getrandom(&mut k).context("no randomness for the hashing key")?;
+                        KeySource::Key(k)
+                    }
+                },
+            },
+            other => other,
+        };
+        let key = match source {
+            KeySource::Key(k) => k,
+            KeySource::File(path) => match std::fs::read_to_string(&path) {
+                Ok(text) => parse_key(&text).with_context(|| format!("the key file `{}`", path.display()))?,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    let key = match legacy {
+                        Some(k) => k,
+                        None => {
+                            let mut k = [0u8; 32];
+                            getrandom::getrandom(&mut k).context("no randomness for the hashing key")?;
+                            k
+                        }
+                    };
+                    write_key_file(&path, &key)?;
+                    tracing::warn!(
+                        path = %path.display(),
+                        "created the key that hashes member ids; keep it with the database backups but apart from \
+                         the database, and give every process of this bot the same key ({HASH_KEY_VAR} or this file)"
+                    );
+                    key
+                }
+                Err(e) => return Err(e).with_context(|| format!("cannot read the key file `{}`", path.display())),
+            },
+            KeySource::Environment => unreachable!("resolved above"),
+        };
+        if legacy.is_some() {
+            sqlx::query("DELETE FROM meta WHERE key = 'user_hash_key'").execute(pool).await?;
+        }
+        Ok(key)
     }
 
     /// A user id as stored: a keyed hash, so the log never holds ids in clear
@@ -386,6 +531,22 @@ impl Store {
     pub async fn close(&self) {
         self.pool.close().await;
     }
+}
+
+/// Writes a new key file readable by its owner only.
+fn write_key_file(path: &std::path::Path, key: &[u8; 32]) -> Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path).with_context(|| format!("cannot create the key file `{}`", path.display()))?;
+    file.write_all(hex::encode(key).as_bytes())
+        .and_then(|()| file.sync_all())
+        .with_context(|| format!("cannot write the key file `{}`", path.display()))
 }
 
 /// Groups questions whose words mostly overlap (Jaccard ≥ 0.6), most asked first.

@@ -284,3 +284,112 @@ async fn gaps_and_stats_from_the_cli() {
     assert_eq!((stats["questions"].as_u64(), stats["answered"].as_u64()), (Some(4), Some(1)));
     assert!(run(&["stats", "--guild", "1"]).contains("questions: 3"));
 }
+
+/// Runs `stackpick ARGS` with this DATABASE_URL; returns (success, stderr).
+fn report(db: &str, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(args)
+        .env("DATABASE_URL", db)
+        .output()
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+#[test]
+fn reports_on_a_missing_database_say_so_and_create_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("typo.db");
+    for cmd in ["stats", "gaps"] {
+        let (ok, err) = report(&format!("sqlite://{}", path.display()), &[cmd]);
+        assert!(!ok);
+        assert!(err.contains(&format!("no such database `{}`", path.display())), "{err}");
+        assert!(!path.exists(), "{cmd} created the database");
+    }
+}
+
+#[tokio::test]
+async fn reports_refuse_another_applications_database_and_leave_it_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(&dir, "other.db");
+    let pool = raw_pool(&db).await;
+    sqlx::query("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)").execute(&pool).await.unwrap();
+    pool.close().await;
+    let before = std::fs::read(dir.path().join("other.db")).unwrap();
+    for cmd in ["stats", "gaps"] {
+        let (ok, err) = report(&db, &[cmd]);
+        assert!(!ok);
+        assert!(err.contains("is not a stackpick database"), "{err}");
+        assert!(err.contains("other.db"), "the message names the file: {err}");
+    }
+    assert_eq!(std::fs::read(dir.path().join("other.db")).unwrap(), before, "the file changed");
+    assert!(!dir.path().join("other.db-wal").exists(), "switched to WAL");
+}
+
+#[test]
+fn an_unsupported_database_url_names_the_supported_schemes() {
+    let (ok, err) = report("postgres://localhost/stackpick", &["stats"]);
+    assert!(!ok);
+    assert!(err.contains("`postgres`") && err.contains("supported: sqlite://"), "{err}");
+}
+
+#[tokio::test]
+async fn the_database_file_alone_cannot_link_a_vote_or_welcome_to_a_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(&dir, "bot.db");
+    let store = Store::open(&db).await.unwrap();
+    let member = 123_456_789_012_345_678u64;
+    let hashed = store.hash_user(member);
+    assert!(store.claim_welcome(1, &hashed, false).await.unwrap());
+    store.close().await;
+    // No key in the database...
+    let pool = raw_pool(&db).await;
+    let keys: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM meta WHERE key = 'user_hash_key'").fetch_one(&pool).await.unwrap();
+    assert_eq!(keys, 0);
+    let stored: Vec<String> = sqlx::query_scalar("SELECT member FROM welcomes").fetch_all(&pool).await.unwrap();
+    assert!(!stored.iter().any(|m| m.contains(&member.to_string())), "member id in clear");
+    pool.close().await;
+    // ...but in a key file beside it, readable by its owner only.
+    let key_file = Store::key_file(&dir.path().join("bot.db"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    // The same key next time: the member is recognised.
+    let again = Store::open(&db).await.unwrap();
+    assert_eq!(again.hash_user(member), hashed);
+    again.close().await;
+    // With the database copied away from its key file, hashes no longer match.
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(dir.path().join("bot.db"), copy.path().join("bot.db")).unwrap();
+    let stranger = Store::open(&url(&copy, "bot.db")).await.unwrap();
+    assert_ne!(stranger.hash_user(member), hashed);
+    stranger.close().await;
+}
+
+#[tokio::test]
+async fn a_key_kept_in_the_database_by_an_older_version_moves_to_the_key_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(&dir, "old.db");
+    let store = Store::open_with(&db, stackpick::store::KeySource::Key([7; 32])).await.unwrap();
+    let expected = store.hash_user(42);
+    store.close().await;
+    let pool = raw_pool(&db).await;
+    sqlx::query("INSERT INTO meta (key, value) VALUES ('user_hash_key', ?)")
+        .bind(vec![7u8; 32])
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let store = Store::open_with(&db, stackpick::store::KeySource::File(Store::key_file(&dir.path().join("old.db"))))
+        .await
+        .unwrap();
+    assert_eq!(store.hash_user(42), expected, "votes and welcomes stay recognised");
+    store.close().await;
+    let pool = raw_pool(&db).await;
+    let keys: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM meta WHERE key = 'user_hash_key'").fetch_one(&pool).await.unwrap();
+    assert_eq!(keys, 0, "the key left the database");
+    pool.close().await;
+}
