@@ -468,7 +468,7 @@ pub fn ask_lines(engine: &Engine, mut input: impl BufRead, as_json: bool, out: &
         if !as_json && i > 0 {
             writeln!(out)?;
         }
-        ask_one(engine, &line, as_json, out)?;
+        ask_one(engine, line, as_json, out)?;
     }
     Ok(())
 }

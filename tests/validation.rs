@@ -43,23 +43,48 @@ fn the_fixture_itself_is_valid() {
 #[test]
 fn toml_syntax_error_names_file_and_line() {
     let p = broken("topics.toml", |t| t.replacen("id = \"concurrency\"", "id = \"concurrency", 1));
-    assert_has(&p, "PACK/topics.toml: line 14, column");
+    assert_has(&p, "PACK/topics.toml:14:18: TOML error");
     assert_has(&p, "TOML error");
 }
 
 #[test]
-fn misspelt_field_is_refused() {
-    let p = broken("topics.toml", |t| t.replacen("summary =", "sumary =", 1));
-    assert_has(&p, "PACK/topics.toml: line 7, column 1: TOML error: unknown field `sumary`");
-    // The topics did not parse, so use cases are not blamed for naming them.
-    assert!(!p.iter().any(|l| l.contains("use_cases.toml")), "{p:#?}");
-    assert_has(&p, "unknown field `sumary`");
+fn misspelt_field_is_a_problem_of_its_entry_and_hides_nothing_else() {
+    let p = broken("topics.toml", |t| {
+        t.replacen("summary =", "sumary =", 1).replacen("related = [\"performance\"]", "related = [\"speed\"]", 1)
+    });
+    assert_has(&p, "PACK/topics.toml:7:1: topic `performance`, field `sumary`: unknown field `sumary`");
+    // The entry is still validated: its summary is now missing...
+    assert_has(&p, "topic `performance`, field `summary`: is missing or empty");
+    // ...and the rest of the file too.
+    assert_has(&p, "field `related[0]`: unknown topic id `speed`");
+}
+
+#[test]
+fn unknown_fields_in_tables_and_at_the_top_are_named() {
+    let p = broken("pack.toml", |t| t.replacen("[pack]\n", "[pack]\ntitel = \"x\"\n", 1));
+    assert_has(&p, "PACK/pack.toml:4:1: [pack], field `titel`: unknown field `titel`");
+}
+
+#[test]
+fn summaries_count_sentences_not_abbreviations() {
+    let p = broken("topics.toml", |t| {
+        let start = t.find("summary = ").unwrap();
+        let end = start + t[start..].find("\n").unwrap();
+        let mut t = t.clone();
+        t.replace_range(
+            start..end,
+            "summary = \"Some runtimes, e.g. this one, are fast. Others, e.g. that one, are not. Acme Inc. says so.\"",
+        );
+        // And break something else, so the pack does not load.
+        t.replacen("related = [\"performance\"]", "related = [\"speed\"]", 1)
+    });
+    assert!(!p.iter().any(|l| l.contains("field `summary`")), "{p:#?}");
 }
 
 #[test]
 fn duplicate_topic_id() {
     let p = broken("topics.toml", |t| t.replacen("id = \"concurrency\"", "id = \"performance\"", 1));
-    assert_has(&p, "PACK/topics.toml: topic `performance`, field `id`: duplicate id `performance`");
+    assert_has(&p, "PACK/topics.toml:2:1: topic `performance`, field `id`: duplicate id `performance`: the topic #1 and the topic #");
 }
 
 #[test]
@@ -67,14 +92,14 @@ fn duplicate_contender_alias() {
     let p = broken("pack.toml", |t| t.replacen("aliases = [\"rustlang\"", "aliases = [\"golang\", \"rustlang\"", 1));
     assert_has(
         &p,
-        "PACK/pack.toml: contender `rust`, field `aliases`: alias `golang` is also an alias of contender `go`",
+        "PACK/pack.toml:24:1: contender `rust`, field `aliases`: alias `golang` is also an alias of contender `go`",
     );
 }
 
 #[test]
 fn unknown_contender_in_verdict() {
     let p = broken("topics.toml", |t| t.replacen("pick = \"rust\"", "pick = \"zig\"", 1));
-    assert_has(&p, "PACK/topics.toml: topic `performance`, field `verdict.pick`: unknown contender id `zig` (expected one of: go, rust, either)");
+    assert_has(&p, "PACK/topics.toml:9:1: topic `performance`, field `verdict.pick`: unknown contender id `zig` (expected one of: go, rust, either)");
 }
 
 #[test]
@@ -89,7 +114,7 @@ fn unknown_contender_in_points_and_missing_points() {
 #[test]
 fn related_id_that_does_not_exist() {
     let p = broken("topics.toml", |t| t.replacen("related = [\"concurrency\"]", "related = [\"concurency\"]", 1));
-    assert_has(&p, "PACK/topics.toml: topic `performance`, field `related[0]`: unknown topic id `concurency`");
+    assert_has(&p, "PACK/topics.toml:6:1: topic `performance`, field `related[0]`: unknown topic id `concurency`");
 }
 
 #[test]
@@ -101,14 +126,14 @@ fn use_case_with_unknown_topic_and_pick() {
             1,
         )
     });
-    assert_has(&p, "PACK/use_cases.toml: use case `cli-tools`, field `topics[0]`: unknown topic id `speed`");
+    assert_has(&p, "PACK/use_cases.toml:8:1: use case `cli-tools`, field `topics[0]`: unknown topic id `speed`");
     assert_has(&p, "use case `cli-tools`, field `pick`: unknown contender id `c`");
 }
 
 #[test]
 fn regex_that_does_not_compile() {
     let p = broken("topics.toml", |t| t.replacen("asks = [\"fast\",", "asks = ['re:(unclosed', \"fast\",", 1));
-    assert_has(&p, "PACK/topics.toml: topic `performance`, field `asks[0]`: regex `(unclosed` does not compile");
+    assert_has(&p, "PACK/topics.toml:8:1: topic `performance`, field `asks[0]`: regex `(unclosed` does not compile");
 }
 
 #[test]
@@ -178,7 +203,7 @@ fn unknown_default_topic_and_bad_colour() {
     let p = broken("pack.toml", |t| {
         t.replacen("default_topic = \"choose\"", "default_topic = \"chose\"", 1).replacen("#00ADD8", "teal", 1)
     });
-    assert_has(&p, "PACK/pack.toml: [pack], field `default_topic`: unknown topic id `chose`");
+    assert_has(&p, "PACK/pack.toml:8:1: [pack], field `default_topic`: unknown topic id `chose`");
     assert_has(&p, "contender `go`, field `colour`: `teal` is not a colour");
 }
 

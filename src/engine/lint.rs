@@ -17,7 +17,12 @@ use crate::knowledge::{
 
 fn note(file: &str, entry: &str, field: &str, message: String) -> Problem {
     Problem {
-        at: Location { file: file.to_owned(), entry: Some(entry.to_owned()), field: Some(field.to_owned()) },
+        at: Location {
+            file: file.to_owned(),
+            entry: Some(entry.to_owned()),
+            field: Some(field.to_owned()),
+            line: None,
+        },
         message,
         severity: Severity::Note,
     }

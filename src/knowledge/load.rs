@@ -111,6 +111,7 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
     duplicate_examples(&topics, &use_cases, &display, &mut problems);
 
     let Some(info) = info else {
+        place_problems(dir, &mut problems);
         problems.retain(|p| p.severity == Severity::Error);
         return Err(PackErrors(problems));
     };
@@ -120,6 +121,7 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
     // Discord rejects a whole message when one embed limit is exceeded, so each
     // entry is rendered here exactly as it would be sent and measured.
     check_rendered(&pack, &display, &mut problems);
+    place_problems(dir, &mut problems);
 
     if problems.iter().any(|p| p.severity == Severity::Error) {
         // Warnings wait until the pack loads: errors come first.
@@ -128,6 +130,21 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
     } else {
         pack.warnings = problems;
         Ok(pack)
+    }
+}
+
+/// Gives every problem that names an entry the line of its field.
+fn place_problems(dir: &Path, problems: &mut [Problem]) {
+    let mut texts: HashMap<String, Option<String>> = HashMap::new();
+    for p in problems.iter_mut().filter(|p| p.at.line.is_none()) {
+        let Some(entry) = p.at.entry.clone() else { continue };
+        let text = texts.entry(p.at.file.clone()).or_insert_with(|| {
+            let name = Path::new(&p.at.file).file_name()?.to_owned();
+            std::fs::read_to_string(dir.join(name)).ok()
+        });
+        if let Some(text) = text {
+            p.at.line = locate_problem(text, &entry, p.at.field.as_deref());
+        }
     }
 }
 
@@ -229,20 +246,131 @@ fn read<T: DeserializeOwned>(dir: &Path, name: &str, problems: &mut Vec<Problem>
             return None;
         }
     };
-    match toml::from_str::<T>(&text) {
-        Ok(v) => Some(v),
-        Err(e) => {
-            let place = match e.span() {
-                Some(span) => {
-                    let (line, col) = line_col(&text, span.start);
-                    format!("line {line}, column {col}: ")
+    let mut ignored: Vec<String> = Vec::new();
+    let parsed: Result<T, _> =
+        serde_ignored::deserialize(toml::Deserializer::new(&text), |path| ignored.push(path.to_string()));
+    match parsed {
+        Ok(v) => {
+            for path in ignored {
+                let (entry, field, line) = locate_path(&text, &path);
+                let message = format!("unknown field `{}`", field.rsplit('.').next().unwrap_or(&field));
+                match line {
+                    Some(line) => c.at(line, entry, Some(field), message),
+                    None => match entry {
+                        Some(entry) => c.field(&entry, &field, message),
+                        None => c.file(message),
+                    },
                 }
-                None => String::new(),
-            };
-            c.file(format!("{place}TOML error: {}", e.message().trim()));
+            }
+            Some(v)
+        }
+        Err(e) => {
+            let message = format!("TOML error: {}", e.message().trim());
+            match e.span() {
+                Some(span) => c.at(line_col(&text, span.start), None, None, message),
+                None => c.file(message),
+            }
             None
         }
     }
+}
+
+/// The kinds of `[[array]]` entries in the pack files, as problems name them.
+const ENTRY_KINDS: [(&str, &str); 5] = [
+    ("topic", "topic"),
+    ("use_case", "use case"),
+    ("contender", "contender"),
+    ("factor", "factor"),
+    ("choice", "choice"),
+];
+
+/// Line numbers (0-based) where each `[[header]]` block starts.
+fn blocks(text: &str, header: &str) -> Vec<usize> {
+    let wanted = format!("[[{header}]]");
+    text.lines().enumerate().filter(|(_, l)| l.trim() == wanted).map(|(i, _)| i).collect()
+}
+
+/// The lines of the block starting at `start`: up to the next `[[…]]` header of any kind.
+fn block_end(lines: &[&str], start: usize) -> usize {
+    (start + 1..lines.len()).find(|&i| lines[i].trim_start().starts_with("[[")).unwrap_or(lines.len())
+}
+
+/// The line and column of `key = …` within lines `from..to`, 1-based.
+fn key_line(lines: &[&str], from: usize, to: usize, key: &str) -> Option<(usize, usize)> {
+    (from..to.min(lines.len())).find_map(|i| {
+        let l = lines[i];
+        let trimmed = l.trim_start();
+        let rest = trimmed.strip_prefix(key)?;
+        rest.trim_start().starts_with('=').then(|| (i + 1, l.len() - trimmed.len() + 1))
+    })
+}
+
+/// Turns a serde_ignored path ("topic.3.titel") into the entry, the field and
+/// the place in the file.
+fn locate_path(text: &str, path: &str) -> (Option<String>, String, Option<(usize, usize)>) {
+    let lines: Vec<&str> = text.lines().collect();
+    let parts: Vec<&str> = path.split('.').collect();
+    if let [table, index, rest @ ..] = parts.as_slice() {
+        if let (Some((_, kind)), Ok(index)) = (ENTRY_KINDS.iter().find(|(h, _)| h == table), index.parse::<usize>()) {
+            let starts = blocks(text, table);
+            let field = rest.join(".");
+            let Some(&start) = starts.get(index) else { return (Some(format!("{kind} #{}", index + 1)), field, None) };
+            let end = block_end(&lines, start);
+            let id = key_line(&lines, start, end, "id")
+                .and_then(|(l, _)| lines[l - 1].split_once('=').map(|(_, v)| v.trim().trim_matches('"').to_owned()));
+            let entry = match id {
+                Some(id) if !id.is_empty() => format!("{kind} `{id}`"),
+                _ => format!("{kind} #{}", index + 1),
+            };
+            let key = rest.last().copied().unwrap_or_default();
+            return (Some(entry), field, key_line(&lines, start, end, key).or(Some((start + 1, 1))));
+        }
+    }
+    // A plain table (`[pack]`, `[language]`) or a top-level key.
+    match parts.split_last() {
+        Some((key, [])) => (None, (*key).to_owned(), key_line(&lines, 0, lines.len(), key)),
+        Some((key, tables)) => {
+            let header = format!("[{}]", tables.join("."));
+            let start = lines.iter().position(|l| l.trim() == header);
+            let line = start.and_then(|s| {
+                let end = (s + 1..lines.len()).find(|&i| lines[i].trim_start().starts_with('[')).unwrap_or(lines.len());
+                key_line(&lines, s + 1, end, key)
+            });
+            (Some(header), (*key).to_owned(), line)
+        }
+        None => (None, path.to_owned(), None),
+    }
+}
+
+/// Finds where a semantic problem sits: the line of its field inside its
+/// entry ("topic `performance`" → the `[[topic]]` block with that id).
+fn locate_problem(text: &str, entry: &str, field: Option<&str>) -> Option<(usize, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let base = field.map(|f| f.split(['[', '.']).next().unwrap_or(f));
+    if entry.starts_with('[') && !entry.starts_with("[[") {
+        let start = lines.iter().position(|l| l.trim() == entry)?;
+        let end = (start + 1..lines.len()).find(|&i| lines[i].trim_start().starts_with('[')).unwrap_or(lines.len());
+        return base.and_then(|k| key_line(&lines, start + 1, end, k)).or(Some((start + 1, 1)));
+    }
+    let (kind, name) =
+        entry
+            .split_once(' ')
+            .map(|(k, n)| if k == "use" { ("use case", n.trim_start_matches("case ")) } else { (k, n) })?;
+    let header = ENTRY_KINDS.iter().find(|(_, k)| *k == kind)?.0;
+    let starts = blocks(text, header);
+    let start = if let Some(n) = name.strip_prefix('#') {
+        *starts.get(n.parse::<usize>().ok()?.checked_sub(1)?)?
+    } else {
+        let id = name.trim_matches('`');
+        *starts.iter().find(|&&s| {
+            let end = block_end(&lines, s);
+            key_line(&lines, s, end, "id").is_some_and(|(l, _)| {
+                lines[l - 1].split_once('=').is_some_and(|(_, v)| v.trim().trim_matches('"') == id)
+            })
+        })?
+    };
+    let end = block_end(&lines, start);
+    base.and_then(|k| key_line(&lines, start, end, k)).or(Some((start + 1, 1)))
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -271,7 +399,7 @@ fn valid_id(id: &str) -> bool {
 }
 
 /// Checks an id field and reports duplicates; returns the entry's display name.
-fn check_id(kind: &str, id: &str, index: usize, seen: &mut HashSet<String>, c: &mut Collector) -> String {
+fn check_id(kind: &str, id: &str, index: usize, seen: &mut HashMap<String, usize>, c: &mut Collector) -> String {
     if id.trim().is_empty() {
         let entry = format!("{kind} #{}", index + 1);
         c.field(&entry, "id", "is missing or empty");
@@ -281,8 +409,15 @@ fn check_id(kind: &str, id: &str, index: usize, seen: &mut HashSet<String>, c: &
     if !valid_id(id) {
         c.field(&entry, "id", "must be lower-case letters, digits and dashes (at most 40)");
     }
-    if !seen.insert(id.to_owned()) {
-        c.field(&entry, "id", format!("duplicate id `{id}`: another {kind} already uses it"));
+    match seen.get(id) {
+        Some(&first) => c.field(
+            &entry,
+            "id",
+            format!("duplicate id `{id}`: the {kind} #{} and the {kind} #{} both use it", first + 1, index + 1),
+        ),
+        None => {
+            seen.insert(id.to_owned(), index);
+        }
     }
     entry
 }
@@ -299,7 +434,7 @@ fn colour(entry: &str, field: &str, value: &str, c: &mut Collector) -> u32 {
 }
 
 fn contenders(file: &raw::PackFile, c: &mut Collector) -> Vec<Contender> {
-    let mut seen = HashSet::new();
+    let mut seen = HashMap::new();
     let mut alias_owner: HashMap<String, String> = HashMap::new();
     let mut out = Vec::new();
     if file.contender.len() < 2 {
@@ -568,11 +703,28 @@ fn topic_refs(
 }
 
 /// Counts sentences: a `.`, `!` or `?` followed by white space or the end.
+///
+/// A full stop ends a sentence only when the next word starts with a capital
+/// (or nothing follows), and never after "e.g." or "i.e.": "Acme Inc. makes
+/// it, e.g. for servers." is one sentence.
 fn sentences(text: &str) -> usize {
     let chars: Vec<char> = text.trim().chars().collect();
-    (0..chars.len())
-        .filter(|&i| matches!(chars[i], '.' | '!' | '?') && chars.get(i + 1).is_none_or(|c| c.is_whitespace()))
-        .count()
+    let ends = |i: usize| -> bool {
+        if !matches!(chars[i], '.' | '!' | '?') || !chars.get(i + 1).is_none_or(|c| c.is_whitespace()) {
+            return false;
+        }
+        if chars[i] != '.' {
+            return true;
+        }
+        let word: String =
+            chars[..i].iter().rev().take_while(|c| !c.is_whitespace()).collect::<Vec<_>>().into_iter().rev().collect();
+        if matches!(word.to_lowercase().as_str(), "e.g" | "i.e" | "(e.g" | "(i.e") {
+            return false;
+        }
+        let next = chars[i + 1..].iter().find(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | '(' | '*' | '`'));
+        next.is_none_or(|c| !c.is_lowercase())
+    };
+    (0..chars.len()).filter(|&i| ends(i)).count()
 }
 
 fn topics(
@@ -583,7 +735,7 @@ fn topics(
     today: chrono::NaiveDate,
     c: &mut Collector,
 ) -> Vec<Topic> {
-    let mut seen = HashSet::new();
+    let mut seen = HashMap::new();
     let mut out = Vec::new();
     if file.topic.is_empty() {
         c.file("no [[topic]] entries");
@@ -714,7 +866,7 @@ fn use_cases(
     check_refs: bool,
     c: &mut Collector,
 ) -> Vec<UseCase> {
-    let mut seen = HashSet::new();
+    let mut seen = HashMap::new();
     let mut out = Vec::new();
     for (i, raw) in file.use_case.iter().enumerate() {
         let entry = check_id("use case", &raw.id, i, &mut seen, c);

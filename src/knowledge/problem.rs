@@ -15,6 +15,8 @@ pub struct Location {
     pub entry: Option<String>,
     /// The field inside the entry, such as `summary` or `points.<contender>[2]`.
     pub field: Option<String>,
+    /// Line and column in the file (1-based), where known.
+    pub line: Option<(usize, usize)>,
 }
 
 /// How bad a problem is.
@@ -50,6 +52,9 @@ impl fmt::Display for Problem {
             Severity::Error => {}
         }
         write!(f, "{}", self.at.file)?;
+        if let Some((line, column)) = self.at.line {
+            write!(f, ":{line}:{column}")?;
+        }
         if let Some(entry) = &self.at.entry {
             write!(f, ": {entry}")?;
         }
@@ -84,6 +89,21 @@ impl<'a> Collector<'a> {
         self.push(None, None, message);
     }
 
+    /// A problem at a known place in the file.
+    pub(crate) fn at(
+        &mut self,
+        line: (usize, usize),
+        entry: Option<String>,
+        field: Option<String>,
+        message: impl Into<String>,
+    ) {
+        self.out.push(Problem {
+            at: Location { file: self.file.clone(), entry, field, line: Some(line) },
+            message: message.into(),
+            severity: Severity::Error,
+        });
+    }
+
     pub(crate) fn field(&mut self, entry: &str, field: &str, message: impl Into<String>) {
         self.push(Some(entry.to_owned()), Some(field.to_owned()), message);
     }
@@ -95,7 +115,12 @@ impl<'a> Collector<'a> {
     /// Records a warning: the pack still loads.
     pub(crate) fn warn(&mut self, entry: &str, field: &str, message: impl Into<String>) {
         self.out.push(Problem {
-            at: Location { file: self.file.clone(), entry: Some(entry.to_owned()), field: Some(field.to_owned()) },
+            at: Location {
+                file: self.file.clone(),
+                entry: Some(entry.to_owned()),
+                field: Some(field.to_owned()),
+                line: None,
+            },
             message: message.into(),
             severity: Severity::Warning,
         });
@@ -103,7 +128,7 @@ impl<'a> Collector<'a> {
 
     fn push(&mut self, entry: Option<String>, field: Option<String>, message: impl Into<String>) {
         self.out.push(Problem {
-            at: Location { file: self.file.clone(), entry, field },
+            at: Location { file: self.file.clone(), entry, field, line: None },
             message: message.into(),
             severity: Severity::Error,
         });

@@ -2,15 +2,16 @@
 //!
 //! Text fields default to empty so that a missing field is reported together with
 //! every other problem (by the validator, naming the entry) instead of stopping
-//! the parse at the first one. Unknown fields are refused: a misspelt field name
-//! would otherwise be silently ignored.
+//! the parse at the first one. Unknown fields are collected while parsing
+//! (serde_ignored) and reported as problems of their entry: a misspelt field
+//! name would otherwise be silently ignored, and refusing the whole file would
+//! hide every other problem in it.
 
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct PackFile {
     pub pack: PackMeta,
     #[serde(default)]
@@ -26,7 +27,6 @@ pub(crate) struct PackFile {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct PackMeta {
     #[serde(default)]
     pub id: String,
@@ -48,7 +48,6 @@ pub(crate) struct PackMeta {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct Either {
     #[serde(default)]
     pub name: String,
@@ -59,7 +58,6 @@ pub(crate) struct Either {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct Contender {
     #[serde(default)]
     pub id: String,
@@ -74,7 +72,6 @@ pub(crate) struct Contender {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct Language {
     /// Stop-word list code, e.g. "en".
     #[serde(default)]
@@ -89,7 +86,6 @@ pub(crate) struct Language {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct Intents {
     #[serde(default)]
     pub pick: Vec<String>,
@@ -98,7 +94,6 @@ pub(crate) struct Intents {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct ScopeOut {
     #[serde(default)]
     pub names: Vec<String>,
@@ -111,14 +106,12 @@ pub(crate) struct ScopeOut {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct TopicsFile {
     #[serde(default)]
     pub topic: Vec<Topic>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct Topic {
     #[serde(default)]
     pub id: String,
@@ -145,7 +138,6 @@ pub(crate) struct Topic {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct Verdict {
     #[serde(default)]
     pub pick: String,
@@ -171,14 +163,12 @@ fn one() -> f32 {
 }
 
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct UseCasesFile {
     #[serde(default)]
     pub use_case: Vec<UseCase>,
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct UseCase {
     #[serde(default)]
     pub id: String,
@@ -206,7 +196,6 @@ pub(crate) struct UseCase {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct NamedPattern {
     #[serde(default)]
     pub name: String,
@@ -215,7 +204,6 @@ pub(crate) struct NamedPattern {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct RecommendFile {
     #[serde(default = "three")]
     pub use_case_weight: f32,
@@ -234,7 +222,6 @@ fn three() -> f32 {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct Factor {
     #[serde(default)]
     pub option: String,
@@ -245,7 +232,6 @@ pub(crate) struct Factor {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct FactorChoice {
     #[serde(default)]
     pub value: String,
@@ -262,7 +248,6 @@ pub(crate) struct FactorChoice {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub(crate) struct OnboardingFile {
     #[serde(default)]
     pub title: String,
