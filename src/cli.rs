@@ -131,10 +131,16 @@ fn parse_range(s: &str) -> Result<(u32, u32), String> {
 }
 
 /// The permissions the bot asks for when invited: read and answer in
-/// channels and threads, with embeds and replies. Nothing more.
+/// channels and threads, with embeds and replies, and add the ⏳ reaction
+/// that asks someone in their cooldown to slow down. Nothing more.
 pub fn invite_permissions() -> serenity::model::permissions::Permissions {
     use serenity::model::permissions::Permissions as P;
-    P::VIEW_CHANNEL | P::SEND_MESSAGES | P::SEND_MESSAGES_IN_THREADS | P::EMBED_LINKS | P::READ_MESSAGE_HISTORY
+    P::VIEW_CHANNEL
+        | P::SEND_MESSAGES
+        | P::SEND_MESSAGES_IN_THREADS
+        | P::EMBED_LINKS
+        | P::READ_MESSAGE_HISTORY
+        | P::ADD_REACTIONS
 }
 
 /// The OAuth2 link that adds the bot with its commands.

@@ -149,10 +149,18 @@ impl EventHandler for Handler {
 
     async fn message(&self, ctx: Context, msg: Message) {
         let me = ctx.cache.current_user().id;
-        if let Some(answer) = self.bot.message(&msg, me) {
-            let Ok(_permit) = self.in_flight.acquire().await else { return };
-            if let Err(e) = msg.channel_id.send_message(&ctx.http, answer).await {
-                tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent");
+        let Some(reply) = self.bot.message(&msg, me) else { return };
+        let Ok(_permit) = self.in_flight.acquire().await else { return };
+        match reply {
+            crate::bot::ChatReply::Send(answer) => {
+                if let Err(e) = msg.channel_id.send_message(&ctx.http, *answer).await {
+                    tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent");
+                }
+            }
+            crate::bot::ChatReply::React(emoji) => {
+                if let Err(e) = msg.react(&ctx.http, emoji).await {
+                    tracing::warn!(error = %e, channel = %msg.channel_id, "slow-down reaction not added");
+                }
             }
         }
     }

@@ -137,3 +137,100 @@ async fn recommend_weighs_factors_from_the_pack() {
             .await;
     assert!(body["data"]["content"].as_str().unwrap().contains("Tell me what you are building"));
 }
+
+// Chat messages, with the production cooldown (3 s) on an injected clock.
+
+mod chat {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use fake::{ANSWER_CHANNEL_ID, BOT_ID, CHANNEL_ID, USER_ID};
+    use serenity::all::{Message, UserId};
+    use stackpick::bot::ChatReply;
+
+    fn bot() -> Bot {
+        let config = Config {
+            answer_channels: [serenity::all::ChannelId::new(ANSWER_CHANNEL_ID)].into_iter().collect(),
+            ..Config::default()
+        };
+        assert_eq!(config.cooldown, Duration::from_secs(3), "production default");
+        Bot::new(common::engine_owned(), common::pack_dir(), config)
+    }
+
+    fn msg(v: Value) -> Message {
+        serde_json::from_value(v).expect("serenity reads the message")
+    }
+
+    fn mention(text: &str) -> Message {
+        msg(p::guild_message(CHANNEL_ID, USER_ID, &format!("<@{BOT_ID}> {text}"), &[BOT_ID]))
+    }
+
+    /// A reply to one of the bot's answers (titled `title`), with Discord's default reply ping.
+    fn reply_to_answer(title: &str, text: &str) -> Message {
+        let mut answer = p::message(CHANNEL_ID, BOT_ID, "");
+        answer["author"]["bot"] = json!(true);
+        answer["embeds"] = json!([{"title": title, "type": "rich"}]);
+        let mut m = p::guild_message(CHANNEL_ID, USER_ID, text, &[BOT_ID]);
+        m["referenced_message"] = answer.clone();
+        m["message_reference"] = json!({"message_id": answer["id"], "channel_id": CHANNEL_ID.to_string()});
+        msg(m)
+    }
+
+    fn text_of(reply: &Option<ChatReply>) -> String {
+        match reply {
+            Some(ChatReply::Send(m)) => serde_json::to_string(m).unwrap(),
+            Some(ChatReply::React(r)) => format!("react {r}"),
+            None => "silent".into(),
+        }
+    }
+
+    const ME: UserId = UserId::new(BOT_ID);
+
+    #[test]
+    fn a_bare_mention_gets_the_greeting() {
+        let reply = bot().message_at(&mention(""), ME, Instant::now());
+        assert!(text_of(&reply).contains("Hi! Ask me something"), "{}", text_of(&reply));
+    }
+
+    #[test]
+    fn thanks_under_an_answer_is_left_alone_and_a_follow_up_is_read_in_context() {
+        let bot = bot();
+        let t0 = Instant::now();
+        let thanks = bot.message_at(&reply_to_answer("Scalability", "thanks, that helped!"), ME, t0);
+        assert!(thanks.is_none(), "{}", text_of(&thanks));
+        // A real question in a reply is answered.
+        let q = bot.message_at(&reply_to_answer("Scalability", "which is easier to learn?"), ME, t0);
+        assert!(text_of(&q).contains("Learning curve"), "{}", text_of(&q));
+        // A follow-up is read with the subject of the answer it replies to.
+        let later = t0 + Duration::from_secs(10);
+        let follow =
+            bot.message_at(&reply_to_answer("Performance and speed", "is that true for python too?"), ME, later);
+        assert!(text_of(&follow).contains("Performance and speed"), "{}", text_of(&follow));
+    }
+
+    #[test]
+    fn chatter_in_an_answer_channel_does_not_cost_the_next_question() {
+        let bot = bot();
+        let t0 = Instant::now();
+        let chatter = msg(p::guild_message(ANSWER_CHANNEL_ID, USER_ID, "hey all", &[]));
+        assert!(bot.message_at(&chatter, ME, t0).is_none());
+        let question = msg(p::guild_message(ANSWER_CHANNEL_ID, USER_ID, "which is faster?", &[]));
+        let reply = bot.message_at(&question, ME, t0 + Duration::from_millis(500));
+        assert!(text_of(&reply).contains("Performance"), "{}", text_of(&reply));
+    }
+
+    #[test]
+    fn greetings_count_toward_the_cooldown_and_a_second_message_gets_one_slow_down_reaction() {
+        let bot = bot();
+        let t0 = Instant::now();
+        assert!(text_of(&bot.message_at(&mention(""), ME, t0)).contains("Hi!"));
+        // Within the window: one ⏳ reaction, then silence, not a flood of notices.
+        let second = bot.message_at(&mention("which is faster?"), ME, t0 + Duration::from_secs(1));
+        assert_eq!(text_of(&second), "react ⏳");
+        let third = bot.message_at(&mention("which is faster?"), ME, t0 + Duration::from_secs(2));
+        assert!(third.is_none());
+        // After the window: answered again.
+        let fourth = bot.message_at(&mention("which is faster?"), ME, t0 + Duration::from_secs(4));
+        assert!(text_of(&fourth).contains("Performance"), "{}", text_of(&fourth));
+    }
+}

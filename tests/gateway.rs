@@ -399,8 +399,9 @@ fn invite_asks_for_exactly_the_needed_permissions() {
         .output()
         .unwrap();
     let url = String::from_utf8(out.stdout).unwrap();
-    // View Channel, Send Messages, Send Messages in Threads, Embed Links, Read Message History.
-    let perms = (1u64 << 10) | (1 << 11) | (1 << 38) | (1 << 14) | (1 << 16);
+    // View Channel, Send Messages, Send Messages in Threads, Embed Links, Read
+    // Message History, Add Reactions (the ⏳ that asks someone to slow down).
+    let perms = (1u64 << 10) | (1 << 11) | (1 << 38) | (1 << 14) | (1 << 16) | (1 << 6);
     assert_eq!(
         url.trim(),
         format!("https://discord.com/oauth2/authorize?client_id=123456789012345678&scope=bot%20applications.commands&permissions={perms}")

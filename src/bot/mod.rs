@@ -90,7 +90,24 @@ pub enum Trigger {
     DirectMessage,
     Prefix,
     AnswerChannel,
+    /// A reply to one of the bot's own messages (pinging it only because it
+    /// is a reply): answered when the engine is sure, read in the context of
+    /// the answer it replies to.
+    Reply,
 }
+
+/// What the bot does with a chat message.
+#[derive(Debug, Clone)]
+pub enum ChatReply {
+    /// Send this message.
+    Send(Box<CreateMessage>),
+    /// React to the question: the asker is in their cooldown (sent at most
+    /// once per cooldown window, so the notice is not a flood itself).
+    React(serenity::model::channel::ReactionType),
+}
+
+/// The reaction that says "slow down" without a message.
+pub const SLOW_DOWN: &str = "⏳";
 
 /// The bot: an engine (swappable by `/kb reload`), settings and in-memory state,
 /// and optionally a store for per-server settings and the question log.
@@ -619,52 +636,86 @@ impl Bot {
     }
 
     /// Decides whether and how to answer a chat message. `None`: stay silent.
-    pub fn message(&self, msg: &Message, me: UserId) -> Option<CreateMessage> {
+    pub fn message(&self, msg: &Message, me: UserId) -> Option<ChatReply> {
         self.message_at(msg, me, Instant::now())
     }
 
     /// [`Bot::message`] with an explicit clock.
-    pub fn message_at(&self, msg: &Message, me: UserId, now: Instant) -> Option<CreateMessage> {
+    ///
+    /// The engine decides first (it is pure and cheap); the cooldown is taken
+    /// only when the bot is going to speak, greetings included, so chatter in
+    /// an answer channel never costs someone their next real question.
+    pub fn message_at(&self, msg: &Message, me: UserId, now: Instant) -> Option<ChatReply> {
         if msg.author.bot || msg.webhook_id.is_some() || msg.author.id == me {
             return None;
         }
         let (trigger, question) = self.trigger(msg, me)?;
         let engine = self.engine();
+        let question = without_mentions_of(question, me);
         let question = question.trim();
         let reference = reference(msg.channel_id, msg.id);
-        if question.is_empty() && trigger != Trigger::AnswerChannel {
+        let silent_unless_sure = matches!(trigger, Trigger::AnswerChannel | Trigger::Reply);
+
+        let answer = if question.is_empty() {
+            if silent_unless_sure {
+                return None;
+            }
+            None
+        } else {
+            let mut answer = engine.answer(question);
+            if trigger == Trigger::Reply {
+                // "is that true for the other one too?" under an answer about speed:
+                // read it with the subject of the answer it replies to, and
+                // keep that reading when it is the surer one.
+                if let Some(context) = msg.referenced_message.as_deref().and_then(|m| answered_subject(&engine, m)) {
+                    let with_context = engine.answer(&format!("{question} {context}"));
+                    if with_context.answered() && (!answer.answered() || with_context.confidence > answer.confidence) {
+                        answer = with_context;
+                    }
+                }
+            }
+            if silent_unless_sure && !answer.answered() {
+                // Ordinary chat where the bot reads everything, or "thanks!"
+                // under its answer: neither answered nor kept.
+                return None;
+            }
+            Some(answer)
+        };
+
+        let period = self.cooldown_for(msg.guild_id);
+        if self.cooldowns.try_take(msg.author.id, now, period).is_err() {
+            if silent_unless_sure || !self.cooldowns.notice_once(msg.author.id) {
+                return None;
+            }
+            return Some(ChatReply::React(serenity::model::channel::ReactionType::Unicode(SLOW_DOWN.into())));
+        }
+
+        let Some(answer) = answer else {
             let text = format!(
                 "Hi! Ask me something about {}, like “which is faster?” — or try `/help`.",
                 engine.pack().info.scope
             );
-            return Some(
-                CreateMessage::new()
-                    .content(text)
-                    .allowed_mentions(respond::mentions(None))
-                    .reference_message(reference),
-            );
-        }
-        if self.cooldowns.try_take(msg.author.id, now, self.cooldown_for(msg.guild_id)).is_err() {
-            return None;
-        }
-        let answer = engine.answer(question);
-        if trigger == Trigger::AnswerChannel && !answer.answered() {
-            // In answer channels the bot reads everything; it only speaks (and
-            // logs) when sure, so ordinary chat there is neither answered nor kept.
-            return None;
-        }
+            let greeting = CreateMessage::new()
+                .content(text)
+                .allowed_mentions(respond::mentions(None))
+                .reference_message(reference);
+            return Some(ChatReply::Send(Box::new(greeting)));
+        };
         self.log(msg.guild_id, Some(msg.channel_id), &answer, &engine);
         let out = respond::answer(&engine, &answer, Buttons { delete_by: Some(msg.author.id), feedback: true }, None);
-        Some(out.message().reference_message(reference))
+        Some(ChatReply::Send(Box::new(out.message().reference_message(reference))))
     }
 
     /// Why a message is for the bot, and the question without the trigger.
     fn trigger<'m>(&self, msg: &'m Message, me: UserId) -> Option<(Trigger, &'m str)> {
         let content = msg.content.as_str();
-        let mentioned = msg.mentions.iter().any(|u| u.id == me)
-            || content.contains(&format!("<@{me}>"))
-            || content.contains(&format!("<@!{me}>"));
-        if mentioned {
+        let named = content.contains(&format!("<@{me}>")) || content.contains(&format!("<@!{me}>"));
+        let replies_to_me = msg.referenced_message.as_ref().is_some_and(|m| m.author.id == me);
+        if replies_to_me && !named {
+            // Discord's reply ping lists the bot in `mentions` without naming it.
+            return Some((Trigger::Reply, content));
+        }
+        if named || msg.mentions.iter().any(|u| u.id == me) {
             return Some((Trigger::Mention, content));
         }
         if let Some(prefix) = &self.config.prefix {
@@ -685,6 +736,23 @@ impl Bot {
         }
         None
     }
+}
+
+/// The text without the bot's own mention markup, so "@bot" alone is empty.
+fn without_mentions_of(text: &str, me: UserId) -> String {
+    text.replace(&format!("<@{me}>"), " ").replace(&format!("<@!{me}>"), " ")
+}
+
+/// The subject of one of the bot's answers: its topic's title or its use case's
+/// name, read from the embed it sent.
+fn answered_subject(engine: &Engine, answer: &Message) -> Option<String> {
+    let title = answer.embeds.first()?.title.as_deref()?;
+    let pack = engine.pack();
+    pack.topics
+        .iter()
+        .find(|t| t.title == title)
+        .map(|t| t.title.clone())
+        .or_else(|| pack.use_cases.iter().find(|u| title.starts_with(&format!("{}:", u.name))).map(|u| u.name.clone()))
 }
 
 /// Whether the member who used a command has Manage Server.

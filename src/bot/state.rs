@@ -14,7 +14,9 @@ use super::custom_id::Vote;
 pub struct Cooldowns {
     /// The longest period any server may set, for forgetting old entries.
     longest: Duration,
-    last: Mutex<HashMap<UserId, Instant>>,
+    /// When each user last got an answer, and whether they have been told to
+    /// slow down since.
+    last: Mutex<HashMap<UserId, (Instant, bool)>>,
 }
 
 impl Cooldowns {
@@ -29,7 +31,7 @@ impl Cooldowns {
             return Ok(());
         }
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(&at) = last.get(&user) {
+        if let Some(&(at, _)) = last.get(&user) {
             let since = now.saturating_duration_since(at);
             if since < period {
                 return Err(period - since);
@@ -38,10 +40,23 @@ impl Cooldowns {
         // Forget users whose cooldown is long over, so the map stays small.
         if last.len() > 10_000 {
             let longest = self.longest;
-            last.retain(|_, at| now.saturating_duration_since(*at) < longest);
+            last.retain(|_, (at, _)| now.saturating_duration_since(*at) < longest);
         }
-        last.insert(user, now);
+        last.insert(user, (now, false));
         Ok(())
+    }
+
+    /// Whether to tell `user`, who is in their cooldown, to slow down: true
+    /// once per cooldown window.
+    pub fn notice_once(&self, user: UserId) -> bool {
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        match last.get_mut(&user) {
+            Some((_, told)) if !*told => {
+                *told = true;
+                true
+            }
+            _ => false,
+        }
     }
 }
 
