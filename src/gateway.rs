@@ -196,6 +196,10 @@ impl Directory for CacheDirectory<'_> {
             None => ChannelCheck::Unknown,
         }
     }
+
+    fn guild_name(&self, guild: GuildId) -> Option<String> {
+        self.0.guild(guild).map(|g| g.name.clone())
+    }
 }
 
 /// Carries out what a reply asked for after the response.

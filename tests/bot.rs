@@ -234,3 +234,19 @@ mod chat {
         assert!(text_of(&fourth).contains("Performance"), "{}", text_of(&fourth));
     }
 }
+
+#[tokio::test]
+async fn the_onboarding_preview_stays_neutral_without_a_cache() {
+    let bot = Bot::new(common::engine_owned(), common::pack_dir(), Config::default());
+    let body = respond(
+        &bot,
+        p::slash_as(
+            "onboarding",
+            json!([{"type": 1, "name": "preview", "options": []}]),
+            p::MODERATOR_PERMS,
+            fake::USER_ID,
+        ),
+    )
+    .await;
+    assert_eq!(body["data"]["embeds"][0]["title"], "Welcome to this server!");
+}

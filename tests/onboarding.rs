@@ -71,7 +71,7 @@ async fn every_setup_command_is_validated_committed_and_echoed() {
     assert_eq!(content(&body), "✅ Onboarding is on: I'll welcome new members by direct message.");
     assert!(settings().await.onboarding_dm);
     let body = setup(&r, &["onboarding", "dm"], json!([{"type": 5, "name": "enabled", "value": false}])).await;
-    assert_eq!(content(&body), format!("✅ Welcomes go to <#{WELCOME_CHANNEL_ID}> again, not by DM."));
+    assert_eq!(content(&body), format!("✅ Onboarding is on: I'll welcome new members in <#{WELCOME_CHANNEL_ID}>."));
 
     let body = setup(&r, &["answer-channel", "add"], p::channel_option(ANSWER_CHANNEL_ID)).await;
     assert_eq!(
@@ -94,7 +94,7 @@ async fn every_setup_command_is_validated_committed_and_echoed() {
     assert_eq!(fields[2]["value"], "10 s");
 
     let body = setup(&r, &["onboarding", "off"], json!([])).await;
-    assert_eq!(content(&body), "✅ Onboarding is off: I won't welcome new members.");
+    assert!(content(&body).starts_with("✅ Onboarding is off: I won't welcome new members."), "{body}");
     assert!(!settings().await.onboarding_enabled);
 
     // A member without Manage Server is refused, and nothing changes.
@@ -185,7 +185,7 @@ async fn welcome_by_dm_and_preview() {
         ))
         .await;
     assert_eq!(body["data"]["flags"], 64);
-    assert_eq!(body["data"]["embeds"][0]["title"], "Welcome to this server!");
+    assert_eq!(body["data"]["embeds"][0]["title"], "Welcome to Test Server!", "the gateway knows the name");
     assert_eq!(body["data"]["allowed_mentions"]["users"], json!([]), "a preview pings no one");
 }
 
@@ -255,4 +255,42 @@ async fn questions_and_feedback_are_logged_and_reported() {
         let needle = id.to_string();
         assert!(!String::from_utf8_lossy(&raw).contains(&needle) && !String::from_utf8_lossy(&wal).contains(&needle));
     }
+}
+
+/// Every onboarding command from every onboarding state: the confirmation
+/// describes exactly the state that was committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_onboarding_sequence_confirms_the_state_it_committed() {
+    let r = start().await;
+    let settings =
+        || async { r.store.all_settings().await.unwrap().into_iter().find(|s| s.guild_id == GUILD_ID).unwrap() };
+    let commands: Vec<(&[&str], Value)> = vec![
+        (&["onboarding", "channel"], p::channel_option(WELCOME_CHANNEL_ID)),
+        (&["onboarding", "off"], json!([])),
+        (&["onboarding", "dm"], json!([{"type": 5, "name": "enabled", "value": true}])),
+        (&["onboarding", "dm"], json!([{"type": 5, "name": "enabled", "value": false}])),
+    ];
+    // Every pair of commands reaches every state and leaves it by every command.
+    for first in &commands {
+        for second in &commands {
+            for (path, leaf) in [first, second] {
+                let body = setup(&r, path, leaf.clone()).await;
+                let said = content(&body).to_owned();
+                let s = settings().await;
+                let described = match (s.onboarding_enabled, s.onboarding_dm, s.onboarding_channel) {
+                    (true, true, _) => said.contains("by direct message"),
+                    (true, false, Some(ch)) => said.contains(&format!("welcome new members in <#{ch}>")),
+                    (true, false, None) => false,
+                    (false, _, _) => said.contains("Onboarding is off"),
+                };
+                assert!(described, "after {path:?}: said {said:?} but committed {s:?}");
+            }
+        }
+    }
+    // The case from the report: off, then DMs off, stays off and says so.
+    setup(&r, &["onboarding", "channel"], p::channel_option(WELCOME_CHANNEL_ID)).await;
+    setup(&r, &["onboarding", "off"], json!([])).await;
+    let body = setup(&r, &["onboarding", "dm"], json!([{"type": 5, "name": "enabled", "value": false}])).await;
+    assert!(content(&body).starts_with("✅ Onboarding is off"), "{body}");
+    assert!(!settings().await.onboarding_enabled);
 }

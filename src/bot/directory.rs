@@ -19,6 +19,11 @@ pub enum ChannelCheck {
 /// Channel facts, from whatever the transport has.
 pub trait Directory: Send + Sync {
     fn channel(&self, guild: GuildId, channel: ChannelId) -> ChannelCheck;
+
+    /// The server's name, when this transport knows it.
+    fn guild_name(&self, _guild: GuildId) -> Option<String> {
+        None
+    }
 }
 
 /// A transport with no cache (the HTTP endpoint).

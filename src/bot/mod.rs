@@ -252,6 +252,9 @@ impl Bot {
             Interaction::Ping(_) => CreateInteractionResponse::Pong.into(),
             Interaction::Command(cmd) if cmd.data.name == commands::SETUP => setup::handle(self, cmd, directory).await,
             Interaction::Command(cmd) if cmd.data.name == commands::KB => self.kb(cmd).await,
+            Interaction::Command(cmd) if cmd.data.name == commands::ONBOARDING => {
+                onboarding::preview(self, cmd, directory)
+            }
             Interaction::Command(cmd) => self.command(cmd, now),
             Interaction::Autocomplete(cmd) => self.autocomplete(cmd),
             Interaction::Component(c) => self.component(c),
@@ -320,7 +323,6 @@ impl Bot {
             commands::RECOMMEND => self.recommend(&engine, cmd, &options, private, now),
             commands::TOPICS => self.topics(&engine),
             commands::HELP => ephemeral(self.help(&engine)),
-            commands::ONBOARDING => onboarding::preview(self, cmd),
             commands::ASK_MESSAGE => self.ask_message(&engine, cmd, now),
             other => ephemeral(respond::notice(format!(
                 "`/{}` is not a command I know any more; it may be left over from an older version.",

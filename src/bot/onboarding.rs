@@ -74,12 +74,16 @@ pub fn message(engine: &Engine, member: UserId, server: &str) -> Option<CreateMe
 }
 
 /// `/onboarding preview`: the welcome, shown privately to the admin.
-pub fn preview(bot: &Bot, cmd: &CommandInteraction) -> Reply {
+///
+/// Names the server when the transport knows it (the gateway's cache); over
+/// the HTTP endpoint, which keeps no cache, "this server" stays neutral.
+pub fn preview(bot: &Bot, cmd: &CommandInteraction, directory: &dyn super::Directory) -> Reply {
     if !manages_server(cmd) {
         return ephemeral(respond::notice("Only members with the Manage Server permission can preview the welcome."));
     }
     let engine = bot.engine();
-    let Some((_, doc, rows)) = parts(&engine, cmd.user.id, "this server") else {
+    let server = cmd.guild_id.and_then(|g| directory.guild_name(g)).unwrap_or_else(|| "this server".to_owned());
+    let Some((_, doc, rows)) = parts(&engine, cmd.user.id, &server) else {
         return ephemeral(respond::notice("This knowledge pack has no welcome (knowledge/onboarding.toml)."));
     };
     ephemeral(

@@ -155,27 +155,26 @@ pub async fn handle(bot: &Bot, cmd: &CommandInteraction, directory: &dyn Directo
                 next.onboarding_enabled = true;
                 next.onboarding_channel = Some(ch.get());
                 next.onboarding_dm = false;
-                format!("✅ Onboarding is on: I'll welcome new members in <#{ch}>.")
+                onboarding_confirmation(&next)
             }
             Err(why) => return notice(format!("❌ {why}")),
         },
         (["onboarding", "off"], _) => {
             next.onboarding_enabled = false;
-            "✅ Onboarding is off: I won't welcome new members.".to_owned()
+            onboarding_confirmation(&next)
         }
         (["onboarding", "dm"], _) => {
             let dm = leaf.iter().any(|o| matches!(o.value, ResolvedValue::Boolean(true)));
             next.onboarding_dm = dm;
             if dm {
                 next.onboarding_enabled = true;
-                "✅ Onboarding is on: I'll welcome new members by direct message.".to_owned()
-            } else if let Some(ch) = next.onboarding_channel {
-                format!("✅ Welcomes go to <#{ch}> again, not by DM.")
-            } else {
+            } else if next.onboarding_channel.is_none() {
+                // No channel to fall back to: welcomes stop.
                 next.onboarding_enabled = false;
-                "✅ No more welcome DMs. Onboarding is off until you pick a channel with `/setup onboarding channel`."
-                    .to_owned()
             }
+            // Turning DMs off never turns onboarding on: an admin who switched
+            // it off keeps it off.
+            onboarding_confirmation(&next)
         }
         (["answer-channel", "add"], Some(ch)) => match check_channel(directory, guild, ch) {
             Ok(n) => {
@@ -229,6 +228,22 @@ pub async fn handle(bot: &Bot, cmd: &CommandInteraction, directory: &dyn Directo
     }
     bot.remember_settings(next);
     notice(format!("{confirmation}{note}"))
+}
+
+/// The confirmation of an onboarding change, said from the state that will be
+/// committed, so it can never describe something else.
+fn onboarding_confirmation(s: &GuildSettings) -> String {
+    match (s.onboarding_enabled, s.onboarding_dm, s.onboarding_channel) {
+        (true, true, _) => "✅ Onboarding is on: I'll welcome new members by direct message.".to_owned(),
+        (true, false, Some(ch)) => format!("✅ Onboarding is on: I'll welcome new members in <#{ch}>."),
+        (false, _, Some(ch)) => format!(
+            "✅ Onboarding is off: I won't welcome new members. `/setup onboarding channel` turns it on again (it was <#{ch}>)."
+        ),
+        (_, _, None) => {
+            "✅ Onboarding is off: I won't welcome new members. Pick a channel with `/setup onboarding channel` to turn it on."
+                .to_owned()
+        }
+    }
 }
 
 /// Answer channels from `ANSWER_CHANNEL_IDS`, the starting point of a server's own list.
