@@ -22,7 +22,10 @@ fn main() {
                  "options": [{"type": 3, "name": "question", "value": "we're building a chat app, node or python?"}]}
     })
     .to_string();
-    let timestamp = "1764158400";
+    // Signed now: the endpoint refuses timestamps more than 5 minutes away.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let timestamp = now.to_string();
+    let timestamp = timestamp.as_str();
     let mut message = timestamp.as_bytes().to_vec();
     message.extend_from_slice(body.as_bytes());
     let signature = hex::encode(key.sign(&message).to_bytes());

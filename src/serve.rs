@@ -89,6 +89,11 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
     if !state.key.verify(signature, timestamp, &body) {
         return plain(StatusCode::UNAUTHORIZED, "invalid request signature");
     }
+    // A correctly signed request from long ago (or from the future) is a replay.
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64);
+    if !within_replay_window(timestamp, now) {
+        return plain(StatusCode::UNAUTHORIZED, "request timestamp is more than 5 minutes from now");
+    }
 
     // Peek at the type alone (cheap), then read the interaction straight from the bytes.
     #[derive(serde::Deserialize)]
@@ -140,6 +145,14 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
 /// among them), so a busy port fails without side effects.
 pub async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))
+}
+
+/// How far a request's `X-Signature-Timestamp` may be from now, either way.
+pub const REPLAY_WINDOW_SECS: i64 = 300;
+
+/// Whether a signed timestamp (Unix seconds) is within the replay window of `now`.
+fn within_replay_window(timestamp: &str, now: i64) -> bool {
+    timestamp.trim().parse::<i64>().is_ok_and(|t| (now - t).abs() <= REPLAY_WINDOW_SECS)
 }
 
 /// Serves until SIGINT/SIGTERM, then finishes the requests in flight.

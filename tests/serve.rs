@@ -16,7 +16,10 @@ use serenity::all::{GuildId, HttpBuilder};
 use stackpick::bot::{Bot, Config};
 use stackpick::serve::{self, AppState, PublicKey};
 
-const TIMESTAMP: &str = "1764158400";
+/// Now, as Discord signs it: requests are signed with the current time.
+fn now_ts() -> String {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string()
+}
 
 fn key() -> SigningKey {
     SigningKey::from_bytes(&[7u8; 32])
@@ -61,8 +64,9 @@ impl Server {
     }
 
     async fn post_signed(&self, body: Vec<u8>) -> (u16, String, String) {
-        let sig = sign(&key(), TIMESTAMP, &body);
-        self.post_raw(body, &[("x-signature-ed25519", sig), ("x-signature-timestamp", TIMESTAMP.into())]).await
+        let ts = now_ts();
+        let sig = sign(&key(), &ts, &body);
+        self.post_raw(body, &[("x-signature-ed25519", sig), ("x-signature-timestamp", ts)]).await
     }
 
     async fn interact(&self, interaction: &Value) -> Value {
@@ -112,8 +116,9 @@ async fn documented_interactions_are_answered_in_the_body() {
 async fn every_bad_request_gets_its_status() {
     let s = start(None).await;
     let good = serde_json::to_vec(&p::ask("which is faster?", json!([]))).unwrap();
-    let sig = sign(&key(), TIMESTAMP, &good);
-    let ts = ("x-signature-timestamp", TIMESTAMP.to_owned());
+    let now = now_ts();
+    let sig = sign(&key(), &now, &good);
+    let ts = ("x-signature-timestamp", now.clone());
 
     // Missing headers, garbage signature, another key, tampered body, wrong timestamp: 401.
     assert_eq!(s.post_raw(good.clone(), &[]).await.0, 401);
@@ -121,7 +126,7 @@ async fn every_bad_request_gets_its_status() {
     assert_eq!(s.post_raw(good.clone(), &[("x-signature-ed25519", "zz".into()), ts.clone()]).await.0, 401);
     let other = SigningKey::from_bytes(&[9u8; 32]);
     assert_eq!(
-        s.post_raw(good.clone(), &[("x-signature-ed25519", sign(&other, TIMESTAMP, &good)), ts.clone()]).await.0,
+        s.post_raw(good.clone(), &[("x-signature-ed25519", sign(&other, &now, &good)), ts.clone()]).await.0,
         401
     );
     let mut tampered = good.clone();
@@ -132,6 +137,22 @@ async fn every_bad_request_gets_its_status() {
         s.post_raw(good.clone(), &[("x-signature-ed25519", sig), ("x-signature-timestamp", "1".into())]).await.0,
         401
     );
+
+    // Signed, but more than 5 minutes from now either way: a replay, 401.
+    let secs: i64 = now.parse().unwrap();
+    for skew in [-301, 301, -86_400] {
+        let then = (secs + skew).to_string();
+        let stale = [("x-signature-ed25519", sign(&key(), &then, &good)), ("x-signature-timestamp", then)];
+        let (status, _, body) = s.post_raw(good.clone(), &stale).await;
+        assert_eq!(status, 401, "skew {skew}");
+        assert!(body.contains("timestamp"), "{body}");
+    }
+    // Within the window either way: fine.
+    for skew in [-290, 290] {
+        let then = (secs + skew).to_string();
+        let fresh = [("x-signature-ed25519", sign(&key(), &then, &good)), ("x-signature-timestamp", then)];
+        assert_eq!(s.post_raw(good.clone(), &fresh).await.0, 200, "skew {skew}");
+    }
 
     // Over 64 KiB: 413, even when signed.
     let big = format!(r#"{{"type":2,"pad":"{}"}}"#, "x".repeat(70 * 1024)).into_bytes();

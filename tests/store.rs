@@ -122,11 +122,16 @@ async fn the_journal_writes_everything_queued_and_prunes_old_rows() {
     assert_eq!(stats.questions, 1_000, "the ancient row was pruned, every new one written");
 }
 
-fn signed(key: &SigningKey, body: &Value) -> (Vec<u8>, String) {
+fn now_ts() -> String {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string()
+}
+
+fn signed(key: &SigningKey, body: &Value) -> (Vec<u8>, String, String) {
     let body = serde_json::to_vec(body).unwrap();
-    let mut msg = b"1764158400".to_vec();
+    let ts = now_ts();
+    let mut msg = ts.as_bytes().to_vec();
     msg.extend_from_slice(&body);
-    (body, hex::encode(key.sign(&msg).to_bytes()))
+    (body, hex::encode(key.sign(&msg).to_bytes()), ts)
 }
 
 async fn spawn_serve(db_url: &str, key: &SigningKey) -> (tokio::process::Child, String) {
@@ -153,12 +158,12 @@ async fn spawn_serve(db_url: &str, key: &SigningKey) -> (tokio::process::Child, 
 }
 
 async fn post(client: &reqwest::Client, base: &str, key: &SigningKey, body: &Value) -> Value {
-    let (bytes, sig) = signed(key, body);
+    let (bytes, sig, ts) = signed(key, body);
     let res = client
         .post(format!("{base}/interactions"))
         .header("content-type", "application/json")
         .header("x-signature-ed25519", sig)
-        .header("x-signature-timestamp", "1764158400")
+        .header("x-signature-timestamp", ts)
         .body(bytes)
         .send()
         .await
