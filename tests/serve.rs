@@ -289,3 +289,66 @@ fn serve_on_a_busy_port_fails_before_touching_the_database() {
     assert!(err.contains(&format!("cannot listen on {addr}")), "{err}");
     assert!(!db.dir().join("stackpick.db").exists(), "the database was created before the bind failed");
 }
+
+/// Holding more idle connections than the process may open files must not
+/// take the endpoint offline: a new request is still answered within 1 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_connections_beyond_the_open_file_limit_do_not_take_the_endpoint_offline() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let db = common::TempDb::new();
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"));
+    cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .current_dir(db.dir())
+        .env("DATABASE_URL", db.url())
+        .env("DISCORD_PUBLIC_KEY", hex::encode(key().verifying_key().to_bytes()))
+        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    // A hard limit of 256 open files, which the server cannot raise.
+    unsafe {
+        cmd.pre_exec(|| rlimit::setrlimit(rlimit::Resource::NOFILE, 256, 256));
+    }
+    let _child = cmd.spawn().unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let client = reqwest::Client::new();
+    let mut up = false;
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(up, "serve did not come up");
+
+    // 300 connections that send nothing, held open.
+    let mut idle = Vec::new();
+    for _ in 0..300 {
+        idle.push(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let body =
+        serde_json::to_vec(&json!({"type": 1, "id": "1", "application_id": "2", "token": "t", "version": 1})).unwrap();
+    let ts = now_ts();
+    let sig = sign(&key(), &ts, &body);
+    let fresh = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let res = tokio::time::timeout(
+        Duration::from_secs(1),
+        fresh
+            .post(format!("{base}/interactions"))
+            .header("content-type", "application/json")
+            .header("x-signature-ed25519", sig)
+            .header("x-signature-timestamp", ts)
+            .body(body)
+            .send(),
+    )
+    .await
+    .expect("answered within 1 s")
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.text().await.unwrap(), r#"{"type":1}"#);
+    assert!(started.elapsed() < Duration::from_secs(1));
+    drop(idle);
+}

@@ -6,6 +6,10 @@
 //! answers in the HTTP response body. It keeps no connection and no per-replica
 //! state beyond cooldowns, so replicas scale behind any load balancer.
 
+mod connections;
+
+pub use connections::Limits;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -156,10 +160,13 @@ fn within_replay_window(timestamp: &str, now: i64) -> bool {
 }
 
 /// Serves until SIGINT/SIGTERM, then finishes the requests in flight.
+///
+/// Connections get a header-read timeout, an idle timeout and a cap sized to
+/// the open-file limit (raised to the hard limit first): see [`Limits`].
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> Result<()> {
+    let limits = Limits::for_this_process();
     tracing::info!(addr = %listener.local_addr()?, "serving interactions at POST /interactions");
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(crate::gateway::shutdown_signal())
+    connections::serve(listener, router(state), limits, crate::gateway::shutdown_signal())
         .await
         .context("the HTTP server failed")
 }
