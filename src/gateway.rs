@@ -18,6 +18,7 @@ use serenity::async_trait;
 use crate::bot::onboarding::{Welcome, WelcomeTo};
 use crate::bot::{commands, Bot, ChannelCheck, Directory, Effect};
 use crate::knowledge::Pack;
+use crate::rest;
 use crate::settings::Token;
 
 /// The gateway intents the bot needs. Message content and guild members are
@@ -67,10 +68,10 @@ pub async fn register(http: &Http, pack: &Pack, target: Registration, clear: boo
     let n = list.len();
     match target {
         Registration::Guild(guild) => {
-            guild.set_commands(http, list).await?;
+            rest::retrying(|| guild.set_commands(http, list.clone())).await?;
         }
         Registration::Global => {
-            Command::set_global_commands(http, list).await?;
+            rest::retrying(|| Command::set_global_commands(http, list.clone())).await?;
         }
         Registration::Off => return Ok(0),
     }
@@ -106,18 +107,44 @@ impl EventHandler for Handler {
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
+        let received = std::time::Instant::now();
         let Ok(_permit) = self.in_flight.acquire().await else { return };
-        let reply = self.bot.interaction(&interaction, &CacheDirectory(&ctx.cache)).await;
-        let sent = match &interaction {
-            Interaction::Command(i) | Interaction::Autocomplete(i) => {
-                i.create_response(&ctx.http, reply.response).await
-            }
-            Interaction::Component(i) => i.create_response(&ctx.http, reply.response).await,
-            Interaction::Modal(i) => i.create_response(&ctx.http, reply.response).await,
-            _ => Ok(()),
+        let token = match &interaction {
+            Interaction::Command(i) | Interaction::Autocomplete(i) => i.token.clone(),
+            Interaction::Component(i) => i.token.clone(),
+            Interaction::Modal(i) => i.token.clone(),
+            _ => return,
         };
-        if let Err(e) = sent {
-            tracing::warn!(error = %e, id = %interaction.id(), "interaction response failed");
+        let id = interaction.id();
+        let directory = CacheDirectory(&ctx.cache);
+        let reply = self.bot.interaction(&interaction, &directory);
+        tokio::pin!(reply);
+        // Replies that wait on the database (/setup, /kb) may take a while:
+        // after DEFER_AFTER the user sees "thinking…" and the answer follows
+        // as an edit, instead of the token running out.
+        let reply = match tokio::time::timeout(crate::bot::DEFER_AFTER, &mut reply).await {
+            Ok(reply) => reply,
+            Err(_) => {
+                let ephemeral = crate::bot::defers_privately(&interaction);
+                if let Err(e) = rest::defer(&ctx.http, id, &token, ephemeral).await {
+                    tracing::warn!(error = %e, %id, "deferred response failed");
+                    return;
+                }
+                let reply = reply.await;
+                match serde_json::to_value(&reply.response) {
+                    Ok(value) => {
+                        if let Err(e) = rest::edit_original(&ctx.http, &token, &value).await {
+                            tracing::warn!(error = %e, %id, "editing the deferred response failed");
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "response did not serialise"),
+                }
+                run_effects(&ctx.http, reply.effects).await;
+                return;
+            }
+        };
+        if let Err(e) = rest::respond(&ctx.http, id, &token, reply.response, received).await {
+            tracing::warn!(error = %e, %id, "interaction response failed");
             return;
         }
         run_effects(&ctx.http, reply.effects).await;
@@ -153,12 +180,13 @@ impl EventHandler for Handler {
         let Ok(_permit) = self.in_flight.acquire().await else { return };
         match reply {
             crate::bot::ChatReply::Send(answer) => {
-                if let Err(e) = msg.channel_id.send_message(&ctx.http, *answer).await {
+                let sent = rest::retrying(|| msg.channel_id.send_message(&ctx.http, (*answer).clone())).await;
+                if let Err(e) = sent {
                     tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent");
                 }
             }
             crate::bot::ChatReply::React(emoji) => {
-                if let Err(e) = msg.react(&ctx.http, emoji).await {
+                if let Err(e) = rest::retrying(|| msg.react(&ctx.http, emoji.clone())).await {
                     tracing::warn!(error = %e, channel = %msg.channel_id, "slow-down reaction not added");
                 }
             }
@@ -172,9 +200,11 @@ fn server_name(ctx: &Context, guild: GuildId) -> String {
 
 async fn send_welcome(http: &Http, welcome: Welcome) {
     let result = match welcome.to {
-        WelcomeTo::Channel(channel) => channel.send_message(http, welcome.message).await.map(|_| ()),
-        WelcomeTo::Dm(user) => match user.create_dm_channel(http).await {
-            Ok(dm) => dm.send_message(http, welcome.message).await.map(|_| ()),
+        WelcomeTo::Channel(channel) => {
+            rest::retrying(|| channel.send_message(http, welcome.message.clone())).await.map(|_| ())
+        }
+        WelcomeTo::Dm(user) => match rest::retrying(|| user.create_dm_channel(http)).await {
+            Ok(dm) => rest::retrying(|| dm.send_message(http, welcome.message.clone())).await.map(|_| ()),
             Err(e) => Err(e),
         },
     };
@@ -206,8 +236,12 @@ impl Directory for CacheDirectory<'_> {
 pub async fn run_effects(http: &Http, effects: Vec<Effect>) {
     for effect in effects {
         let result = match effect {
-            Effect::DeleteMessage { channel, message } => http.delete_message(channel, message, None).await,
-            Effect::Reply { channel, message } => channel.send_message(http, *message).await.map(|_| ()),
+            Effect::DeleteMessage { channel, message } => {
+                rest::retrying(|| http.delete_message(channel, message, None)).await
+            }
+            Effect::Reply { channel, message } => {
+                rest::retrying(|| channel.send_message(http, (*message).clone())).await.map(|_| ())
+            }
         };
         if let Err(e) = result {
             tracing::warn!(error = %e, "follow-up action failed");

@@ -19,6 +19,7 @@ pub mod journal;
 pub mod knowledge;
 pub mod limits;
 pub mod render;
+pub mod rest;
 pub mod serve;
 pub mod settings;
 pub mod store;

@@ -335,6 +335,56 @@ async fn a_429_on_the_callback_is_retried_after_retry_after() {
     assert_eq!(attempts[1].body["data"]["embeds"][0]["title"], "Performance and speed");
 }
 
+/// Through a rate-limit proxy serenity's ratelimiter is off: a 429 the proxy
+/// passes through must still be retried after `retry_after`, not lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_through_the_proxy_is_retried_after_retry_after() {
+    let fake = start().await;
+    fake.script_callback(
+        429,
+        json!({"message": "You are being rate limited.", "retry_after": 0.4, "global": false}),
+        &[("retry-after", "0.4")],
+    );
+    let ask = p::ask("which is faster?", json!([]));
+    let needle = format!("/interactions/{}/", ask["id"].as_str().unwrap());
+    let started = std::time::Instant::now();
+    fake.dispatch("INTERACTION_CREATE", ask);
+    let is_callback = |r: &fake::Request| r.path.contains(&needle);
+    fake.wait_until("two callback attempts", |f| f.requests().iter().filter(|r| is_callback(r)).count() >= 2).await;
+    let attempts: Vec<fake::Request> = fake.requests().into_iter().filter(|r| is_callback(r)).collect();
+    assert_eq!(attempts.len(), 2);
+    assert!(started.elapsed() >= Duration::from_millis(400), "retried only after retry_after");
+    assert_eq!(attempts[0].body, attempts[1].body, "the same response is sent again");
+}
+
+/// A 429 whose retry would miss the 3-second window: "thinking…" first, then
+/// the answer as an edit of the original response once the wait is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_too_long_for_the_window_defers_then_edits_the_answer_in() {
+    let fake = start().await;
+    fake.script_callback(
+        429,
+        json!({"message": "You are being rate limited.", "retry_after": 2.9, "global": false}),
+        &[],
+    );
+    let ask = p::ask("which is faster?", json!([]));
+    let needle = format!("/interactions/{}/", ask["id"].as_str().unwrap());
+    let started = std::time::Instant::now();
+    fake.dispatch("INTERACTION_CREATE", ask);
+    let edit = fake
+        .wait_for("the edit of the original response", |r| {
+            r.method == "PATCH" && r.path.ends_with("/messages/@original")
+        })
+        .await;
+    let callbacks: Vec<fake::Request> = fake.requests().into_iter().filter(|r| r.path.contains(&needle)).collect();
+    assert_eq!(callbacks.len(), 2, "the answer, then the deferral");
+    assert_eq!(callbacks[1].body, json!({"type": 5}));
+    assert!(started.elapsed() >= Duration::from_millis(2900), "the edit waited for retry_after");
+    assert_eq!(edit.body["embeds"][0]["title"], "Performance and speed");
+    assert!(edit.body.get("flags").is_none());
+    assert_eq!(edit.body["allowed_mentions"]["parse"], json!([]), "the edit pings no one either");
+}
+
 /// Runs the real binary against the fake, whose gateway closes with `code`.
 async fn run_binary_with_close(code: u16) -> std::process::Output {
     let fake = FakeDiscord::start().await;

@@ -294,3 +294,31 @@ async fn every_onboarding_sequence_confirms_the_state_it_committed() {
     assert!(content(&body).starts_with("✅ Onboarding is off"), "{body}");
     assert!(!settings().await.onboarding_enabled);
 }
+
+/// /setup waits on the database. When it has not answered within 1 s the user
+/// sees "thinking…" (privately) and the reply follows as an edit, so the
+/// interaction token never runs out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_on_a_stalled_database_defers_then_edits_the_reply_in() {
+    let r = start().await;
+    // Another connection holds the database's write lock: saving waits on it.
+    let url = format!("sqlite://{}", r._dir.path().join("bot.db").display());
+    let mut locker = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut locker).await.unwrap();
+
+    let setup = p::setup(&["cooldown"], json!([{"type": 4, "name": "seconds", "value": 7}]), MODERATOR_PERMS);
+    let id = setup["id"].as_str().unwrap().to_owned();
+    let started = std::time::Instant::now();
+    r.fake.dispatch("INTERACTION_CREATE", setup);
+    let deferred =
+        r.fake.wait_for("the deferred response", |q| q.path.contains(&id) && q.path.ends_with("/callback")).await;
+    assert_eq!(deferred.body, json!({"type": 5, "data": {"flags": 64}}), "private, like /setup's replies");
+    assert!(started.elapsed() < Duration::from_millis(2500), "deferred inside the 3 s window");
+    let edit = r
+        .fake
+        .wait_for("the reply as an edit", |q| q.method == "PATCH" && q.path.ends_with("/messages/@original"))
+        .await;
+    let text = edit.body["content"].as_str().unwrap_or_default();
+    assert!(text.starts_with("❌ I couldn't save that"), "{}", edit.body);
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+}

@@ -352,3 +352,35 @@ async fn idle_connections_beyond_the_open_file_limit_do_not_take_the_endpoint_of
     assert!(started.elapsed() < Duration::from_secs(1));
     drop(idle);
 }
+
+/// Over HTTP too: /setup on a stalled database answers "thinking…" in the
+/// body within the window, and the reply follows as an edit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_on_a_stalled_database_defers_in_the_body_then_edits() {
+    let fake = FakeDiscord::start().await;
+    let db = common::TempDb::new();
+    let store = stackpick::store::Store::open(&db.url()).await.unwrap();
+    let (journal, _writer) = stackpick::journal::Journal::start(store.clone(), 90);
+    let config = Config { cooldown: Duration::ZERO, ..Config::default() };
+    let bot =
+        Arc::new(Bot::new(common::engine_owned(), common::pack_dir(), config).with_store(store, journal, Vec::new()));
+    let key_hex = hex::encode(key().verifying_key().to_bytes());
+    let http = Arc::new(HttpBuilder::new("fake-token").proxy(fake.url()).ratelimiter_disabled(true).build());
+    let app = serve::router(Arc::new(AppState { bot, key: PublicKey::from_hex(&key_hex).unwrap(), http: Some(http) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let s = Server { url: format!("http://{}", listener.local_addr().unwrap()), client: reqwest::Client::new() };
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+
+    let mut locker = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url()).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut locker).await.unwrap();
+    let setup = p::setup(&["cooldown"], json!([{"type": 4, "name": "seconds", "value": 7}]), p::MODERATOR_PERMS);
+    let started = std::time::Instant::now();
+    let (status, _, body) = s.post_signed(serde_json::to_vec(&setup).unwrap()).await;
+    assert_eq!(status, 200);
+    assert!(started.elapsed() < Duration::from_millis(2500));
+    assert_eq!(serde_json::from_str::<Value>(&body).unwrap(), json!({"type": 5, "data": {"flags": 64}}));
+    let edit =
+        fake.wait_for("the reply as an edit", |q| q.method == "PATCH" && q.path.ends_with("/messages/@original")).await;
+    assert!(edit.body["content"].as_str().unwrap_or_default().starts_with("❌ I couldn't save that"), "{}", edit.body);
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+}

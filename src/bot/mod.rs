@@ -41,6 +41,20 @@ use crate::render::embed;
 use crate::store::{FeedbackRecord, GuildSettings, QuestionRecord, Store};
 use custom_id::{Action, Vote};
 pub use directory::{ChannelCheck, Directory, NoDirectory};
+
+/// After this long without a reply (only `/setup` and the `/kb` reports wait,
+/// on the database), a transport sends a deferred response and edits it with
+/// the reply when it comes: Discord voids a token not answered within 3 s.
+pub const DEFER_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Whether a deferred response to this interaction should be private, like
+/// the reply it stands for (`/setup` and `/kb` reply privately).
+pub fn defers_privately(interaction: &Interaction) -> bool {
+    match interaction {
+        Interaction::Command(cmd) => matches!(cmd.data.name.as_str(), commands::SETUP | commands::KB),
+        _ => true,
+    }
+}
 use respond::{Buttons, Outgoing};
 use state::{Cooldowns, Feedback, Recorded};
 

@@ -121,7 +121,19 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
         Err(_) => return plain(StatusCode::BAD_REQUEST, "not an interaction Discord would send"),
     };
 
-    let mut reply = state.bot.interaction(&interaction, &crate::bot::NoDirectory).await;
+    let waits_on_database = matches!(&interaction, Interaction::Command(c)
+        if matches!(c.data.name.as_str(), crate::bot::commands::SETUP | crate::bot::commands::KB));
+    let mut reply = if waits_on_database {
+        match answer_or_defer(&state, interaction).await {
+            Some(reply) => reply,
+            None => {
+                let deferred = serde_json::json!({"type": 5, "data": {"flags": 64}});
+                return json(deferred.to_string().into_bytes());
+            }
+        }
+    } else {
+        state.bot.interaction(&interaction, &crate::bot::NoDirectory).await
+    };
     if !reply.effects.is_empty() {
         match &state.http {
             Some(http) => {
@@ -143,6 +155,49 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
             plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         }
     }
+}
+
+/// Runs a reply that waits on the database in a task of its own: `Some` when
+/// it is ready within [`crate::bot::DEFER_AFTER`], else `None` (answer "thinking…"
+/// in the body) while the task edits the original response when it is done.
+async fn answer_or_defer(state: &Arc<AppState>, interaction: Interaction) -> Option<crate::bot::Reply> {
+    let token = match &interaction {
+        Interaction::Command(c) => c.token.clone(),
+        _ => String::new(),
+    };
+    let application = interaction.application_id();
+    let bot = state.bot.clone();
+    let mut task = tokio::spawn(async move { bot.interaction(&interaction, &crate::bot::NoDirectory).await });
+    match tokio::time::timeout(crate::bot::DEFER_AFTER, &mut task).await {
+        Ok(Ok(reply)) => return Some(reply),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the reply task failed");
+            return Some(crate::bot::ephemeral(respond::notice("Something went wrong; please try again.")));
+        }
+        Err(_) => {}
+    }
+    // Editing the original response needs no bot token, only the application id.
+    let http = state.http.clone().unwrap_or_else(|| Arc::new(Http::new("")));
+    http.set_application_id(application);
+    tokio::spawn(async move {
+        let Ok(reply) = task.await else { return };
+        match serde_json::to_value(&reply.response) {
+            Ok(value) => {
+                if let Err(e) = crate::rest::edit_original(&http, &token, &value).await {
+                    tracing::warn!(error = %e, "editing the deferred response failed");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "response did not serialise"),
+        }
+        if !reply.effects.is_empty() && state_has_token(&http) {
+            crate::gateway::run_effects(&http, reply.effects).await;
+        }
+    });
+    None
+}
+
+fn state_has_token(http: &Http) -> bool {
+    !http.token().trim_start_matches("Bot ").is_empty()
 }
 
 /// Binds the address; done before anything else starts (the database

@@ -277,6 +277,12 @@ async fn rest(
             Json(msg).into_response()
         }
         ("DELETE", ["channels", _, "messages", _]) => StatusCode::NO_CONTENT.into_response(),
+        ("PATCH", ["webhooks", _, _, "messages", "@original"]) => {
+            let mut msg =
+                payloads::message(CHANNEL_ID, BOT_ID, body.get("content").and_then(Value::as_str).unwrap_or(""));
+            msg["author"]["bot"] = json!(true);
+            Json(msg).into_response()
+        }
         ("GET", ["oauth2", "applications", "@me"]) => Json(payloads::application()).into_response(),
         ("GET", ["users", "@me"]) => Json(payloads::bot_user()).into_response(),
         _ => (StatusCode::NOT_FOUND, Json(json!({"message": "404: Not Found", "code": 0}))).into_response(),
