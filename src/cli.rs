@@ -98,6 +98,12 @@ pub enum Command {
     Gaps(ReportArgs),
     /// Questions per topic, share answered, helpful votes, welcomes (reads DATABASE_URL).
     Stats(ReportArgs),
+    /// Delete everything stored about one server now (a server owner's request).
+    Forget {
+        /// The server's id.
+        #[arg(long, value_name = "ID")]
+        guild: u64,
+    },
     /// Serve Discord's HTTP interactions endpoint (needs DISCORD_PUBLIC_KEY).
     Serve {
         /// The address to listen on.
@@ -280,6 +286,19 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 crate::bot::reports::stat_counts(&store, guild, days).await
             })?;
             print_report(out, json, &stats, crate::bot::reports::stats_text)
+        }
+        Command::Forget { guild } => {
+            let rows = runtime()?.block_on(async move {
+                let url = settings::database_url();
+                // Refuses a missing or foreign database before writing anything.
+                crate::store::Store::open_read_only(&url).await?.close().await;
+                let store = crate::store::Store::open(&url).await?;
+                let rows = store.forget(guild).await?;
+                store.close().await;
+                anyhow::Ok(rows)
+            })?;
+            writeln!(out, "deleted {rows} row(s) about server {guild}: settings, question log, votes and welcomes")?;
+            Ok(())
         }
         Command::Invite => {
             let app = match settings::application_id()? {

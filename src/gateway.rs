@@ -150,6 +150,22 @@ impl EventHandler for Handler {
         run_effects(&ctx.http, reply.effects).await;
     }
 
+    async fn guild_create(&self, _ctx: Context, guild: serenity::all::Guild, _is_new: Option<bool>) {
+        self.bot.guild_present(guild.id).await;
+    }
+
+    async fn guild_delete(
+        &self,
+        _ctx: Context,
+        incomplete: serenity::all::UnavailableGuild,
+        _full: Option<serenity::all::Guild>,
+    ) {
+        // `unavailable` is an outage; without it, the bot was removed.
+        if !incomplete.unavailable {
+            self.bot.guild_left(incomplete.id).await;
+        }
+    }
+
     async fn guild_member_addition(&self, ctx: Context, member: Member) {
         let server = server_name(&ctx, member.guild_id);
         let welcome =

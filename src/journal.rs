@@ -78,6 +78,10 @@ impl Writer {
     }
 }
 
+/// How long a server's data is kept after it removed the bot: adding the bot
+/// back within this time keeps the settings, log, votes and welcomes.
+pub const FORGET_AFTER: Duration = Duration::from_secs(7 * 86_400);
+
 async fn writer(store: Store, mut rx: mpsc::Receiver<Entry>, retention_days: u32, stop: Arc<tokio::sync::Notify>) {
     let retention = i64::from(retention_days) * 86_400;
     let prune = |store: Store| async move {
@@ -85,6 +89,13 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Entry>, retention_days: u32
             Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old question log rows"),
             Ok(_) => {}
             Err(e) => tracing::warn!(database = store.name(), error = %e, "pruning the question log failed"),
+        }
+        match store.forget_departed(crate::store::now() - FORGET_AFTER.as_secs() as i64).await {
+            Ok(gone) if !gone.is_empty() => {
+                tracing::info!(servers = gone.len(), "deleted the data of servers that removed the bot")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(database = store.name(), error = %e, "forgetting departed servers failed"),
         }
     };
     prune(store.clone()).await;

@@ -432,6 +432,54 @@ impl Store {
         Ok(q.rows_affected() + f.rows_affected())
     }
 
+    /// Notes that the bot was removed from `guild` at `at`; its data goes after
+    /// the grace period unless [`Store::returned`] comes first.
+    pub async fn departed(&self, guild: u64, at: i64) -> Result<()> {
+        sqlx::query("INSERT INTO departures (guild_id, left_at) VALUES (?, ?) ON CONFLICT (guild_id) DO NOTHING")
+            .bind(to_i64(guild))
+            .bind(at)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The bot is in `guild` (again): nothing of it is to be forgotten.
+    pub async fn returned(&self, guild: u64) -> Result<()> {
+        sqlx::query("DELETE FROM departures WHERE guild_id = ?").bind(to_i64(guild)).execute(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Deletes every server's data whose departure is older than `before`;
+    /// returns the servers forgotten.
+    pub async fn forget_departed(&self, before: i64) -> Result<Vec<u64>> {
+        let gone: Vec<i64> = sqlx::query_scalar("SELECT guild_id FROM departures WHERE left_at < ?")
+            .bind(before)
+            .fetch_all(&self.pool)
+            .await?;
+        for &g in &gone {
+            self.forget(to_u64(g)).await?;
+        }
+        Ok(gone.into_iter().map(to_u64).collect())
+    }
+
+    /// Deletes everything stored about `guild` at once (settings, answer
+    /// channels, question log, votes, welcomes), in one transaction; returns
+    /// the rows deleted.
+    pub async fn forget(&self, guild: u64) -> Result<u64> {
+        let g = to_i64(guild);
+        let mut tx = self.pool.begin().await?;
+        let mut n = 0;
+        for table in ["guild_settings", "answer_channels", "questions", "feedback", "welcomes", "departures"] {
+            n += sqlx::query(&format!("DELETE FROM {table} WHERE guild_id = ?"))
+                .bind(g)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        }
+        tx.commit().await?;
+        Ok(n)
+    }
+
     /// Claims the welcome for a member who joined: `Ok(true)` means send it
     /// now. A pending member (membership screening) is remembered instead and
     /// welcomed by [`Store::claim_pending_welcome`].

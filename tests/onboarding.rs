@@ -322,3 +322,40 @@ async fn setup_on_a_stalled_database_defers_then_edits_the_reply_in() {
     assert!(text.starts_with("❌ I couldn't save that"), "{}", edit.body);
     sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removal_from_a_server_starts_the_grace_period_and_an_outage_does_not() {
+    let r = start().await;
+    let url = format!("sqlite://{}", r._dir.path().join("bot.db").display());
+    let departures = || async {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url).await.unwrap();
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM departures").fetch_one(&mut c).await.unwrap();
+        n
+    };
+    // An outage: the server is unavailable, the bot was not removed.
+    r.fake.dispatch("GUILD_DELETE", json!({"id": GUILD_ID.to_string(), "unavailable": true}));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(departures().await, 0);
+    // Removed: the grace period starts.
+    r.fake.dispatch("GUILD_DELETE", json!({"id": GUILD_ID.to_string()}));
+    let mut noted = false;
+    for _ in 0..50 {
+        if departures().await == 1 {
+            noted = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(noted, "the departure was not noted");
+    // Added back: nothing is to be forgotten.
+    r.fake.dispatch("GUILD_CREATE", p::guild_create());
+    let mut kept = false;
+    for _ in 0..50 {
+        if departures().await == 0 {
+            kept = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(kept, "the return was not noted");
+}

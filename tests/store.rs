@@ -398,3 +398,85 @@ async fn a_key_kept_in_the_database_by_an_older_version_moves_to_the_key_file() 
     assert_eq!(keys, 0, "the key left the database");
     pool.close().await;
 }
+
+async fn seed(store: &Store, guild: u64) {
+    let s =
+        GuildSettings { guild_id: guild, cooldown_secs: Some(5), answer_channels: Some(vec![7]), ..Default::default() };
+    store.save_settings(&s).await.unwrap();
+    let q = QuestionRecord {
+        guild_id: Some(guild),
+        channel_id: Some(1),
+        text: "which is faster".into(),
+        topic: Some("performance".into()),
+        confidence: 0.9,
+        answered: true,
+        asked_at: stackpick::store::now(),
+    };
+    store.write_log(&[q], &[]).await.unwrap();
+    assert!(store.claim_welcome(guild, &store.hash_user(42), false).await.unwrap());
+}
+
+async fn rows_about(db: &str, guild: i64) -> i64 {
+    let pool = raw_pool(db).await;
+    let mut n = 0;
+    for table in ["guild_settings", "answer_channels", "questions", "welcomes"] {
+        let c: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE guild_id = ?"))
+            .bind(guild)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        n += c;
+    }
+    pool.close().await;
+    n
+}
+
+#[tokio::test]
+async fn a_server_that_removed_the_bot_is_forgotten_after_the_grace_period_unless_it_comes_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(&dir, "bot.db");
+    let store = Store::open(&db).await.unwrap();
+    for g in [1, 2, 3] {
+        seed(&store, g).await;
+    }
+    let now = stackpick::store::now();
+    store.departed(1, now - 10).await.unwrap();
+    store.departed(2, now - 10).await.unwrap();
+    store.returned(2).await.unwrap(); // added back within the grace period
+                                      // Inside the grace period nothing goes.
+    assert!(store.forget_departed(now - 3600).await.unwrap().is_empty());
+    assert!(rows_about(&db, 1).await > 0);
+    // Past it, only the server that stayed away is forgotten.
+    assert_eq!(store.forget_departed(now).await.unwrap(), vec![1]);
+    store.close().await;
+    assert_eq!(rows_about(&db, 1).await, 0);
+    assert!(rows_about(&db, 2).await > 0 && rows_about(&db, 3).await > 0);
+}
+
+#[tokio::test]
+async fn forget_deletes_one_server_at_once_from_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(&dir, "bot.db");
+    let store = Store::open(&db).await.unwrap();
+    seed(&store, 5).await;
+    seed(&store, 6).await;
+    store.close().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(["forget", "--guild", "5"])
+        .env("DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("about server 5"));
+    assert_eq!(rows_about(&db, 5).await, 0);
+    assert!(rows_about(&db, 6).await > 0);
+    // A typo'd path is refused, not created.
+    let missing = dir.path().join("typo.db");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(["forget", "--guild", "5"])
+        .env("DATABASE_URL", format!("sqlite://{}", missing.display()))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(!missing.exists());
+}

@@ -244,6 +244,26 @@ impl Bot {
         }));
     }
 
+    /// The bot was removed from a server (not an outage): its data is deleted
+    /// after the grace period ([`crate::journal::FORGET_AFTER`]) unless it is
+    /// added back first.
+    pub async fn guild_left(&self, guild: GuildId) {
+        if let Some(store) = self.store() {
+            if let Err(e) = store.departed(guild.get(), crate::store::now()).await {
+                tracing::warn!(error = %e, %guild, "could not note the server's departure");
+            }
+        }
+    }
+
+    /// The bot is in a server (at start or added back): keep its data.
+    pub async fn guild_present(&self, guild: GuildId) {
+        if let Some(store) = self.store() {
+            if let Err(e) = store.returned(guild.get()).await {
+                tracing::warn!(error = %e, %guild, "could not note the server's return");
+            }
+        }
+    }
+
     /// The current engine (a cheap pointer copy; a reload does not disturb it).
     pub fn engine(&self) -> Arc<Engine> {
         self.engine.load_full()
