@@ -220,8 +220,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             let proxy = settings::http_proxy();
             runtime()?.block_on(async move {
                 let (bot, writer) = with_store(bot).await?;
-                let http = gateway::http(&token, proxy.as_deref());
-                let result = gateway::run(bot, http, registration, sharding).await;
+                let make_http = move || gateway::http(&token, proxy.as_deref());
+                let result = gateway::run(bot, make_http, registration, sharding).await;
                 finish(writer).await;
                 result
             })

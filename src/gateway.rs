@@ -16,19 +16,42 @@ use serenity::all::{
 use serenity::async_trait;
 
 use crate::bot::onboarding::{Welcome, WelcomeTo};
-use crate::bot::{commands, Bot, ChannelCheck, Directory, Effect};
+use crate::bot::{commands, Bot, ChannelCheck, Directory, Effect, GatewayState, Privileged};
 use crate::knowledge::Pack;
 use crate::rest;
 use crate::settings::Token;
 
 /// The gateway intents the bot needs. Message content and guild members are
 /// privileged: enable them in the Developer Portal (Bot → Privileged Gateway Intents).
-pub fn intents() -> GatewayIntents {
-    GatewayIntents::GUILDS
-        | GatewayIntents::GUILD_MESSAGES
-        | GatewayIntents::DIRECT_MESSAGES
-        | GatewayIntents::MESSAGE_CONTENT
-        | GatewayIntents::GUILD_MEMBERS
+pub fn intents(privileged: Privileged) -> GatewayIntents {
+    let mut intents = GatewayIntents::GUILDS | GatewayIntents::GUILD_MESSAGES | GatewayIntents::DIRECT_MESSAGES;
+    if privileged.members {
+        intents |= GatewayIntents::GUILD_MEMBERS;
+    }
+    if privileged.message_content {
+        intents |= GatewayIntents::MESSAGE_CONTENT;
+    }
+    intents
+}
+
+/// The privileged intents the application has been granted in the Developer
+/// Portal, from its flags. Unknown (the call failed): assume both, as before,
+/// and let a 4014 close explain.
+async fn granted(http: &Http) -> Privileged {
+    use serenity::model::application::ApplicationFlags as F;
+    match rest::retrying(|| http.get_current_application_info()).await {
+        Ok(app) => {
+            let flags = app.flags.unwrap_or(F::empty());
+            Privileged {
+                members: flags.intersects(F::GATEWAY_GUILD_MEMBERS | F::GATEWAY_GUILD_MEMBERS_LIMITED),
+                message_content: flags.intersects(F::GATEWAY_MESSAGE_CONTENT | F::GATEWAY_MESSAGE_CONTENT_LIMITED),
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the application's intents; asking for both privileged ones");
+            Privileged { members: true, message_content: true }
+        }
+    }
 }
 
 /// Where the commands go.
@@ -266,31 +289,67 @@ pub async fn run_effects(http: &Http, effects: Vec<Effect>) {
 }
 
 /// Connects to the gateway and serves until SIGINT/SIGTERM or a fatal error.
-pub async fn run(bot: Arc<Bot>, http: Http, registration: Registration, sharding: Sharding) -> Result<()> {
-    let handler = Handler {
-        bot,
-        registration,
-        registered: AtomicBool::new(false),
-        in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
-    };
-    let mut client = serenity::client::ClientBuilder::new_with_http(http, intents())
-        .event_handler(handler)
-        .await
-        .map_err(|e| anyhow!("cannot start the Discord client: {e}"))?;
+///
+/// Privileged intents are asked for only when granted in the Developer Portal
+/// and needed: Server Members when some server has onboarding on (or
+/// `STACKPICK_MEMBERS_INTENT` is set), Message Content whenever granted. When
+/// an admin turns onboarding on and the members intent is granted but not
+/// asked for, the bot reconnects with it; `make_http` builds the REST client
+/// for each connection.
+pub async fn run(
+    bot: Arc<Bot>,
+    make_http: impl Fn() -> Http,
+    registration: Registration,
+    sharding: Sharding,
+) -> Result<()> {
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        let bot = bot.clone();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down");
+            stop.store(true, Ordering::SeqCst);
+            bot.reconnect_gateway();
+        });
+    }
+    loop {
+        let http = make_http();
+        let granted = granted(&http).await;
+        let wanted = Privileged {
+            members: granted.members && (bot.wants_member_events() || crate::settings::members_intent()),
+            message_content: granted.message_content,
+        };
+        tracing::info!(members = wanted.members, message_content = wanted.message_content, "privileged intents");
+        bot.set_gateway(GatewayState { requested: wanted, granted });
+        let handler = Handler {
+            bot: bot.clone(),
+            registration,
+            registered: AtomicBool::new(false),
+            in_flight: tokio::sync::Semaphore::new(MAX_IN_FLIGHT),
+        };
+        let mut client = serenity::client::ClientBuilder::new_with_http(http, intents(wanted))
+            .event_handler(handler)
+            .await
+            .map_err(|e| anyhow!("cannot start the Discord client: {e}"))?;
 
-    let shards = client.shard_manager.clone();
-    tokio::spawn(async move {
-        shutdown_signal().await;
-        tracing::info!("shutting down");
-        shards.shutdown_all().await;
-    });
-
-    let result = match sharding {
-        Sharding::Auto => client.start_autosharded().await,
-        // serenity's range end is inclusive.
-        Sharding::Range { start, end, total } => client.start_shard_range(start..end - 1, total).await,
-    };
-    result.map_err(explain)
+        let shards = client.shard_manager.clone();
+        let reconnect = bot.reconnect_requested();
+        let watcher = tokio::spawn(async move {
+            reconnect.notified().await;
+            shards.shutdown_all().await;
+        });
+        let result = match sharding {
+            Sharding::Auto => client.start_autosharded().await,
+            // serenity's range end is inclusive.
+            Sharding::Range { start, end, total } => client.start_shard_range(start..end - 1, total).await,
+        };
+        watcher.abort();
+        if stop.load(Ordering::SeqCst) || !bot.take_reconnect() {
+            return result.map_err(explain);
+        }
+        tracing::info!("reconnecting with the privileged intents onboarding needs");
+    }
 }
 
 /// Waits for Ctrl-C or SIGTERM.

@@ -65,6 +65,12 @@ pub fn application_id() -> Result<Option<u64>> {
     var("DISCORD_APPLICATION_ID").map(|v| id("DISCORD_APPLICATION_ID", &v)).transpose()
 }
 
+/// `STACKPICK_MEMBERS_INTENT`: ask for the Server Members intent even before
+/// any server turns onboarding on.
+pub fn members_intent() -> bool {
+    var("STACKPICK_MEMBERS_INTENT").is_some_and(|v| matches!(v.trim(), "1" | "true" | "yes" | "on"))
+}
+
 /// `DISCORD_HTTP_PROXY`: a shared rate-limit proxy for REST calls.
 pub fn http_proxy() -> Option<String> {
     var("DISCORD_HTTP_PROXY")

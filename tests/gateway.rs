@@ -28,7 +28,8 @@ async fn start_with(config: Config) -> FakeDiscord {
     let fake = FakeDiscord::start().await;
     let engine = stackpick::Engine::new(stackpick::load(&common::pack_dir()).unwrap());
     let bot = Arc::new(Bot::new(engine, common::pack_dir(), config));
-    let http = HttpBuilder::new("fake-token").proxy(fake.url()).ratelimiter_disabled(true).build();
+    let url = fake.url();
+    let http = move || HttpBuilder::new("fake-token").proxy(url.clone()).ratelimiter_disabled(true).build();
     tokio::spawn(gateway::run(bot, http, Registration::Guild(GuildId::new(GUILD_ID)), Sharding::Auto));
     fake.wait_for("command registration", |r| r.method == "PUT" && r.path.ends_with("/commands")).await;
     fake
@@ -313,7 +314,8 @@ async fn a_429_on_the_callback_is_retried_after_retry_after() {
     let engine = stackpick::Engine::new(stackpick::load(&common::pack_dir()).unwrap());
     let bot = Arc::new(Bot::new(engine, common::pack_dir(), config()));
     // serenity's own ratelimiter on: REST goes to "discord.com", resolved to the fake.
-    let http = HttpBuilder::new("fake-token").client(fake::tls::client(tls)).build();
+    let client = fake::tls::client(tls);
+    let http = move || HttpBuilder::new("fake-token").client(client.clone()).build();
     tokio::spawn(gateway::run(bot, http, Registration::Guild(GuildId::new(GUILD_ID)), Sharding::Auto));
     fake.wait_for("command registration", |r| r.method == "PUT").await;
 

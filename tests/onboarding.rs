@@ -23,6 +23,11 @@ struct Running {
 }
 
 async fn start() -> Running {
+    start_with_flags(fake::GRANTED_INTENTS).await
+}
+
+/// Starts with the application's flags set as the Developer Portal would.
+async fn start_with_flags(flags: u64) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bot.db").display());
     let store = Store::open(&url).await.unwrap();
@@ -31,7 +36,9 @@ async fn start() -> Running {
     let bot =
         Bot::new(common::engine_owned(), common::pack_dir(), config).with_store(store.clone(), journal, Vec::new());
     let fake = FakeDiscord::start().await;
-    let http = HttpBuilder::new("fake-token").proxy(fake.url()).ratelimiter_disabled(true).build();
+    fake.set_app_flags(flags);
+    let url = fake.url();
+    let http = move || HttpBuilder::new("fake-token").proxy(url.clone()).ratelimiter_disabled(true).build();
     tokio::spawn(gateway::run(Arc::new(bot), http, Registration::Guild(GuildId::new(GUILD_ID)), Sharding::Auto));
     fake.wait_for("registration", |r| r.method == "PUT").await;
     Running { fake, store, _dir: dir }
@@ -42,7 +49,14 @@ fn content(body: &Value) -> &str {
 }
 
 async fn setup(r: &Running, path: &[&str], leaf: Value) -> Value {
+    let registrations = |f: &FakeDiscord| f.requests().iter().filter(|q| q.method == "PUT").count();
+    let before = registrations(&r.fake);
     let body = r.fake.interact(p::setup(path, leaf, MODERATOR_PERMS)).await;
+    if content(&body).contains("reconnecting to Discord") {
+        // The bot reconnects for the members intent; it is back once it has
+        // registered its commands on the new connection.
+        r.fake.wait_until("the reconnected bot", |f| registrations(f) > before).await;
+    }
     assert_eq!(body["data"]["flags"], 64, "setup replies are private: {body}");
     assert_eq!(body["data"]["allowed_mentions"]["parse"], json!([]));
     body
@@ -55,7 +69,11 @@ async fn every_setup_command_is_validated_committed_and_echoed() {
         || async { r.store.all_settings().await.unwrap().into_iter().find(|s| s.guild_id == GUILD_ID).unwrap() };
 
     let body = setup(&r, &["onboarding", "channel"], p::channel_option(WELCOME_CHANNEL_ID)).await;
-    assert_eq!(content(&body), format!("✅ Onboarding is on: I'll welcome new members in <#{WELCOME_CHANNEL_ID}>."));
+    assert!(
+        content(&body)
+            .starts_with(&format!("✅ Onboarding is on: I'll welcome new members in <#{WELCOME_CHANNEL_ID}>.")),
+        "{body}"
+    );
     let s = settings().await;
     assert!(s.onboarding_enabled && s.onboarding_channel == Some(WELCOME_CHANNEL_ID) && !s.onboarding_dm);
 
@@ -358,4 +376,38 @@ async fn removal_from_a_server_starts_the_grace_period_and_an_outage_does_not() 
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert!(kept, "the return was not noted");
+}
+
+/// Privileged intents follow the Developer Portal and the need: Server Members
+/// only once some server has onboarding on (the bot reconnects for it), and
+/// never one the portal has not granted (Discord would close with 4014).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privileged_intents_follow_the_portal_and_onboarding() {
+    let r = start().await;
+    r.fake.wait_until("the first identify", |f| !f.identify_intents().is_empty()).await;
+    let first = r.fake.identify_intents()[0];
+    assert_eq!(first & fake::INTENT_GUILD_MEMBERS, 0, "no onboarding anywhere: no member events asked for");
+    assert_ne!(first & fake::INTENT_MESSAGE_CONTENT, 0, "granted, and answer channels need it");
+    let body = setup(&r, &["onboarding", "channel"], p::channel_option(WELCOME_CHANNEL_ID)).await;
+    assert!(content(&body).contains("reconnecting to Discord to receive member joins"), "{body}");
+    r.fake
+        .wait_until("an identify with the members intent", |f| {
+            f.identify_intents().iter().any(|i| i & fake::INTENT_GUILD_MEMBERS != 0)
+        })
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_privileged_intents_the_bot_runs_and_says_what_to_enable() {
+    let r = start_with_flags(0).await;
+    r.fake.wait_until("the first identify", |f| !f.identify_intents().is_empty()).await;
+    let first = r.fake.identify_intents()[0];
+    assert_eq!(first & (fake::INTENT_GUILD_MEMBERS | fake::INTENT_MESSAGE_CONTENT), 0);
+    // Slash commands still work.
+    let body = r.fake.interact(p::ask("which is faster?", json!([]))).await;
+    assert_eq!(body["data"]["embeds"][0]["title"], "Performance and speed");
+    let body = setup(&r, &["onboarding", "channel"], p::channel_option(WELCOME_CHANNEL_ID)).await;
+    assert!(content(&body).contains("turn on **Server Members Intent** in the Developer Portal"), "{body}");
+    let body = setup(&r, &["answer-channel", "add"], p::channel_option(ANSWER_CHANNEL_ID)).await;
+    assert!(content(&body).contains("Message Content Intent is off"), "{body}");
 }

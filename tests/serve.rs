@@ -193,7 +193,8 @@ async fn serve_and_gateway_answer_the_same_interaction_identically() {
     let fake = FakeDiscord::start().await;
     let config = Config { cooldown: Duration::ZERO, ..Config::default() };
     let bot = Arc::new(Bot::new(common::engine_owned(), common::pack_dir(), config));
-    let http = HttpBuilder::new("fake-token").proxy(fake.url()).ratelimiter_disabled(true).build();
+    let url = fake.url();
+    let http = move || HttpBuilder::new("fake-token").proxy(url.clone()).ratelimiter_disabled(true).build();
     let registration = stackpick::gateway::Registration::Guild(GuildId::new(fake::GUILD_ID));
     tokio::spawn(stackpick::gateway::run(bot, http, registration, stackpick::gateway::Sharding::Auto));
     fake.wait_for("registration", |r| r.method == "PUT").await;

@@ -137,6 +137,28 @@ pub struct Bot {
     settings: RwLock<HashMap<u64, GuildSettings>>,
     /// Welcome bookkeeping when there is no store: (guild, member) → still pending.
     welcomed: std::sync::Mutex<HashMap<(u64, u64), bool>>,
+    /// The gateway connection's privileged intents; `None` without a gateway.
+    gateway: std::sync::Mutex<Option<GatewayState>>,
+    /// Wakes the gateway to reconnect (with the intents onboarding needs).
+    reconnect: Arc<tokio::sync::Notify>,
+    reconnect_pending: std::sync::atomic::AtomicBool,
+}
+
+/// Discord's privileged gateway intents, as the bot uses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Privileged {
+    /// Server Members: member joins and screening, for onboarding.
+    pub members: bool,
+    /// Message Content: the text of messages that do not mention the bot,
+    /// for answer channels and the `!ask` prefix.
+    pub message_content: bool,
+}
+
+/// What the gateway asked for, and what the Developer Portal allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatewayState {
+    pub requested: Privileged,
+    pub granted: Privileged,
 }
 
 impl std::fmt::Debug for Bot {
@@ -161,6 +183,69 @@ impl Bot {
             journal: None,
             settings: RwLock::new(HashMap::new()),
             welcomed: std::sync::Mutex::new(HashMap::new()),
+            gateway: std::sync::Mutex::new(None),
+            reconnect: Arc::new(tokio::sync::Notify::new()),
+            reconnect_pending: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    /// Records the gateway connection's intents.
+    pub fn set_gateway(&self, state: GatewayState) {
+        *self.gateway.lock().unwrap_or_else(|e| e.into_inner()) = Some(state);
+    }
+
+    /// The gateway connection's intents, if this process runs one.
+    pub fn gateway_state(&self) -> Option<GatewayState> {
+        *self.gateway.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Whether some server has onboarding on, so member events are needed.
+    pub fn wants_member_events(&self) -> bool {
+        self.settings.read().unwrap_or_else(|e| e.into_inner()).values().any(|s| s.onboarding_enabled)
+    }
+
+    /// Asks the gateway to reconnect (it picks its intents anew).
+    pub fn reconnect_gateway(&self) {
+        self.reconnect_pending.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.reconnect.notify_one();
+    }
+
+    /// What the gateway waits on to reconnect.
+    pub fn reconnect_requested(&self) -> Arc<tokio::sync::Notify> {
+        self.reconnect.clone()
+    }
+
+    /// Whether a reconnect was asked for (and clears the request).
+    pub fn take_reconnect(&self) -> bool {
+        self.reconnect_pending.swap(false, std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// What an admin who just turned onboarding on needs to know about the
+    /// Server Members intent; reconnects when it is granted but not asked for.
+    pub(crate) fn members_intent_note(&self) -> &'static str {
+        match self.gateway_state() {
+            Some(g) if !g.requested.members && !g.granted.members => {
+                "\n⚠️ I can't see members join yet: turn on **Server Members Intent** in the Developer Portal \
+                 (your application → Bot → Privileged Gateway Intents). I'll ask for it the next time I connect."
+            }
+            Some(g) if !g.requested.members => {
+                self.reconnect_gateway();
+                "\nI'm reconnecting to Discord to receive member joins; welcomes start in a few seconds."
+            }
+            _ => "",
+        }
+    }
+
+    /// What an admin adding an answer channel needs to know about the
+    /// Message Content intent.
+    pub(crate) fn content_intent_note(&self) -> &'static str {
+        match self.gateway_state() {
+            Some(g) if !g.requested.message_content => {
+                "\n⚠️ Message Content Intent is off, so I can't read messages in answer channels (mentions, DMs and \
+                 slash commands still work). Turn it on in the Developer Portal (your application → Bot → Privileged \
+                 Gateway Intents); I'll ask for it the next time I connect."
+            }
+            _ => "",
         }
     }
 

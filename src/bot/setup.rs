@@ -226,8 +226,17 @@ pub async fn handle(bot: &Bot, cmd: &CommandInteraction, directory: &dyn Directo
         tracing::warn!(error = %e, guild = %guild, "saving settings failed");
         return notice("❌ I couldn't save that (database error). Nothing changed; please try again.");
     }
+    let onboarding_on = next.onboarding_enabled && !current.onboarding_enabled;
+    let answer_channel_added = names.as_slice() == ["answer-channel", "add"];
     bot.remember_settings(next);
-    notice(format!("{confirmation}{note}"))
+    let intent_note = if onboarding_on {
+        bot.members_intent_note()
+    } else if answer_channel_added {
+        bot.content_intent_note()
+    } else {
+        ""
+    };
+    notice(format!("{confirmation}{note}{intent_note}"))
 }
 
 /// The confirmation of an onboarding change, said from the state that will be

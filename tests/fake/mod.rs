@@ -26,6 +26,12 @@ use axum::{Json, Router};
 use serde_json::{json, Value};
 use tokio::sync::{mpsc, Notify};
 
+/// Application flags granting Server Members and Message Content (limited).
+pub const GRANTED_INTENTS: u64 = (1 << 15) | (1 << 19);
+/// Intent bits.
+pub const INTENT_GUILD_MEMBERS: u64 = 1 << 1;
+pub const INTENT_MESSAGE_CONTENT: u64 = 1 << 15;
+
 pub const BOT_ID: u64 = 900_000_000_000_000_001;
 pub const APP_ID: u64 = 900_000_000_000_000_002;
 pub const GUILD_ID: u64 = 900_000_000_000_000_003;
@@ -69,6 +75,10 @@ struct Shared {
     conn: Mutex<Option<mpsc::UnboundedSender<Cmd>>>,
     seq: AtomicU64,
     identifies: AtomicU64,
+    /// The intents of every IDENTIFY, in order.
+    identify_intents: Mutex<Vec<u64>>,
+    /// The application's flags (which privileged intents the portal grants).
+    app_flags: AtomicU64,
     resumes: AtomicU64,
     on_identify: Mutex<OnIdentify>,
     /// Scripted statuses for upcoming interaction callbacks (e.g. a 429 first).
@@ -92,6 +102,9 @@ impl FakeDiscord {
             conn: Mutex::new(None),
             seq: AtomicU64::new(0),
             identifies: AtomicU64::new(0),
+            identify_intents: Mutex::new(Vec::new()),
+            // Both privileged intents granted (the "limited" flags of a bot in under 100 servers).
+            app_flags: AtomicU64::new(GRANTED_INTENTS),
             resumes: AtomicU64::new(0),
             on_identify: Mutex::new(OnIdentify::Ready),
             callback_script: Mutex::new(VecDeque::new()),
@@ -102,6 +115,16 @@ impl FakeDiscord {
         *shared.addr.lock().unwrap() = Some(addr);
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         FakeDiscord { addr, shared }
+    }
+
+    /// Sets the application's flags, as the Developer Portal would.
+    pub fn set_app_flags(&self, flags: u64) {
+        self.shared.app_flags.store(flags, Ordering::SeqCst);
+    }
+
+    /// The intents of every IDENTIFY so far.
+    pub fn identify_intents(&self) -> Vec<u64> {
+        self.shared.identify_intents.lock().unwrap().clone()
     }
 
     /// The router, for serving over TLS too.
@@ -283,7 +306,11 @@ async fn rest(
             msg["author"]["bot"] = json!(true);
             Json(msg).into_response()
         }
-        ("GET", ["oauth2", "applications", "@me"]) => Json(payloads::application()).into_response(),
+        ("GET", ["oauth2", "applications", "@me"]) => {
+            let mut app = payloads::application();
+            app["flags"] = json!(shared.app_flags.load(Ordering::SeqCst));
+            Json(app).into_response()
+        }
         ("GET", ["users", "@me"]) => Json(payloads::bot_user()).into_response(),
         _ => (StatusCode::NOT_FOUND, Json(json!({"message": "404: Not Found", "code": 0}))).into_response(),
     }
@@ -326,6 +353,7 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
                         let _ = socket.send(WsMessage::Text(json!({"op": 11}).to_string().into())).await;
                     }
                     Some(2) => {
+                        shared.identify_intents.lock().unwrap().push(payload["d"]["intents"].as_u64().unwrap_or(0));
                         shared.identifies.fetch_add(1, Ordering::SeqCst);
                         shared.changed.notify_waiters();
                         let what = *shared.on_identify.lock().unwrap();
