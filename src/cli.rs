@@ -115,6 +115,10 @@ pub enum Command {
 /// What `gaps` and `stats` report on.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
+    /// (gaps) Write evaluation rows with an empty label column: unanswered,
+    /// unsure and 👎-voted questions, for labelling.
+    #[arg(long, conflicts_with = "json")]
+    tsv: bool,
     /// One server only.
     #[arg(long, value_name = "ID")]
     guild: Option<u64>,
@@ -273,14 +277,25 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 result
             })
         }
-        Command::Gaps(ReportArgs { guild, days, json }) => {
+        Command::Gaps(ReportArgs { guild, days, tsv: true, .. }) => {
+            let rows = runtime()?.block_on(async move {
+                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
+                crate::bot::reports::gap_rows(&store, guild, days).await
+            })?;
+            write!(out, "{rows}")?;
+            Ok(())
+        }
+        Command::Gaps(ReportArgs { guild, days, json, .. }) => {
             let gaps = runtime()?.block_on(async move {
                 let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
                 crate::bot::reports::gap_list(&store, guild, days).await
             })?;
             print_report(out, json, gaps.as_slice(), crate::bot::reports::gaps_text)
         }
-        Command::Stats(ReportArgs { guild, days, json }) => {
+        Command::Stats(ReportArgs { tsv: true, .. }) => {
+            anyhow::bail!("--tsv writes evaluation rows, which only `stackpick gaps` has")
+        }
+        Command::Stats(ReportArgs { guild, days, json, .. }) => {
             let stats = runtime()?.block_on(async move {
                 let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
                 crate::bot::reports::stat_counts(&store, guild, days).await

@@ -527,6 +527,27 @@ impl Store {
         Ok(group_similar(texts))
     }
 
+    /// Questions answered with a topic that got 👎 votes since `since`, grouped
+    /// by similar wording: candidates for a better answer or another topic.
+    pub async fn disliked(&self, guild: Option<u64>, since: i64) -> Result<Vec<Gap>> {
+        let g = guild.map(to_i64);
+        let rows = sqlx::query(
+            "SELECT text, topic FROM questions WHERE answered = 1 AND asked_at >= ? AND (? IS NULL OR guild_id = ?) \
+             AND topic IN (SELECT topic FROM feedback WHERE helpful = 0 AND voted_at >= ? AND (? IS NULL OR guild_id = ?)) \
+             ORDER BY asked_at DESC LIMIT 5000",
+        )
+        .bind(since)
+        .bind(g)
+        .bind(g)
+        .bind(since)
+        .bind(g)
+        .bind(g)
+        .fetch_all(&self.pool)
+        .await?;
+        let texts: Vec<(String, Option<String>)> = rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
+        Ok(group_similar(texts))
+    }
+
     /// Counts for `/kb stats` and `stackpick stats`.
     pub async fn stats(&self, guild: Option<u64>, since: i64) -> Result<Stats> {
         let g = guild.map(to_i64);

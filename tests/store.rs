@@ -480,3 +480,45 @@ async fn forget_deletes_one_server_at_once_from_the_cli() {
     assert!(!out.status.success());
     assert!(!missing.exists());
 }
+
+#[tokio::test]
+async fn gaps_as_tsv_are_evaluation_rows_waiting_for_a_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(&dir, "bot.db");
+    let store = Store::open(&db).await.unwrap();
+    let now = stackpick::store::now();
+    let q = |text: &str, topic: Option<&str>, answered: bool| QuestionRecord {
+        guild_id: Some(1),
+        channel_id: Some(1),
+        text: text.into(),
+        topic: topic.map(str::to_owned),
+        confidence: if answered { 0.9 } else { 0.0 },
+        answered,
+        asked_at: now,
+    };
+    let vote = stackpick::store::FeedbackRecord {
+        topic: "cost".into(),
+        voter: store.hash_user(9),
+        guild_id: Some(1),
+        helpful: false,
+        voted_at: now,
+    };
+    store
+        .write_log(
+            &[q("is rust faster than go", None, false), q("is hosting python\tcheap", Some("cost"), true)],
+            &[vote],
+        )
+        .await
+        .unwrap();
+    store.close().await;
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(["gaps", "--tsv"])
+        .env("DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(rows, ["is rust faster than go\t\t.", "is hosting python cheap\t\t."], "{text}");
+    assert!(text.contains("not answered") && text.contains("answered as cost, which got 👎"), "{text}");
+}

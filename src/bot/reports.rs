@@ -19,6 +19,26 @@ pub async fn gap_list(store: &Store, guild: Option<u64>, days: u32) -> Result<Ve
     store.gaps(guild, since(days), UNSURE_BELOW).await
 }
 
+/// Gaps and 👎-voted questions as evaluation rows with an empty label column,
+/// for a maintainer to label and turn into `examples` or eval lines.
+pub async fn gap_rows(store: &Store, guild: Option<u64>, days: u32) -> Result<String> {
+    let mut out = String::from(
+        "# Questions from the question log, as evaluation rows: fill the second column with the topic ids\n\
+         # that should answer (or `-` when none should), then add them to a topic's `examples` or to an\n\
+         # evaluation file. Columns: question, topics, pick (`.` = unchecked).\n",
+    );
+    let tsv_text = |t: &str| t.replace(['\t', '\n', '\r'], " ");
+    for g in store.gaps(guild, since(days), UNSURE_BELOW).await? {
+        let how = g.answered_as.map_or("not answered".to_owned(), |t| format!("answered unsure as {t}"));
+        out.push_str(&format!("# {}× · {how}\n{}\t\t.\n", g.count, tsv_text(&g.example)));
+    }
+    for g in store.disliked(guild, since(days)).await? {
+        let how = g.answered_as.map_or(String::new(), |t| format!("answered as {t}, which got 👎"));
+        out.push_str(&format!("# {}× · {how}\n{}\t\t.\n", g.count, tsv_text(&g.example)));
+    }
+    Ok(out)
+}
+
 /// The stats.
 pub async fn stat_counts(store: &Store, guild: Option<u64>, days: u32) -> Result<Stats> {
     store.stats(guild, since(days)).await
