@@ -199,6 +199,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             }
             if question.is_empty() {
                 let stdin = std::io::stdin();
+                if stdin.is_terminal() {
+                    // Someone typing, not a pipe: say what is expected.
+                    eprintln!("Type a question per line; Ctrl-D to finish.");
+                }
                 ask_lines(&engine, stdin.lock(), json, out)
             } else {
                 ask_one(&engine, &question.join(" "), json, out)
@@ -531,31 +535,110 @@ fn topics(engine: &Engine, as_json: bool, out: &mut dyn Write) -> Result<()> {
     Ok(())
 }
 
-fn chat(engine: &Engine, out: &mut dyn Write) -> Result<()> {
-    let stdin = std::io::stdin();
-    let interactive = stdin.is_terminal();
-    if interactive {
-        writeln!(out, "stackpick chat — ask about {}. Empty line or Ctrl-D to leave.", engine.pack().info.scope)?;
+/// What a line typed in `chat` asks for.
+enum ChatLine<'a> {
+    Skip,
+    Quit,
+    Topics,
+    Help,
+    Question(&'a str),
+}
+
+fn chat_line(line: &str) -> ChatLine<'_> {
+    match line.trim() {
+        "" => ChatLine::Skip,
+        "quit" | "exit" | "/quit" | "/exit" => ChatLine::Quit,
+        "/topics" | "topics" => ChatLine::Topics,
+        "/help" | "help" | "?" => ChatLine::Help,
+        q => ChatLine::Question(q),
     }
-    let mut input = stdin.lock();
+}
+
+fn chat_help(engine: &Engine) -> String {
+    let pack = engine.pack();
+    let examples: Vec<String> =
+        pack.info.starter_topics.iter().take(4).map(|&t| format!("  - {}", pack.topic(t).title)).collect();
+    format!(
+        "Ask anything about {}, in your own words: \"which is faster?\", \"best for ML?\".\n\
+         /topics lists every topic; /help shows this; Ctrl-D or /quit leaves.\nFor example:\n{}\n",
+        pack.info.scope,
+        examples.join("\n")
+    )
+}
+
+/// Wraps text to `width` columns, keeping the indentation of each line.
+fn wrap(text: &str, width: Option<usize>) -> String {
+    let Some(width) = width else { return text.to_owned() };
+    let mut out = String::new();
+    for line in text.lines() {
+        let indent: String = line.chars().take_while(|c| c.is_whitespace()).collect();
+        let options = textwrap::Options::new(width.max(20)).subsequent_indent(&indent);
+        for part in textwrap::wrap(line, options) {
+            out.push_str(&part);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn terminal_width() -> Option<usize> {
+    terminal_size::terminal_size().map(|(w, _)| usize::from(w.0))
+}
+
+/// Answers one chat line; `false` when the session should end.
+fn chat_reply(engine: &Engine, line: &str, width: Option<usize>, out: &mut dyn Write) -> Result<bool> {
+    match chat_line(line) {
+        ChatLine::Skip => {}
+        ChatLine::Quit => return Ok(false),
+        ChatLine::Topics => topics(engine, false, out)?,
+        ChatLine::Help => write!(out, "{}", wrap(&chat_help(engine), width))?,
+        ChatLine::Question(q) => write!(out, "{}", wrap(&terminal::render(engine, &engine.answer(q)), width))?,
+    }
+    Ok(true)
+}
+
+fn chat(engine: &Engine, out: &mut dyn Write) -> Result<()> {
+    let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if !interactive {
+        // Piped: one answer per line, as a script would want it.
+        let stdin = std::io::stdin();
+        let mut input = stdin.lock();
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            if input.read_until(b'\n', &mut buf)? == 0 {
+                break;
+            }
+            let line = String::from_utf8_lossy(&buf);
+            if !chat_reply(engine, &line, None, out)? {
+                break;
+            }
+        }
+        return Ok(());
+    }
+    writeln!(out, "stackpick chat — ask about {}. /help for help, Ctrl-D to leave.", engine.pack().info.scope)?;
+    let mut editor = rustyline::DefaultEditor::new().context("cannot start the line editor")?;
     loop {
-        if interactive {
-            write!(out, "\nyou> ")?;
-            out.flush()?;
+        match editor.readline("\nyou> ") {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
+                writeln!(out)?;
+                if !chat_reply(engine, &line, terminal_width(), out)? {
+                    break;
+                }
+                out.flush()?;
+            }
+            // Ctrl-C clears the line, as in a shell.
+            Err(rustyline::error::ReadlineError::Interrupted) => continue,
+            Err(rustyline::error::ReadlineError::Eof) => {
+                // Leave the shell prompt on a line of its own.
+                writeln!(out)?;
+                break;
+            }
+            Err(e) => return Err(e).context("cannot read from the terminal"),
         }
-        let mut line = String::new();
-        if input.read_line(&mut line)? == 0 {
-            break;
-        }
-        let line = line.trim();
-        if interactive && (line.is_empty() || line == "quit" || line == "exit") {
-            break;
-        }
-        if line.is_empty() {
-            continue;
-        }
-        writeln!(out)?;
-        write!(out, "{}", terminal::render(engine, &engine.answer(line)))?;
     }
     Ok(())
 }

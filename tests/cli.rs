@@ -220,3 +220,14 @@ fn invalid_utf8_on_standard_input_still_gets_one_answer_per_line() {
     assert!(lines[1]["question"].as_str().unwrap().contains('\u{fffd}'));
     assert_eq!(lines[2]["topic"], "python-overview");
 }
+
+#[test]
+fn chat_understands_topics_help_and_quit_as_its_footer_promises() {
+    let o = stackpick(&["chat"], "/topics\nhelp\nwhich is faster?\n/quit\nwhat is python?\n");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = stdout(&o);
+    assert!(out.contains("performance") && out.contains("runtimes"), "/topics lists the topics: {out}");
+    assert!(out.contains("/topics lists every topic"), "help: {out}");
+    assert!(out.contains("Performance and speed"), "answers: {out}");
+    assert_eq!(out.matches("\nconfidence ").count(), 1, "one answer, nothing after /quit: {out}");
+}
