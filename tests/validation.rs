@@ -230,3 +230,24 @@ fn every_problem_is_reported_at_once() {
     assert_has(&p, "unknown contender id `java`");
     assert_has(&p, "topic `choose`, field `title`");
 }
+
+/// The minimal pack in knowledge/FORMAT.md is complete: it loads as written.
+#[test]
+fn the_documented_minimal_pack_loads() {
+    let format = std::fs::read_to_string(common::pack_dir().join("FORMAT.md")).unwrap();
+    let minimal = &format[format.find("## A minimal complete pack").expect("the section exists")..];
+    let dir = tempfile::tempdir().unwrap();
+    let mut files = 0;
+    for block in minimal.split("```toml\n").skip(1) {
+        let block = &block[..block.find("```").unwrap()];
+        let name = block.lines().next().unwrap().trim_start_matches("# ").trim();
+        std::fs::write(dir.path().join(name), block).unwrap();
+        files += 1;
+    }
+    assert_eq!(files, 3);
+    let pack = stackpick::load(dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    assert!(pack.warnings.is_empty(), "{:?}", pack.warnings);
+    let engine = stackpick::Engine::new(pack);
+    let answer = engine.answer("tea or coffee?");
+    assert_eq!(answer.topic().map(|t| engine.pack().topic(t).id.clone()).as_deref(), Some("choose"));
+}

@@ -44,7 +44,7 @@ const EXAMPLE_MIN_SIMILARITY: f32 = 0.3;
 const EXAMPLE_WEIGHT: f32 = 1.2;
 /// An implicit comparison ("which is cheaper?") may carry this many words the
 /// pack does not know and still be about the pack's subject.
-const MAX_UNKNOWN_IN_IMPLICIT: usize = 2;
+const MAX_UNKNOWN_IN_IMPLICIT: usize = 1;
 
 /// The engine over one pack.
 #[derive(Debug)]
