@@ -55,7 +55,7 @@ fn real_questions_tune_split_cross_validated() {
 }
 
 /// A little under the cross-validated tune figure the README reports.
-const TUNE_GUARD: f64 = 0.62;
+const TUNE_GUARD: f64 = 0.68;
 
 #[test]
 fn real_questions_blind_split_is_scored_without_its_misses() {
@@ -64,6 +64,8 @@ fn real_questions_blind_split_is_scored_without_its_misses() {
     assert!(report.overall.confusions.is_empty(), "nor their confusions");
     println!("{}", eval::render(&report, false));
     assert!(report.overall.rows > 100);
+    // A regression guard on the figure alone (the misses stay unread).
+    assert!(report.overall.accuracy() >= 0.68, "blind: {:.1}%", report.overall.accuracy() * 100.0);
 }
 
 #[test]
@@ -71,7 +73,7 @@ fn the_third_pack_written_blind() {
     let dir = common::fixture("aws-gcp");
     let engine = stackpick::Engine::new(stackpick::load(&dir).unwrap());
     let report = eval::evaluate(&engine, &files(&["aws-gcp.tsv"]), Split::All);
-    guard(&report, "aws-gcp", 0.83);
+    guard(&report, "aws-gcp", 0.85);
 }
 
 #[test]
