@@ -44,6 +44,16 @@ fn typo_correction_never_rewrites_a_real_word() {
 fn a_generic_word_does_not_turn_a_plain_comparison_into_a_refusal() {
     assert_eq!(topic_of("which is better node or python").as_deref(), Some("choose"));
     assert_eq!(topic_of("node or python?").as_deref(), Some("choose"));
+    assert_eq!(topic_of("switching from python to node, worth it?").as_deref(), Some("choose"));
+}
+
+#[test]
+fn specific_evidence_beats_the_plain_comparison() {
+    // The pack learned "cpu heavy" from an example; naming both contenders
+    // must not drown it in the generic comparison.
+    assert_eq!(topic_of("cpu heavy work, node or python?").as_deref(), Some("architecture"));
+    assert_eq!(topic_of("tell me about python's error handling ok").as_deref(), Some("error-handling"));
+    assert_eq!(topic_of("which is easier to hire devs for?").as_deref(), Some("hiring"));
 }
 
 #[test]

@@ -37,7 +37,7 @@ const MAX_SUGGESTIONS: usize = 3;
 /// The evidence for the default topic when a question names every contender and asks for a pick.
 const PLAIN_COMPARISON: f32 = 0.8;
 /// A score from which an entry's evidence is strong enough to stand on its own.
-const STRONG_EVIDENCE: f32 = 0.8;
+const STRONG_EVIDENCE: f32 = 0.5;
 /// An entry's closest example counts from this cosine similarity on.
 const EXAMPLE_MIN_SIMILARITY: f32 = 0.3;
 /// What a perfectly matching example adds to an entry's score (an exact ask adds 1).
