@@ -13,14 +13,15 @@ CONNECTIONS=${CONNECTIONS:-16}
 PORT=${PORT:-18080}
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
-cargo build --release --quiet --bin stackpick --example signed_request
+# The deployment profile (fat LTO), like the figures in the README.
+cargo build --profile dist --quiet --bin stackpick --example signed_request
 
 work=$(mktemp -d)
-./target/release/examples/signed_request "$work"
+./target/dist/examples/signed_request "$work"
 
 # The cooldown is off so every request gets a full answer, not a "slow down" notice.
 DISCORD_PUBLIC_KEY=$(cat "$work/public_key") COOLDOWN_SECS=0 RUST_LOG=warn DATABASE_URL="${DATABASE_URL:-sqlite://$work/load.db}" \
-  ./target/release/stackpick serve --addr "127.0.0.1:$PORT" &
+  ./target/dist/stackpick serve --addr "127.0.0.1:$PORT" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.05; done
