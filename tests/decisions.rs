@@ -148,3 +148,10 @@ fn explain_says_why_a_question_was_refused() {
     let engine = common::engine();
     assert!(engine.explain("how to learn guitar fast").contains("refused: no anchor"));
 }
+
+#[test]
+fn r_the_language_is_out_of_scope_and_r_the_shorthand_is_not() {
+    assert_eq!(topic_of("python or R for data analysis?"), None);
+    assert_eq!(topic_of("is R better than python for stats"), None);
+    assert_eq!(topic_of("r u sure node is faster").as_deref(), Some("performance"));
+}
