@@ -145,11 +145,19 @@ pub async fn defer(http: &Http, id: InteractionId, token: &str, ephemeral: bool)
         return Ok(http.create_interaction_response(id, token, &body, Vec::new()).await?);
     }
     let bytes = serde_json::to_vec(&body).map_err(serenity::Error::from)?;
+    send_retrying(http, || {
+        Request::new(Route::InteractionResponse { interaction_id: id, token }, LightMethod::Post)
+            .body(Some(bytes.clone()))
+    })
+    .await
+}
+
+/// Sends a request, waiting out each 429's `retry_after` (at most
+/// [`MAX_RETRIES`] times, none longer than [`LONGEST_WAIT`]).
+async fn send_retrying<'a>(http: &Http, request: impl Fn() -> Request<'a>) -> Result<(), RestError> {
     let mut retries = 0;
     loop {
-        let request = Request::new(Route::InteractionResponse { interaction_id: id, token }, LightMethod::Post)
-            .body(Some(bytes.clone()));
-        match attempt(http, request).await? {
+        match attempt(http, request()).await? {
             Attempt::Done => return Ok(()),
             Attempt::RetryAfter(wait) if retries < MAX_RETRIES && wait <= LONGEST_WAIT => {
                 retries += 1;
@@ -176,20 +184,11 @@ pub async fn edit_original(http: &Http, token: &str, response: &Value) -> Result
         .application_id()
         .ok_or_else(|| RestError::Status { status: 0, body: "the application id is not known yet".into() })?;
     let bytes = serde_json::to_vec(&data).map_err(serenity::Error::from)?;
-    let mut retries = 0;
-    loop {
-        let request =
-            Request::new(Route::WebhookOriginalInteractionResponse { application_id, token }, LightMethod::Patch)
-                .body(Some(bytes.clone()));
-        match attempt(http, request).await? {
-            Attempt::Done => return Ok(()),
-            Attempt::RetryAfter(wait) if retries < MAX_RETRIES && wait <= LONGEST_WAIT => {
-                retries += 1;
-                tokio::time::sleep(wait).await;
-            }
-            Attempt::RetryAfter(_) => return Err(RestError::RateLimited(retries)),
-        }
-    }
+    send_retrying(http, || {
+        Request::new(Route::WebhookOriginalInteractionResponse { application_id, token }, LightMethod::Patch)
+            .body(Some(bytes.clone()))
+    })
+    .await
 }
 
 /// Runs a serenity REST call, retrying it after a 429 at most [`MAX_RETRIES`] times.
