@@ -42,11 +42,13 @@ pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
 /// [`load`] with the date that review ages are measured against, for tests.
 pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErrors> {
     let mut problems = Vec::new();
-    let pack_file = read::<raw::PackFile>(dir, PACK_FILE, &mut problems);
-    let topics_file = read::<raw::TopicsFile>(dir, TOPICS_FILE, &mut problems);
-    let use_cases_file = read::<raw::UseCasesFile>(dir, USE_CASES_FILE, &mut problems);
+    // The files as read, by displayed path: problems are placed on their lines.
+    let mut texts: HashMap<String, String> = HashMap::new();
+    let pack_file = read::<raw::PackFile>(dir, PACK_FILE, &mut problems, &mut texts);
+    let topics_file = read::<raw::TopicsFile>(dir, TOPICS_FILE, &mut problems, &mut texts);
+    let use_cases_file = read::<raw::UseCasesFile>(dir, USE_CASES_FILE, &mut problems, &mut texts);
     let recommend_file = if dir.join(RECOMMEND_FILE).exists() {
-        read::<raw::RecommendFile>(dir, RECOMMEND_FILE, &mut problems)
+        read::<raw::RecommendFile>(dir, RECOMMEND_FILE, &mut problems, &mut texts)
     } else {
         Some(raw::RecommendFile::default())
     };
@@ -97,7 +99,7 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
     };
 
     let onboarding = if dir.join(ONBOARDING_FILE).exists() {
-        match (read::<raw::OnboardingFile>(dir, ONBOARDING_FILE, &mut problems), &topics_file) {
+        match (read::<raw::OnboardingFile>(dir, ONBOARDING_FILE, &mut problems, &mut texts), &topics_file) {
             (Some(file), Some(_)) => {
                 let mut c = Collector::new(display(ONBOARDING_FILE), &mut problems);
                 Some(onboarding(&file, &topic_ids, &mut c))
@@ -111,7 +113,7 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
     duplicate_examples(&topics, &use_cases, &display, &mut problems);
 
     let Some(info) = info else {
-        place_problems(dir, &mut problems);
+        place_problems(&texts, &mut problems);
         problems.retain(|p| p.severity == Severity::Error);
         return Err(PackErrors(problems));
     };
@@ -121,7 +123,7 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
     // Discord rejects a whole message when one embed limit is exceeded, so each
     // entry is rendered here exactly as it would be sent and measured.
     check_rendered(&pack, &display, &mut problems);
-    place_problems(dir, &mut problems);
+    place_problems(&texts, &mut problems);
 
     if problems.iter().any(|p| p.severity == Severity::Error) {
         // Warnings wait until the pack loads: errors come first.
@@ -134,17 +136,10 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
 }
 
 /// Gives every problem that names an entry the line of its field.
-fn place_problems(dir: &Path, problems: &mut [Problem]) {
-    let mut texts: HashMap<String, Option<String>> = HashMap::new();
+fn place_problems(texts: &HashMap<String, String>, problems: &mut [Problem]) {
     for p in problems.iter_mut().filter(|p| p.at.line.is_none()) {
-        let Some(entry) = p.at.entry.clone() else { continue };
-        let text = texts.entry(p.at.file.clone()).or_insert_with(|| {
-            let name = Path::new(&p.at.file).file_name()?.to_owned();
-            std::fs::read_to_string(dir.join(name)).ok()
-        });
-        if let Some(text) = text {
-            p.at.line = locate_problem(text, &entry, p.at.field.as_deref());
-        }
+        let (Some(entry), Some(text)) = (&p.at.entry, texts.get(&p.at.file)) else { continue };
+        p.at.line = locate_problem(text, entry, p.at.field.as_deref());
     }
 }
 
@@ -232,7 +227,12 @@ fn duplicate_examples(
     }
 }
 
-fn read<T: DeserializeOwned>(dir: &Path, name: &str, problems: &mut Vec<Problem>) -> Option<T> {
+fn read<T: DeserializeOwned>(
+    dir: &Path,
+    name: &str,
+    problems: &mut Vec<Problem>,
+    texts: &mut HashMap<String, String>,
+) -> Option<T> {
     let path = dir.join(name);
     let mut c = Collector::new(path.display().to_string(), problems);
     let text = match std::fs::read_to_string(&path) {
@@ -249,7 +249,7 @@ fn read<T: DeserializeOwned>(dir: &Path, name: &str, problems: &mut Vec<Problem>
     let mut ignored: Vec<String> = Vec::new();
     let parsed: Result<T, _> =
         serde_ignored::deserialize(toml::Deserializer::new(&text), |path| ignored.push(path.to_string()));
-    match parsed {
+    let value = match parsed {
         Ok(v) => {
             for path in ignored {
                 let (entry, field, line) = locate_path(&text, &path);
@@ -272,7 +272,9 @@ fn read<T: DeserializeOwned>(dir: &Path, name: &str, problems: &mut Vec<Problem>
             }
             None
         }
-    }
+    };
+    texts.insert(path.display().to_string(), text);
+    value
 }
 
 /// The kinds of `[[array]]` entries in the pack files, as problems name them.
