@@ -222,7 +222,7 @@ impl Bot {
 
     /// What an admin who just turned onboarding on needs to know about the
     /// Server Members intent; reconnects when it is granted but not asked for.
-    pub(crate) fn members_intent_note(&self) -> &'static str {
+    pub(crate) fn onboarding_turned_on(&self) -> &'static str {
         match self.gateway_state() {
             Some(g) if !g.requested.members && !g.granted.members => {
                 "\n⚠️ I can't see members join yet: turn on **Server Members Intent** in the Developer Portal \

@@ -230,7 +230,7 @@ pub async fn handle(bot: &Bot, cmd: &CommandInteraction, directory: &dyn Directo
     let answer_channel_added = names.as_slice() == ["answer-channel", "add"];
     bot.remember_settings(next);
     let intent_note = if onboarding_on {
-        bot.members_intent_note()
+        bot.onboarding_turned_on()
     } else if answer_channel_added {
         bot.content_intent_note()
     } else {
