@@ -70,9 +70,23 @@ pub enum Command {
         /// Which rows: all, the blind third, or the tune rest (split by a hash of the question).
         #[arg(long, value_enum, default_value = "all")]
         split: crate::eval::Split,
-        /// Score the tune split by 5-fold cross-validation over the pack's examples.
+        /// Score the tune split by 5-fold cross-validation over the pack's examples
+        /// (the trained decision is refitted per fold).
         #[arg(long, conflicts_with = "split")]
         cross_validate: bool,
+        /// Decide with these weights instead of the shipped ones (a `stackpick train` output).
+        #[arg(long, value_name = "FILE.json")]
+        weights: Option<PathBuf>,
+    },
+    /// Fit the trained decision (chooser, gate, threshold) on the tune split of
+    /// evaluation files and write it as JSON (the shipped one is data/semantic/decision.json).
+    Train {
+        /// Evaluation files (TSV); only their tune split is used.
+        #[arg(required = true, value_name = "FILE.tsv")]
+        files: Vec<PathBuf>,
+        /// Where to write the weights.
+        #[arg(long, value_name = "FILE.json")]
+        out: PathBuf,
     },
     /// Connect to Discord over the gateway and answer there (needs DISCORD_TOKEN).
     Run {
@@ -189,8 +203,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     let dir = knowledge_dir(cli.knowledge.as_deref());
     match cli.command {
         Command::Check { allow_warnings } => check(&dir, allow_warnings, out),
-        Command::Eval { files, misses, json, min, split, cross_validate } => {
-            eval(&dir, &files, EvalOptions { misses, json, min, split, cross_validate }, out)
+        Command::Train { files, out: path } => train(&dir, &files, &path, out),
+        Command::Eval { files, misses, json, min, split, cross_validate, weights } => {
+            eval(&dir, &files, EvalOptions { misses, json, min, split, cross_validate, weights }, out)
         }
         Command::Ask { json, explain, question } => {
             let engine = engine(&dir)?;
@@ -455,12 +470,38 @@ struct EvalOptions {
     min: Option<f64>,
     split: crate::eval::Split,
     cross_validate: bool,
+    weights: Option<PathBuf>,
 }
 
-fn eval(dir: &Path, files: &[PathBuf], o: EvalOptions, out: &mut dyn Write) -> Result<()> {
+fn read_cases(files: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<crate::eval::Case>)>> {
     let mut cases = Vec::new();
     for f in files {
         cases.push((f.clone(), crate::eval::read(f)?));
+    }
+    Ok(cases)
+}
+
+fn train(dir: &Path, files: &[PathBuf], path: &Path, out: &mut dyn Write) -> Result<()> {
+    let cases = read_cases(files)?;
+    crate::eval::check_ids(engine(dir)?.pack(), &cases)?;
+    let weights = crate::eval::train(dir, &cases)
+        .with_context(|| format!("cannot load the knowledge pack in `{}`", dir.display()))?
+        .ok_or_else(|| anyhow::anyhow!("no sentence model is loaded (see {})", crate::model::MODEL_VAR))?;
+    std::fs::write(path, serde_json::to_string_pretty(&weights)? + "\n")
+        .with_context(|| format!("cannot write `{}`", path.display()))?;
+    writeln!(out, "wrote {} (answer threshold {:.2}; {})", path.display(), weights.threshold, weights.trained_on)?;
+    Ok(())
+}
+
+fn eval(dir: &Path, files: &[PathBuf], o: EvalOptions, out: &mut dyn Write) -> Result<()> {
+    let cases = read_cases(files)?;
+    let mut engine = engine(dir)?;
+    crate::eval::check_ids(engine.pack(), &cases)?;
+    if let Some(path) = &o.weights {
+        let text = std::fs::read_to_string(path).with_context(|| format!("cannot read `{}`", path.display()))?;
+        let weights =
+            serde_json::from_str(&text).with_context(|| format!("`{}` is not a weights file", path.display()))?;
+        engine.set_weights(weights);
     }
     let report = if o.cross_validate {
         if !dir.is_dir() {
@@ -469,7 +510,7 @@ fn eval(dir: &Path, files: &[PathBuf], o: EvalOptions, out: &mut dyn Write) -> R
         crate::eval::cross_validate(dir, &cases)
             .with_context(|| format!("cannot load the knowledge pack in `{}`", dir.display()))?
     } else {
-        crate::eval::evaluate(&engine(dir)?, &cases, o.split)
+        crate::eval::evaluate(&engine, &cases, o.split)
     };
     if o.json {
         writeln!(out, "{}", serde_json::to_string(&report)?)?;

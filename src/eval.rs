@@ -98,6 +98,50 @@ pub fn parse(path: &Path, text: &str) -> Result<Vec<Case>, ReadError> {
     Ok(out)
 }
 
+/// Refuses rows whose accepted ids are neither a topic nor a use case of `pack`,
+/// naming the file and line: a typo would otherwise be a silent miss.
+pub fn check_ids(pack: &Pack, files: &[(PathBuf, Vec<Case>)]) -> Result<(), ReadError> {
+    for (path, cases) in files {
+        for c in cases {
+            if let Expect::Topics(list) = &c.expect {
+                for id in list {
+                    let known = pack.topics.iter().any(|t| &t.id == id) || pack.use_cases.iter().any(|u| &u.id == id);
+                    if !known {
+                        return Err(ReadError::Row {
+                            path: path.clone(),
+                            line: c.line,
+                            message: format!("`{id}` is neither a topic nor a use case of the pack"),
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The entries (topics, then use cases) a row accepts: by id, and use cases
+/// whose answer topic the row accepts.
+pub fn target(engine: &Engine, case: &Case) -> crate::train::Target {
+    let pack = engine.pack();
+    match &case.expect {
+        Expect::Any => crate::train::Target::Any,
+        Expect::Refuse => crate::train::Target::Refuse,
+        Expect::Topics(list) => {
+            let mut entries = Vec::new();
+            for e in 0..engine.entry_count() {
+                let id = engine.entry_id(e);
+                let topic_ok = e >= pack.topics.len()
+                    && list.contains(&pack.topic(pack.use_cases[e - pack.topics.len()].topics[0]).id);
+                if list.iter().any(|l| l == id) || topic_ok {
+                    entries.push(e);
+                }
+            }
+            crate::train::Target::Entries(entries)
+        }
+    }
+}
+
 /// The text the blind/tune split hashes: NFKC, lower case, white space collapsed.
 ///
 /// Deliberately independent of the engine's normaliser, so that no engine
@@ -171,6 +215,8 @@ pub struct Scored {
     pub wanted_pick: Option<String>,
     /// The topic id answered, or `None` when refused.
     pub got: Option<String>,
+    /// The entry answered: the use case's id for a recommendation, else the topic id.
+    pub got_entry: Option<String>,
     pub got_pick: Option<String>,
     pub confidence: f32,
     pub verdict: Verdict,
@@ -178,15 +224,27 @@ pub struct Scored {
 
 /// Scores one row against an engine.
 pub fn score(engine: &Engine, case: &Case) -> Scored {
+    score_answer(engine, case, engine.answer(&case.question))
+}
+
+/// Scores a row against an answer the caller obtained.
+pub fn score_answer(engine: &Engine, case: &Case, answer: crate::answer::Answer) -> Scored {
     let pack = engine.pack();
-    let answer = engine.answer(&case.question);
     let got = answer.topic().map(|t| pack.topic(t).id.clone());
+    let got_entry = match &answer.outcome {
+        crate::answer::Outcome::UseCase { use_case, .. } => Some(pack.use_case(*use_case).id.clone()),
+        _ => got.clone(),
+    };
     let got_pick = answer.pick(pack).map(|p| pack.pick_id(p).to_owned());
     let verdict = match (&case.expect, &got) {
         (Expect::Refuse, None) => Verdict::Right,
         (Expect::Refuse, Some(_)) => Verdict::AnsweredOffTopic,
         (_, None) => Verdict::Refused,
-        (Expect::Topics(list), Some(t)) if !list.contains(t) => Verdict::WrongTopic,
+        (Expect::Topics(list), Some(t))
+            if !list.contains(t) && !got_entry.as_ref().is_some_and(|e| list.contains(e)) =>
+        {
+            Verdict::WrongTopic
+        }
         _ => match &case.pick {
             Some(p) if got_pick.as_deref() != Some(p.as_str()) => Verdict::WrongPick,
             _ => Verdict::Right,
@@ -202,7 +260,8 @@ pub fn score(engine: &Engine, case: &Case) -> Scored {
         question: case.question.clone(),
         wanted,
         wanted_pick: case.pick.clone(),
-        got,
+        got: got_entry.clone(),
+        got_entry,
         got_pick,
         confidence: answer.confidence,
         verdict,
@@ -226,6 +285,10 @@ pub struct Figures {
     /// On-topic rows refused, and on-topic rows answered with the wrong topic.
     pub refused: usize,
     pub wrong_topic: usize,
+    /// Rows answered at all, and those answered on an accepted entry (a wrong
+    /// pick on the right subject still counts as on the right subject).
+    pub answered: usize,
+    pub answered_right: usize,
     /// Wanted → answered, most frequent first (at most ten).
     pub confusions: Vec<(String, String, usize)>,
 }
@@ -256,6 +319,12 @@ impl Figures {
                     f.picks_right += 1;
                 }
             }
+            if s.got.is_some() {
+                f.answered += 1;
+                if matches!(s.verdict, Verdict::Right | Verdict::WrongPick) {
+                    f.answered_right += 1;
+                }
+            }
             match s.verdict {
                 Verdict::Refused => f.refused += 1,
                 Verdict::WrongTopic => f.wrong_topic += 1,
@@ -278,6 +347,25 @@ impl Figures {
         ratio(self.right, self.rows)
     }
 
+    /// Answer precision: the share of answers on an accepted entry (1 with no answers).
+    pub fn precision(&self) -> f64 {
+        ratio(self.answered_right, self.answered)
+    }
+
+    /// The share of in-scope rows refused.
+    pub fn in_scope_refusals(&self) -> f64 {
+        if self.on_topic == 0 {
+            0.0
+        } else {
+            self.refused as f64 / self.on_topic as f64
+        }
+    }
+
+    /// The share of off-topic rows refused (1 with none).
+    pub fn off_topic_refusals(&self) -> f64 {
+        ratio(self.off_topic_refused, self.off_topic)
+    }
+
     /// Adds another set's counts (confusions are not merged).
     fn add(&mut self, o: &Figures) {
         self.rows += o.rows;
@@ -290,6 +378,8 @@ impl Figures {
         self.off_topic_refused += o.off_topic_refused;
         self.refused += o.refused;
         self.wrong_topic += o.wrong_topic;
+        self.answered += o.answered;
+        self.answered_right += o.answered_right;
     }
 }
 
@@ -349,21 +439,29 @@ fn file_report(path: &Path, split: Split, scored: &[Scored]) -> FileReport {
 /// Tune accuracy by [`FOLDS`]-fold cross-validation: each fold is scored by an
 /// engine built from `pack_dir` without the examples that equal one of the
 /// fold's questions (compared on [`split_key`]).
+///
+/// With a sentence model the trained decision is refitted per fold too, on the
+/// other folds' questions as their own fold's engine saw them ([`fold_engines`]).
 pub fn cross_validate(pack_dir: &Path, files: &[(PathBuf, Vec<Case>)]) -> Result<Report, crate::knowledge::PackErrors> {
+    let engines = fold_engines(pack_dir, files)?;
+    let samples = out_of_fold_samples(&engines, files);
+    let thin = if engines[0].meaning().is_some() { thin_samples(pack_dir, files)? } else { Vec::new() };
     let mut per_file: Vec<Vec<Scored>> = vec![Vec::new(); files.len()];
-    for k in 0..FOLDS {
-        let held_out: std::collections::HashSet<String> = files
-            .iter()
-            .flat_map(|(_, cases)| cases.iter())
-            .filter(|c| !is_blind(&c.question) && fold(&c.question) == k)
-            .map(|c| split_key(&c.question))
-            .collect();
-        let mut pack = crate::knowledge::load(pack_dir)?;
-        without_examples(&mut pack, &held_out);
-        let engine = Engine::new(pack);
+    for (k, engine) in engines.iter().enumerate() {
+        let weights = engine.meaning().map(|m| {
+            let train: Vec<crate::train::Sample> =
+                samples.iter().filter(|(f, _)| *f != k).map(|(_, s)| s.clone()).collect();
+            let thin: Vec<crate::train::Sample> =
+                thin.iter().filter(|(f, _)| *f != k).map(|(_, s)| s.clone()).collect();
+            crate::train::fit(&train, &thin, &format!("tune folds except {k}"), &m.weights().model)
+        });
         for (i, (_, cases)) in files.iter().enumerate() {
             for c in cases.iter().filter(|c| !is_blind(&c.question) && fold(&c.question) == k) {
-                per_file[i].push(score(&engine, c));
+                let answer = match &weights {
+                    Some(w) => engine.answer_with(&c.question, w),
+                    None => engine.answer(&c.question),
+                };
+                per_file[i].push(score_answer(engine, c, answer));
             }
         }
     }
@@ -381,6 +479,100 @@ pub fn cross_validate(pack_dir: &Path, files: &[(PathBuf, Vec<Case>)]) -> Result
     Ok(Report { files: reports, overall })
 }
 
+/// One engine per fold, each built without the examples that equal one of its fold's questions.
+pub fn fold_engines(
+    pack_dir: &Path,
+    files: &[(PathBuf, Vec<Case>)],
+) -> Result<Vec<Engine>, crate::knowledge::PackErrors> {
+    (0..FOLDS)
+        .map(|k| {
+            let held_out: std::collections::HashSet<String> = files
+                .iter()
+                .flat_map(|(_, cases)| cases.iter())
+                .filter(|c| !is_blind(&c.question) && fold(&c.question) == k)
+                .map(|c| split_key(&c.question))
+                .collect();
+            let mut pack = crate::knowledge::load(pack_dir)?;
+            without_examples(&mut pack, &held_out);
+            Ok(Engine::new(pack))
+        })
+        .collect()
+}
+
+/// Every tune question's training sample, from the engine of its own fold
+/// (which has not learned from it), with its fold.
+pub fn out_of_fold_samples(engines: &[Engine], files: &[(PathBuf, Vec<Case>)]) -> Vec<(usize, crate::train::Sample)> {
+    let mut out = Vec::new();
+    for (_, cases) in files {
+        for c in cases.iter().filter(|c| !is_blind(&c.question)) {
+            let k = fold(&c.question);
+            let engine = &engines[k];
+            if let Some(evidence) = engine.evidence(&c.question) {
+                out.push((k, crate::train::Sample { evidence, target: target(engine, c) }));
+            }
+        }
+    }
+    out
+}
+
+/// Every tune question's sample from an engine that has learned from none of
+/// them: the pack as a pack with only a few examples per entry sees it. Trained
+/// on beside the out-of-fold samples, so that the weights also suit packs
+/// without a `questions.tsv` (every pack written from the README alone); the
+/// features say how much the semantic side knows, so both regimes can be learned.
+pub fn thin_samples(
+    pack_dir: &Path,
+    files: &[(PathBuf, Vec<Case>)],
+) -> Result<Vec<(usize, crate::train::Sample)>, crate::knowledge::PackErrors> {
+    let tune: std::collections::HashSet<String> = files
+        .iter()
+        .flat_map(|(_, cases)| cases.iter())
+        .filter(|c| !is_blind(&c.question))
+        .map(|c| split_key(&c.question))
+        .collect();
+    let mut pack = crate::knowledge::load(pack_dir)?;
+    without_examples(&mut pack, &tune);
+    let engine = Engine::new(pack);
+    let mut out = Vec::new();
+    for (_, cases) in files {
+        for c in cases.iter().filter(|c| !is_blind(&c.question)) {
+            if let Some(evidence) = engine.evidence(&c.question) {
+                out.push((fold(&c.question), crate::train::Sample { evidence, target: target(&engine, c) }));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Fits the decision on every tune question (`stackpick train`).
+pub fn train(
+    pack_dir: &Path,
+    files: &[(PathBuf, Vec<Case>)],
+) -> Result<Option<crate::engine::meaning::Weights>, crate::knowledge::PackErrors> {
+    let engines = fold_engines(pack_dir, files)?;
+    let Some(m) = engines[0].meaning() else { return Ok(None) };
+    let model = format!("{:016x}", m.encoder().fingerprint());
+    let samples: Vec<crate::train::Sample> = out_of_fold_samples(&engines, files).into_iter().map(|(_, s)| s).collect();
+    let thin: Vec<crate::train::Sample> = thin_samples(pack_dir, files)?.into_iter().map(|(_, s)| s).collect();
+    let names: Vec<String> = files.iter().map(|(p, _)| p.display().to_string()).collect();
+    let on = format!("the tune split of {} ({} questions), out of fold", names.join(", "), samples.len());
+    let weights = crate::train::fit(&samples, &thin, &on, &model);
+    eprintln!(
+        "chooser: right entry first for {:.1}% of in-scope tune questions (in-sample)",
+        crate::train::chooser_accuracy(&samples, &weights) * 100.0
+    );
+    for p in crate::train::curve(&samples, &weights) {
+        eprintln!(
+            "  threshold {:.2}: answered {:.1}%, precision {:.1}%, accuracy {:.1}%",
+            p.threshold,
+            p.answered * 100.0,
+            p.precision * 100.0,
+            p.accuracy * 100.0
+        );
+    }
+    Ok(Some(weights))
+}
+
 /// Removes the examples whose [`split_key`] is in `held_out`.
 pub fn without_examples(pack: &mut Pack, held_out: &std::collections::HashSet<String>) {
     for t in &mut pack.topics {
@@ -389,6 +581,7 @@ pub fn without_examples(pack: &mut Pack, held_out: &std::collections::HashSet<St
     for u in &mut pack.use_cases {
         u.examples.retain(|e| !held_out.contains(&split_key(e)));
     }
+    pack.negatives.retain(|e| !held_out.contains(&split_key(e)));
 }
 
 /// The report as text: per file and overall, confusions, and misses when asked.
@@ -429,6 +622,12 @@ fn figures_lines(out: &mut String, f: &Figures) {
     use std::fmt::Write;
     let pct = |a: usize, b: usize| format!("{a}/{b} ({:.1}%)", ratio(a, b) * 100.0);
     let _ = writeln!(out, "  right        {}", pct(f.right, f.rows));
+    let _ = writeln!(
+        out,
+        "  precision    {}  (answers on the right subject); in-scope refused {}",
+        pct(f.answered_right, f.answered),
+        pct(f.refused, f.on_topic)
+    );
     let _ = writeln!(
         out,
         "  on-topic     {}  (refused {}, wrong topic {})",

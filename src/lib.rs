@@ -18,11 +18,13 @@ pub mod gateway;
 pub mod journal;
 pub mod knowledge;
 pub mod limits;
+pub mod model;
 pub mod render;
 pub mod rest;
 pub mod serve;
 pub mod settings;
 pub mod store;
+pub mod train;
 
 pub use answer::{Answer, Outcome};
 pub use engine::Engine;

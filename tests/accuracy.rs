@@ -25,7 +25,18 @@ fn files(names: &[&str]) -> Vec<(PathBuf, Vec<eval::Case>)> {
         .collect()
 }
 
-const REAL: [&str; 3] = ["real/part-a.tsv", "real/part-b.tsv", "real/part-c.tsv"];
+const REAL: [&str; 10] = [
+    "real/part-a.tsv",
+    "real/part-b.tsv",
+    "real/part-c.tsv",
+    "real/part-d.tsv",
+    "real/part-e.tsv",
+    "real/part-f.tsv",
+    "real/part-g.tsv",
+    "real/part-h.tsv",
+    "real/part-i.tsv",
+    "real/part-j.tsv",
+];
 
 fn guard(report: &eval::Report, what: &str, required: f64) {
     print!("{}", eval::render(report, true));
@@ -55,7 +66,7 @@ fn real_questions_tune_split_cross_validated() {
 }
 
 /// A little under the cross-validated tune figure the README reports.
-const TUNE_GUARD: f64 = 0.71;
+const TUNE_GUARD: f64 = 0.67;
 
 #[test]
 fn real_questions_blind_split_is_scored_without_its_misses() {
@@ -65,7 +76,7 @@ fn real_questions_blind_split_is_scored_without_its_misses() {
     println!("{}", eval::render(&report, false));
     assert!(report.overall.rows > 100);
     // A regression guard on the figure alone (the misses stay unread).
-    assert!(report.overall.accuracy() >= 0.70, "blind: {:.1}%", report.overall.accuracy() * 100.0);
+    assert!(report.overall.accuracy() >= 0.66, "blind: {:.1}%", report.overall.accuracy() * 100.0);
 }
 
 #[test]
@@ -81,21 +92,14 @@ fn the_corpus_is_large_enough_and_every_row_names_its_source() {
     let all = files(&REAL);
     let cases: Vec<&eval::Case> = all.iter().flat_map(|(_, c)| c).collect();
     let off = cases.iter().filter(|c| c.expect == eval::Expect::Refuse).count();
-    assert!(cases.len() - off >= 300, "{} in-scope rows", cases.len() - off);
-    assert!(off >= 100, "{off} near-miss rows");
+    assert!(cases.len() - off >= 1000, "{} in-scope rows", cases.len() - off);
+    assert!(off >= 300, "{off} near-miss rows");
     for c in &cases {
         let src = c.source.as_deref().unwrap_or("");
         assert!(src.starts_with("http"), "{}:{}: no source address", c.file.display(), c.line);
     }
-    // Topic ids in the labels exist.
-    let pack = common::engine().pack();
-    for c in &cases {
-        if let eval::Expect::Topics(list) = &c.expect {
-            for t in list {
-                assert!(pack.topic_by_id(t).is_some(), "{}:{}: unknown topic `{t}`", c.file.display(), c.line);
-            }
-        }
-    }
+    // Every id in the labels is a topic or a use case of the pack.
+    eval::check_ids(common::engine().pack(), &all).unwrap();
 }
 
 #[test]

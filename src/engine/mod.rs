@@ -11,7 +11,9 @@ mod fuzzy;
 mod index;
 mod lexicon;
 mod lint;
+pub mod meaning;
 pub mod recommend;
+pub mod semantic;
 pub mod text;
 
 use rustc_hash::FxHashMap as HashMap;
@@ -53,6 +55,8 @@ pub struct Engine {
     index: Index,
     topic_embeds: Vec<EmbedDoc>,
     use_case_embeds: Vec<EmbedDoc>,
+    /// The semantic reader and trained decision; `None` answers from words alone.
+    meaning: Option<meaning::Meaning>,
 }
 
 /// What one question's evidence adds up to for one entry.
@@ -67,11 +71,35 @@ struct Score {
 
 impl Engine {
     /// Indexes a validated pack.
+    /// Indexes a validated pack, reading for meaning with the process's
+    /// sentence model when there is one ([`crate::model::shared`]).
     pub fn new(pack: Pack) -> Engine {
+        let meaning =
+            crate::model::shared().map(|e| meaning::Meaning::new(&pack, e, meaning::Weights::shipped().clone()));
+        Engine::build(pack, meaning)
+    }
+
+    /// An engine that reads words only: no sentence model.
+    pub fn lexical(pack: Pack) -> Engine {
+        Engine::build(pack, None)
+    }
+
+    /// An engine with this encoder and these decision weights (training, cross-validation).
+    pub fn with_meaning(pack: Pack, encoder: std::sync::Arc<semantic::Encoder>, weights: meaning::Weights) -> Engine {
+        let meaning = meaning::Meaning::new(&pack, encoder, weights);
+        Engine::build(pack, Some(meaning))
+    }
+
+    fn build(pack: Pack, meaning: Option<meaning::Meaning>) -> Engine {
         let index = Index::new(&pack);
         let topic_embeds = (0..pack.topics.len()).map(|i| embed::topic(&pack, TopicIdx(i), None)).collect();
         let use_case_embeds = (0..pack.use_cases.len()).map(|i| embed::use_case(&pack, UseCaseIdx(i))).collect();
-        Engine { pack, index, topic_embeds, use_case_embeds }
+        Engine { pack, index, topic_embeds, use_case_embeds, meaning }
+    }
+
+    /// The semantic side, when the engine has one.
+    pub fn meaning(&self) -> Option<&meaning::Meaning> {
+        self.meaning.as_ref()
     }
 
     /// The pack this engine answers from.
@@ -83,8 +111,118 @@ impl Engine {
     pub fn answer(&self, question: &str) -> Answer {
         let question = crate::limits::cut(question, crate::limits::QUESTION_CHARS).to_owned();
         let reading = self.index.read(&question);
-        let (outcome, confidence, suggestions) = self.decide(&reading);
-        Answer { question, outcome, confidence, suggestions }
+        let mut view = Lexical::new(self.entry_count());
+        let (outcome, confidence, suggestions) = self.decide(&reading, &mut view);
+        let lexical = Answer { question, outcome, confidence, suggestions };
+        match &self.meaning {
+            Some(m) if !view.hard && !trusted(&lexical, &view, m.cascade(m.weights()).1) => {
+                let vector = m.encode(&lexical.question);
+                let evidence = m.features(&vector, &view.view);
+                let decision = meaning::decide(m.weights(), &evidence);
+                self.semantic_answer(lexical, &view, &decision, m.cascade(m.weights()).0)
+            }
+            _ => lexical,
+        }
+    }
+
+    /// Answers with other decision weights, remembering question vectors
+    /// across calls: for training and evaluation, which ask the same
+    /// questions of many engines.
+    pub fn answer_with(&self, question: &str, weights: &meaning::Weights) -> Answer {
+        let question = crate::limits::cut(question, crate::limits::QUESTION_CHARS).to_owned();
+        let reading = self.index.read(&question);
+        let mut view = Lexical::new(self.entry_count());
+        let (outcome, confidence, suggestions) = self.decide(&reading, &mut view);
+        let lexical = Answer { question, outcome, confidence, suggestions };
+        match &self.meaning {
+            Some(m) if !view.hard && trusted(&lexical, &view, m.cascade(weights).1) => lexical,
+            Some(m) if !view.hard => {
+                let vector = m.encode_remembered(&lexical.question);
+                let evidence = m.features(&vector, &view.view);
+                let decision = meaning::decide(weights, &evidence);
+                self.semantic_answer(lexical, &view, &decision, m.cascade(weights).0)
+            }
+            _ => lexical,
+        }
+    }
+
+    /// Replaces the decision weights (`stackpick eval --weights`).
+    pub fn set_weights(&mut self, weights: meaning::Weights) {
+        if let Some(m) = &mut self.meaning {
+            m.set_weights(weights);
+        }
+    }
+
+    /// The evidence and decision for a question, for training and `--explain`:
+    /// `None` when the lexical reading settles it alone (empty, another
+    /// language, two names of one contender) or there is no sentence model.
+    pub fn evidence(&self, question: &str) -> Option<meaning::Evidence> {
+        let m = self.meaning.as_ref()?;
+        let question = crate::limits::cut(question, crate::limits::QUESTION_CHARS);
+        let reading = self.index.read(question);
+        let mut view = Lexical::new(self.entry_count());
+        self.decide(&reading, &mut view);
+        if view.hard {
+            return None;
+        }
+        Some(m.features(&m.encode_remembered(question), &view.view))
+    }
+
+    /// The answer `decision` gives, from `lexical`'s question.
+    pub fn semantic_answer(
+        &self,
+        lexical: Answer,
+        view: &Lexical,
+        decision: &meaning::Decision,
+        threshold: f32,
+    ) -> Answer {
+        let confidence = round2(decision.confidence);
+        let mut ranked_topics: Vec<TopicIdx> = Vec::new();
+        for (e, _) in &decision.ranked {
+            let t = self.entry_topic(*e);
+            if !ranked_topics.contains(&t) {
+                ranked_topics.push(t);
+            }
+            if ranked_topics.len() == MAX_SUGGESTIONS + 1 {
+                break;
+            }
+        }
+        let Some(&(top, _)) = decision.ranked.first() else { return lexical };
+        if decision.confidence < threshold {
+            // Not sure: the buttons offer the best-scoring entries.
+            let outcome = match lexical.outcome {
+                Outcome::Unsure(why @ (Unsure::OutOfScope(_) | Unsure::NoAnchor | Unsure::Ambiguous)) => {
+                    Outcome::Unsure(why)
+                }
+                _ => Outcome::Unsure(Unsure::NoMatch),
+            };
+            ranked_topics.truncate(MAX_SUGGESTIONS);
+            return Answer { question: lexical.question, outcome, confidence, suggestions: ranked_topics };
+        }
+        let answer_topic = self.entry_topic(top);
+        let n_topics = self.pack.topics.len();
+        let outcome = if top < n_topics {
+            Outcome::Topic { topic: answer_topic, pick: self.pick_for(answer_topic, view.pick_cue) }
+        } else {
+            Outcome::UseCase { use_case: UseCaseIdx(top - n_topics), topic: answer_topic }
+        };
+        let suggestions = if lexical.outcome == outcome { lexical.suggestions } else { Vec::new() };
+        Answer { question: lexical.question, outcome, confidence, suggestions }
+    }
+
+    /// How many entries (topics, then use cases) the pack has.
+    pub fn entry_count(&self) -> usize {
+        self.pack.topics.len() + self.pack.use_cases.len()
+    }
+
+    /// The id of an entry (a topic id or a use-case id).
+    pub fn entry_id(&self, entry: usize) -> &str {
+        let n = self.pack.topics.len();
+        if entry < n {
+            &self.pack.topics[entry].id
+        } else {
+            &self.pack.use_cases[entry - n].id
+        }
     }
 
     /// The answer for one topic, as `/compare` and the topic buttons show it.
@@ -222,13 +360,15 @@ impl Engine {
         }
     }
 
-    fn decide(&self, r: &Reading) -> (Outcome, f32, Vec<TopicIdx>) {
+    fn decide(&self, r: &Reading, view: &mut Lexical) -> (Outcome, f32, Vec<TopicIdx>) {
         let unsure = |why: Unsure, suggestions: Vec<TopicIdx>| (Outcome::Unsure(why), 0.0, suggestions);
         if r.words.is_empty() {
+            view.hard = true;
             return unsure(Unsure::Empty, self.starters());
         }
 
         if let Some(language) = self.foreign_language(r) {
+            view.hard = true;
             return unsure(Unsure::Language(language.to_owned()), Vec::new());
         }
 
@@ -237,6 +377,18 @@ impl Engine {
         let recommend_cue = r.hits.iter().any(|h| h.target == Target::RecommendCue);
         let entry_words: Vec<bool> = covered(r, |t| matches!(t, Target::Entry(_)));
         let subject_word = r.domain.iter().any(|&d| d);
+        view.pick_cue = pick_cue;
+        view.view.contenders = contenders.len();
+        {
+            // What the semantic decision needs even when this reading refuses.
+            let known = covered(r, |_| true);
+            let content: Vec<usize> = (0..r.words.len()).filter(|&w| r.content[w] && !r.ordinary[w]).collect();
+            view.view.content_words = content.len();
+            view.view.explained_words = content.iter().filter(|&&w| known[w] || r.domain[w]).count();
+            for s in self.score(r, &contenders, recommend_cue || pick_cue) {
+                view.view.scores[s.entry] = s.score;
+            }
+        }
 
         // Technologies outside the pack count unless a pack phrase explains the
         // word ("react app" is a single-page app back end, not a React question).
@@ -275,15 +427,18 @@ impl Engine {
         out_of_scope.dedup();
         // "is A faster than Z?" (Z outside the pack) compares something the pack does not know;
         // only a question that names every contender stays about the pack.
+        view.view.out_of_scope = !out_of_scope.is_empty();
         if !out_of_scope.is_empty() && contenders.len() < self.pack.contenders.len() {
             return unsure(Unsure::OutOfScope(out_of_scope), Vec::new());
         }
         if let Some(why) = self.same_side(r, &contenders, pick_cue) {
+            view.hard = true;
             let suggestions = self.pack.info.same_side_topic.into_iter().collect();
             return unsure(why, suggestions);
         }
 
         if !self.anchored(r, &contenders, pick_cue || recommend_cue) {
+            view.view.no_anchor = true;
             return unsure(Unsure::NoAnchor, Vec::new());
         }
 
@@ -317,6 +472,9 @@ impl Engine {
         scores.sort_by(|a, b| {
             b.score.total_cmp(&a.score).then(b.words.len().cmp(&a.words.len())).then(a.first.cmp(&b.first))
         });
+        for s in &scores {
+            view.view.scores[s.entry] = s.score;
+        }
 
         // The share of meaningful words the evidence explains: "is it faster to
         // walk or drive to work" has a topic word but is mostly about something else.
@@ -356,7 +514,9 @@ impl Engine {
                 let extra = ordinary.saturating_sub(1) as f32;
                 let name_only = (content - ordinary) as f32 * coverage / ((content - ordinary) as f32 + extra);
                 let confidence = 0.7 * name_only * scope_penalty;
+                view.view.confidence = confidence;
                 if confidence >= CONFIDENCE_THRESHOLD {
+                    view.view.answered = Some(topic.0);
                     let pick = self.pick_for(topic, pick_cue);
                     return (Outcome::Topic { topic, pick }, round2(confidence), Vec::new());
                 }
@@ -366,6 +526,7 @@ impl Engine {
 
         let strength = 1.0 - (-top.score / 0.8).exp();
         let confidence = (strength * (0.35 + 0.65 * coverage) * scope_penalty).clamp(0.0, 1.0);
+        view.view.confidence = confidence;
 
         let exclusive = |a: &Score, b: &Score| a.words.iter().any(|w| !b.words.contains(w));
         if let Some(second) = scores.get(1) {
@@ -388,6 +549,7 @@ impl Engine {
             }
         }
         let n_topics = self.pack.topics.len();
+        view.view.answered = Some(top.entry);
         let outcome = if top.entry < n_topics {
             Outcome::Topic { topic: answer_topic, pick: self.pick_for(answer_topic, pick_cue) }
         } else {
@@ -601,6 +763,38 @@ impl Engine {
             }
         }
         out
+    }
+}
+
+/// Whether a lexical answer is confident enough to stand without the encoder.
+///
+/// A short question the words answer also stands: "which is faster?" or
+/// "node or python for a chat app?" is what the lexical index was built for,
+/// and the encoder is at its weakest on a few words.
+fn trusted(lexical: &Answer, view: &Lexical, trust: f32) -> bool {
+    lexical.answered() && (lexical.confidence >= trust || view.view.content_words <= SHORT_QUESTION)
+}
+
+/// The most content words a question may have to count as short (see [`trusted`]).
+pub const SHORT_QUESTION: usize = 5;
+
+/// What the lexical decision leaves for the semantic one.
+#[derive(Debug, Clone)]
+pub struct Lexical {
+    /// The lexical reading settles the question alone (empty, another language, one contender's two names).
+    pub hard: bool,
+    /// The question asks for a winner.
+    pub pick_cue: bool,
+    pub view: meaning::LexicalView,
+}
+
+impl Lexical {
+    fn new(entries: usize) -> Lexical {
+        Lexical {
+            hard: false,
+            pick_cue: false,
+            view: meaning::LexicalView { scores: vec![0.0; entries], ..Default::default() },
+        }
     }
 }
 

@@ -23,6 +23,9 @@ pub const RECOMMEND_FILE: &str = "recommend.toml";
 
 /// The welcome for new members (optional).
 pub const ONBOARDING_FILE: &str = "onboarding.toml";
+/// Optional: more questions people ask, one per line with the entry that
+/// answers it (or `-` for a near-miss the pack must not answer).
+pub const QUESTIONS_FILE: &str = "questions.tsv";
 
 /// Option names `/recommend` uses itself; factors cannot take them.
 const RESERVED_OPTIONS: [&str; 3] = ["use_case", "private", "mention"];
@@ -110,6 +113,17 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
         None
     };
 
+    let mut topics = topics;
+    let mut use_cases = use_cases;
+    let mut negatives = Vec::new();
+    if dir.join(QUESTIONS_FILE).exists() {
+        let mut c = Collector::new(display(QUESTIONS_FILE), &mut problems);
+        match std::fs::read_to_string(dir.join(QUESTIONS_FILE)) {
+            Ok(text) => questions(&text, &mut topics, &mut use_cases, &mut negatives, &mut c),
+            Err(e) => c.file(format!("cannot be read: {e}")),
+        }
+    }
+
     duplicate_examples(&topics, &use_cases, &display, &mut problems);
 
     let Some(info) = info else {
@@ -117,8 +131,17 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
         problems.retain(|p| p.severity == Severity::Error);
         return Err(PackErrors(problems));
     };
-    let mut pack =
-        Pack { info, contenders, topics, use_cases, vocabulary, recommend, onboarding, warnings: Vec::new() };
+    let mut pack = Pack {
+        info,
+        contenders,
+        topics,
+        use_cases,
+        vocabulary,
+        recommend,
+        onboarding,
+        negatives,
+        warnings: Vec::new(),
+    };
 
     // Discord rejects a whole message when one embed limit is exceeded, so each
     // entry is rendered here exactly as it would be sent and measured.
@@ -169,6 +192,58 @@ fn sources(raw: &[String], entry: &str, c: &mut Collector) -> Vec<String> {
         }
     }
     out
+}
+
+/// Reads `questions.tsv`: `question<TAB>entry id<TAB>source address`, `#` comments.
+/// Each question becomes an example of its entry; `-` rows are the pack's own
+/// near-miss negatives. A question already among the examples is a problem of its line.
+fn questions(
+    text: &str,
+    topics: &mut [super::Topic],
+    use_cases: &mut [super::UseCase],
+    negatives: &mut Vec<String>,
+    c: &mut Collector,
+) {
+    let mut seen: std::collections::HashSet<String> = topics
+        .iter()
+        .flat_map(|t| t.examples.iter())
+        .chain(use_cases.iter().flat_map(|u| u.examples.iter()))
+        .map(|e| e.to_lowercase())
+        .collect();
+    for (i, line) in text.lines().enumerate() {
+        let at = (i + 1, 1);
+        if line.trim().is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        if !(2..=3).contains(&cols.len()) {
+            c.at(
+                at,
+                None,
+                None,
+                format!("expected 2 or 3 tab-separated columns (question, entry id, [source]), found {}", cols.len()),
+            );
+            continue;
+        }
+        let (question, id) = (cols[0].trim(), cols[1].trim());
+        if question.is_empty() {
+            c.at(at, None, None, "the question is empty");
+            continue;
+        }
+        if !seen.insert(question.to_lowercase()) {
+            c.at(at, None, None, format!("`{question}` is already an example"));
+            continue;
+        }
+        if id == "-" {
+            negatives.push(question.to_owned());
+        } else if let Some(t) = topics.iter_mut().find(|t| t.id == id) {
+            t.examples.push(question.to_owned());
+        } else if let Some(u) = use_cases.iter_mut().find(|u| u.id == id) {
+            u.examples.push(question.to_owned());
+        } else {
+            c.at(at, None, None, format!("`{id}` is neither a topic nor a use case (or `-`)"));
+        }
+    }
 }
 
 /// Validates an entry's `examples`: each a non-empty question the engine would read whole.

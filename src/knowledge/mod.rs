@@ -37,6 +37,8 @@ pub struct Pack {
     pub recommend: Recommend,
     /// The welcome for new members; `None` when the pack has no onboarding.toml.
     pub onboarding: Option<Onboarding>,
+    /// Near-miss questions the pack must not answer (`questions.tsv` rows marked `-`).
+    pub negatives: Vec<String>,
     /// What `stackpick check` would warn about; the pack works regardless.
     pub warnings: Vec<Problem>,
 }

@@ -1,0 +1,361 @@
+//! Reading for meaning, and the trained decision that joins it to the words.
+//!
+//! Every entry is represented by the sentence vectors of its examples and of
+//! its own name; a question's semantic evidence for an entry is its closest
+//! vector. The lexical reading ([`super::index`]) still runs first and brings
+//! what it does well: contender names, anchors, out-of-scope names, exact
+//! asks. Two small trained models then decide:
+//!
+//! 1. the **chooser**, a conditional logit over entries whose features are the
+//!    semantic and lexical evidence for each entry ([`EntryFeatures`]);
+//! 2. the **gate**, a logistic regression that predicts whether the chosen entry
+//!    is right ([`GateFeatures`]): it refuses off-topic questions and doubtful
+//!    answers alike, and its probability is the confidence shown. It sees how
+//!    close the question is to the engine's general negatives (ordinary chat,
+//!    other subjects: `data/semantic/negatives.txt`, language data for every pack).
+//!
+//! The weights are few and about evidence, not about any pack's subject, so
+//! the same weights serve every pack; `stackpick train` fits them on the
+//! shipped pack's tune split (`data/semantic/decision.json`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
+use serde::{Deserialize, Serialize};
+
+use super::semantic::{cosine, Encoder, DIM};
+use crate::knowledge::Pack;
+
+/// The number of per-entry features the chooser weighs.
+pub const ENTRY_FEATURES: usize = 10;
+/// The number of features the gate weighs (the first is the constant 1).
+pub const GATE_FEATURES: usize = 12;
+
+/// The trained weights: the chooser's, the gate's and the answer threshold.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Weights {
+    /// What the weights were fitted on, for people reading the file.
+    pub trained_on: String,
+    /// The fingerprint of the sentence model the features came from.
+    pub model: String,
+    pub chooser: [f32; ENTRY_FEATURES],
+    pub gate: [f32; GATE_FEATURES],
+    /// The gate probability from which the engine answers.
+    pub threshold: f32,
+    /// A lexical answer at least this confident stands without the encoder:
+    /// the cascade that keeps most questions at lexical speed (above 1: never).
+    #[serde(default = "never")]
+    pub lexical_trust: f32,
+    /// The threshold and trust for a pack whose entries have fewer than
+    /// [`RICH_EXAMPLES`] examples on average: there the words know more.
+    #[serde(default = "half")]
+    pub threshold_thin: f32,
+    #[serde(default = "never")]
+    pub lexical_trust_thin: f32,
+}
+
+/// From this many examples per entry (on average) a pack's semantic side
+/// counts as rich: the fitted `threshold`/`lexical_trust` apply, otherwise the `_thin` pair.
+pub const RICH_EXAMPLES: f32 = 10.0;
+
+fn half() -> f32 {
+    0.5
+}
+
+fn never() -> f32 {
+    2.0
+}
+
+impl Weights {
+    /// The weights shipped with the engine, trained by `stackpick train`.
+    pub fn shipped() -> &'static Weights {
+        static SHIPPED: LazyLock<Weights> = LazyLock::new(|| {
+            serde_json::from_str(include_str!("../../data/semantic/decision.json"))
+                .expect("data/semantic/decision.json is valid (tested)")
+        });
+        &SHIPPED
+    }
+}
+
+/// One entry's evidence for one question, as the chooser sees it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EntryFeatures(pub [f32; ENTRY_FEATURES]);
+
+/// The evidence about the chosen entry, as the gate sees it.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct GateFeatures(pub [f32; GATE_FEATURES]);
+
+/// What the lexical reading concluded, as the semantic decision needs it.
+#[derive(Debug, Clone, Default)]
+pub struct LexicalView {
+    /// Each entry's lexical score (0 when it has no evidence).
+    pub scores: Vec<f32>,
+    /// The entry the lexical decision answered with, if it answered.
+    pub answered: Option<usize>,
+    /// The lexical confidence (also for a refusal).
+    pub confidence: f32,
+    /// The lexical reading found a technology outside the pack.
+    pub out_of_scope: bool,
+    /// Nothing anchors the question to the pack's subject.
+    pub no_anchor: bool,
+    /// How many contenders the question names.
+    pub contenders: usize,
+    /// The question's words that are content words.
+    pub content_words: usize,
+    /// Content words the pack's vocabulary or subject covers.
+    pub explained_words: usize,
+}
+
+/// The semantic side of an engine: the encoder and every entry's vectors.
+pub struct Meaning {
+    encoder: Arc<Encoder>,
+    /// Per entry (topics, then use cases), its vectors.
+    entries: Vec<Vec<Vec<f32>>>,
+    /// Per entry, the normalised mean of its vectors.
+    centroids: Vec<Vec<f32>>,
+    negatives: Vec<Vec<f32>>,
+    /// Entries from this index on are use cases.
+    n_topics: usize,
+    /// The plain comparison ("which is better?"), which every comparison resembles.
+    default_entry: usize,
+    /// The entries average at least [`RICH_EXAMPLES`] examples.
+    rich: bool,
+    weights: Weights,
+}
+
+impl std::fmt::Debug for Meaning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Meaning").field("entries", &self.entries.len()).field("encoder", &self.encoder).finish()
+    }
+}
+
+/// Sentence vectors already computed in this process, by text: packs are
+/// rebuilt (reloads, cross-validation folds) far more often than they change.
+static MEMO: LazyLock<Mutex<HashMap<String, Arc<Vec<f32>>>>> = LazyLock::new(Default::default);
+
+fn memo_encode(encoder: &Encoder, text: &str) -> Arc<Vec<f32>> {
+    if let Some(v) = MEMO.lock().unwrap_or_else(|p| p.into_inner()).get(text) {
+        return v.clone();
+    }
+    let v = Arc::new(encoder.encode(text));
+    MEMO.lock().unwrap_or_else(|p| p.into_inner()).insert(text.to_owned(), v.clone());
+    v
+}
+
+/// The general negatives, one per line (`#` comments).
+fn negative_lines() -> impl Iterator<Item = &'static str> {
+    include_str!("../../data/semantic/negatives.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+impl Meaning {
+    /// Encodes every entry's name and examples (vectors computed before in this
+    /// process are reused).
+    pub fn new(pack: &Pack, encoder: Arc<Encoder>, weights: Weights) -> Meaning {
+        let mut entries = Vec::with_capacity(pack.topics.len() + pack.use_cases.len());
+        for t in &pack.topics {
+            let texts = std::iter::once(t.title.as_str()).chain(t.examples.iter().map(String::as_str));
+            entries.push(texts.map(|x| memo_encode(&encoder, x).to_vec()).collect());
+        }
+        for u in &pack.use_cases {
+            let texts = std::iter::once(u.name.as_str()).chain(u.examples.iter().map(String::as_str));
+            entries.push(texts.map(|x| memo_encode(&encoder, x).to_vec()).collect());
+        }
+        let centroids = entries
+            .iter()
+            .map(|vs: &Vec<Vec<f32>>| {
+                let mut c = vec![0.0f32; DIM];
+                for v in vs {
+                    c.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+                }
+                super::semantic::normalise(&mut c);
+                c
+            })
+            .collect();
+        let examples: usize = entries.iter().map(|v: &Vec<Vec<f32>>| v.len().saturating_sub(1)).sum();
+        let rich = examples as f32 >= RICH_EXAMPLES * entries.len().max(1) as f32;
+        let mut texts: Vec<&str> = negative_lines().collect();
+        texts.extend(pack.negatives.iter().map(String::as_str));
+        let negatives = texts.iter().map(|x| memo_encode(&encoder, x).to_vec()).collect();
+        Meaning {
+            encoder,
+            entries,
+            centroids,
+            negatives,
+            n_topics: pack.topics.len(),
+            default_entry: pack.info.default_topic.0,
+            rich,
+            weights,
+        }
+    }
+
+    /// The weights this engine decides with.
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    /// The (threshold, lexical trust) pair for this pack: see [`RICH_EXAMPLES`].
+    pub fn cascade(&self, weights: &Weights) -> (f32, f32) {
+        if self.rich {
+            (weights.threshold, weights.lexical_trust)
+        } else {
+            (weights.threshold_thin, weights.lexical_trust_thin)
+        }
+    }
+
+    /// The encoder.
+    pub fn encoder(&self) -> &Encoder {
+        &self.encoder
+    }
+
+    /// The question's vector, computed afresh (answers are never cached).
+    pub fn encode(&self, question: &str) -> Vec<f32> {
+        self.encoder.encode(question)
+    }
+
+    /// The question's vector, remembered for the rest of the process
+    /// (training and evaluation ask the same questions of many engines).
+    pub fn encode_remembered(&self, question: &str) -> Vec<f32> {
+        memo_encode(&self.encoder, question).to_vec()
+    }
+
+    /// Replaces the decision weights.
+    pub fn set_weights(&mut self, weights: Weights) {
+        self.weights = weights;
+    }
+
+    /// Every entry's chooser features and the gate's inputs for one question.
+    pub fn features(&self, question: &[f32], lexical: &LexicalView) -> Evidence {
+        debug_assert_eq!(question.len(), DIM);
+        // Per entry: its closest vector, the mean of its three closest, the centroid's cosine.
+        let sims: Vec<(f32, f32, f32)> = self
+            .entries
+            .iter()
+            .zip(&self.centroids)
+            .map(|(vs, centroid)| {
+                let mut top = [-1.0f32; 3];
+                for v in vs {
+                    let c = cosine(question, v);
+                    if c > top[2] {
+                        top[2] = c;
+                        top.sort_by(|a, b| b.total_cmp(a));
+                    }
+                }
+                let found = vs.len().clamp(1, 3);
+                let mean3 = top.iter().take(found).sum::<f32>() / found as f32;
+                (top[0], mean3, cosine(question, centroid))
+            })
+            .collect();
+        let lexical_top = lexical
+            .scores
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| **s > 0.0)
+            .max_by(|a, b| a.1.total_cmp(b.1))
+            .map(|(i, _)| i);
+        // The strongest lexical evidence for a specific entry: a question that
+        // names a subject is not the plain comparison, however alike it sounds.
+        let specific = lexical
+            .scores
+            .iter()
+            .enumerate()
+            .filter(|(e, _)| *e != self.default_entry)
+            .map(|(_, s)| 1.0 - (-s / 0.8).exp())
+            .fold(0.0, f32::max);
+        let per_entry = sims
+            .iter()
+            .enumerate()
+            .map(|(e, &(best, mean3, centroid))| {
+                let lex = lexical.scores.get(e).copied().unwrap_or(0.0);
+                EntryFeatures([
+                    best,
+                    mean3,
+                    centroid,
+                    f32::from(lexical.contenders > 0) * f32::from(e >= self.n_topics),
+                    1.0 - (-lex / 0.8).exp(),
+                    f32::from(lexical_top == Some(e)),
+                    f32::from(lexical.answered == Some(e)),
+                    f32::from(e >= self.n_topics),
+                    f32::from(e == self.default_entry),
+                    f32::from(e == self.default_entry) * specific,
+                ])
+            })
+            .collect();
+        let negative = self.negatives.iter().map(|v| cosine(question, v)).fold(-1.0, f32::max);
+        Evidence { per_entry, negative, sims: sims.iter().map(|s| s.0).collect(), lexical: lexical.clone() }
+    }
+}
+
+/// One question's evidence for every entry, before the decision.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub per_entry: Vec<EntryFeatures>,
+    /// The closest general negative.
+    pub negative: f32,
+    /// Each entry's closest vector.
+    pub sims: Vec<f32>,
+    pub lexical: LexicalView,
+}
+
+/// The decision for one question.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    /// Entries by the chooser's probability, best first.
+    pub ranked: Vec<(usize, f32)>,
+    /// The gate's probability that the best entry is right.
+    pub confidence: f32,
+    pub gate: GateFeatures,
+}
+
+/// The chooser's probabilities over entries.
+pub fn choose(weights: &[f32; ENTRY_FEATURES], evidence: &Evidence) -> Vec<(usize, f32)> {
+    let logits: Vec<f32> = evidence.per_entry.iter().map(|f| dot(weights, &f.0)).collect();
+    let max = logits.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exps: Vec<f32> = logits.iter().map(|l| (l - max).exp()).collect();
+    let sum: f32 = exps.iter().sum();
+    let mut ranked: Vec<(usize, f32)> = exps.iter().enumerate().map(|(i, e)| (i, e / sum)).collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    ranked
+}
+
+/// The gate's inputs for the chooser's best entry.
+pub fn gate_features(evidence: &Evidence, ranked: &[(usize, f32)]) -> GateFeatures {
+    let (top, p_top) = ranked.first().copied().unwrap_or((0, 0.0));
+    let p_second = ranked.get(1).map_or(0.0, |r| r.1);
+    let sim_top = evidence.sims.get(top).copied().unwrap_or(0.0);
+    let sim_other = evidence.sims.iter().enumerate().filter(|(i, _)| *i != top).map(|(_, s)| *s).fold(-1.0, f32::max);
+    let lx = &evidence.lexical;
+    let explained = if lx.content_words == 0 { 1.0 } else { lx.explained_words as f32 / lx.content_words as f32 };
+    GateFeatures([
+        1.0,
+        p_top,
+        p_top - p_second,
+        sim_top,
+        sim_top - sim_other,
+        sim_top - evidence.negative,
+        lx.confidence,
+        f32::from(lx.answered == Some(top)),
+        f32::from(lx.answered.is_some() && lx.answered != Some(top)),
+        f32::from(lx.out_of_scope),
+        f32::from(lx.no_anchor),
+        explained + (lx.contenders.min(2) as f32) / 2.0,
+    ])
+}
+
+/// Chooses and gates with `weights`.
+pub fn decide(weights: &Weights, evidence: &Evidence) -> Decision {
+    let ranked = choose(&weights.chooser, evidence);
+    let gate = gate_features(evidence, &ranked);
+    let confidence = sigmoid(dot(&weights.gate, &gate.0));
+    Decision { ranked, confidence, gate }
+}
+
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}

@@ -1,0 +1,64 @@
+//! The semantic reader, the trained decision and the gate.
+
+mod common;
+
+use stackpick::engine::meaning::Weights;
+
+/// The shipped float16 model gives the original float32 model's vectors
+/// (computed independently from the original weights, see data/semantic/README.md).
+#[test]
+fn the_encoder_matches_the_original_models_vectors() {
+    let encoder = stackpick::model::shared().expect("the shipped model loads");
+    let reference: std::collections::BTreeMap<String, Vec<f32>> =
+        serde_json::from_str(&std::fs::read_to_string(common::data("semantic-reference.json")).unwrap()).unwrap();
+    assert_eq!(reference.len(), 3);
+    for (text, want) in reference {
+        let got = encoder.encode(&text);
+        let cos = stackpick::engine::semantic::cosine(&got, &want);
+        assert!(cos > 0.999, "{text}: cosine {cos}");
+    }
+}
+
+#[test]
+fn the_shipped_weights_were_trained_for_the_shipped_model() {
+    let encoder = stackpick::model::shared().unwrap();
+    let weights = Weights::shipped();
+    assert_eq!(weights.model, format!("{:016x}", encoder.fingerprint()));
+    assert!(weights.trained_on.contains("tune split"), "{}", weights.trained_on);
+    assert!((0.1..1.0).contains(&weights.threshold));
+}
+
+fn answer(q: &str) -> (Option<String>, f32) {
+    let engine = common::engine();
+    let a = engine.answer(q);
+    let id = match &a.outcome {
+        stackpick::answer::Outcome::UseCase { use_case, .. } => Some(engine.pack().use_case(*use_case).id.clone()),
+        _ => a.topic().map(|t| engine.pack().topic(t).id.clone()),
+    };
+    (id, a.confidence)
+}
+
+/// Meaning reaches questions that share no ask with their entry.
+#[test]
+fn meaning_answers_questions_in_the_ecosystems_own_vocabulary() {
+    assert_eq!(answer("are gunicorn workers like pm2 processes?").0.as_deref(), Some("deployment"));
+    assert_eq!(answer("pm2 or systemd for running a node api in prod").0.as_deref(), Some("deployment"));
+    assert_eq!(answer("does asyncio have something like promise.all").0.as_deref(), Some("architecture"));
+}
+
+/// The gate refuses what is not the pack's subject, and a premise nobody stated is not assumed.
+#[test]
+fn the_gate_refuses_off_topic_and_unstated_premises() {
+    for q in ["how do I center a div", "what's the weather like in lisbon", "rust or go for a cli tool"] {
+        assert_eq!(answer(q).0, None, "{q}");
+    }
+    assert_ne!(answer("which one should the next service use").0.as_deref(), Some("team-knows-python"));
+}
+
+/// The shown confidence is the gate's probability: answers sit at or above the threshold.
+#[test]
+fn answers_carry_the_gates_probability() {
+    let (id, confidence) = answer("are gunicorn workers like pm2 processes?");
+    assert!(id.is_some());
+    assert!(confidence >= Weights::shipped().threshold, "{confidence}");
+}
