@@ -7,7 +7,11 @@ use std::sync::{Arc, LazyLock};
 
 use crate::engine::semantic::{Encoder, LoadError};
 
-/// The variable that points the engine at another model folder, or (`off`) at none.
+/// The variable that turns the semantic reader on: `on` for the shipped model,
+/// or the path of another model folder. Unset (or `off`), the engine reads words
+/// only: until the examples' vectors are stored with the pack, encoding them at
+/// load takes about 45 s on one core (measured 2026-12-04, release build), far
+/// over the load budget, so the reader is opt-in.
 pub const MODEL_VAR: &str = "STACKPICK_MODEL";
 
 /// The folder the shipped model lives in.
@@ -27,14 +31,14 @@ pub fn load(dir: &Path) -> Result<Encoder, LoadError> {
     Encoder::from_bytes(dir, &weights, &tokenizer)
 }
 
-/// The process's encoder: loaded once from [`MODEL_VAR`] or [`default_dir`],
-/// `None` when the files are absent or `STACKPICK_MODEL=off`.
+/// The process's encoder when [`MODEL_VAR`] asks for one (`on`: [`default_dir`]),
+/// loaded once; `None` when unset, `off`, or the files cannot be read.
 pub fn shared() -> Option<Arc<Encoder>> {
     static SHARED: LazyLock<Option<Arc<Encoder>>> = LazyLock::new(|| {
         let dir = match std::env::var_os(MODEL_VAR) {
-            Some(v) if v == "off" => return None,
-            Some(v) if !v.is_empty() => PathBuf::from(v),
-            _ => default_dir(),
+            Some(v) if v == "on" => default_dir(),
+            Some(v) if !v.is_empty() && v != "off" => PathBuf::from(v),
+            _ => return None,
         };
         match load(&dir) {
             Ok(e) => Some(Arc::new(e)),
@@ -45,4 +49,12 @@ pub fn shared() -> Option<Arc<Encoder>> {
         }
     });
     SHARED.clone()
+}
+
+/// The shipped encoder, loaded once per process whatever [`MODEL_VAR`] says
+/// (tests and `stackpick train`).
+pub fn shipped() -> Result<Arc<Encoder>, String> {
+    static SHIPPED: LazyLock<Result<Arc<Encoder>, String>> =
+        LazyLock::new(|| load(&default_dir()).map(Arc::new).map_err(|e| e.to_string()));
+    SHIPPED.clone()
 }

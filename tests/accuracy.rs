@@ -66,7 +66,7 @@ fn real_questions_tune_split_cross_validated() {
 }
 
 /// A little under the cross-validated tune figure the README reports.
-const TUNE_GUARD: f64 = 0.67;
+const TUNE_GUARD: f64 = 0.64;
 
 #[test]
 fn real_questions_blind_split_is_scored_without_its_misses() {
@@ -76,7 +76,7 @@ fn real_questions_blind_split_is_scored_without_its_misses() {
     println!("{}", eval::render(&report, false));
     assert!(report.overall.rows > 100);
     // A regression guard on the figure alone (the misses stay unread).
-    assert!(report.overall.accuracy() >= 0.66, "blind: {:.1}%", report.overall.accuracy() * 100.0);
+    assert!(report.overall.accuracy() >= 0.61, "blind: {:.1}%", report.overall.accuracy() * 100.0);
 }
 
 #[test]

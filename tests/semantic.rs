@@ -2,13 +2,25 @@
 
 mod common;
 
+use std::sync::OnceLock;
+
 use stackpick::engine::meaning::Weights;
+use stackpick::engine::Engine;
+
+/// The shipped pack read for meaning (the reader is opt-in, see `stackpick::model::MODEL_VAR`).
+fn semantic_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let pack = stackpick::load(&common::pack_dir()).unwrap();
+        Engine::with_meaning(pack, stackpick::model::shipped().unwrap(), Weights::shipped().clone())
+    })
+}
 
 /// The shipped float16 model gives the original float32 model's vectors
 /// (computed independently from the original weights, see data/semantic/README.md).
 #[test]
 fn the_encoder_matches_the_original_models_vectors() {
-    let encoder = stackpick::model::shared().expect("the shipped model loads");
+    let encoder = stackpick::model::shipped().expect("the shipped model loads");
     let reference: std::collections::BTreeMap<String, Vec<f32>> =
         serde_json::from_str(&std::fs::read_to_string(common::data("semantic-reference.json")).unwrap()).unwrap();
     assert_eq!(reference.len(), 3);
@@ -21,7 +33,7 @@ fn the_encoder_matches_the_original_models_vectors() {
 
 #[test]
 fn the_shipped_weights_were_trained_for_the_shipped_model() {
-    let encoder = stackpick::model::shared().unwrap();
+    let encoder = stackpick::model::shipped().unwrap();
     let weights = Weights::shipped();
     assert_eq!(weights.model, format!("{:016x}", encoder.fingerprint()));
     assert!(weights.trained_on.contains("tune split"), "{}", weights.trained_on);
@@ -29,7 +41,7 @@ fn the_shipped_weights_were_trained_for_the_shipped_model() {
 }
 
 fn answer(q: &str) -> (Option<String>, f32) {
-    let engine = common::engine();
+    let engine = semantic_engine();
     let a = engine.answer(q);
     let id = match &a.outcome {
         stackpick::answer::Outcome::UseCase { use_case, .. } => Some(engine.pack().use_case(*use_case).id.clone()),
