@@ -109,41 +109,34 @@ impl Engine {
 
     /// Answers one question typed in chat.
     pub fn answer(&self, question: &str) -> Answer {
-        let question = crate::limits::cut(question, crate::limits::QUESTION_CHARS).to_owned();
-        let reading = self.index.read(&question);
-        let mut view = Lexical::new(self.entry_count());
-        let (outcome, confidence, suggestions) = self.decide(&reading, &mut view);
-        let lexical = Answer { question, outcome, confidence, suggestions };
-        match &self.meaning {
-            Some(m) if !view.hard && !trusted(&lexical, &view, m.cascade(m.weights()).1) => {
-                let vector = m.encode(&lexical.question);
-                let evidence = m.features(&vector, &view.view);
-                let decision = meaning::decide(m.weights(), &evidence);
-                self.semantic_answer(lexical, &view, &decision, m.cascade(m.weights()).0)
-            }
-            _ => lexical,
-        }
+        self.answer_by(question, None, false)
     }
 
     /// Answers with other decision weights, remembering question vectors
     /// across calls: for training and evaluation, which ask the same
     /// questions of many engines.
     pub fn answer_with(&self, question: &str, weights: &meaning::Weights) -> Answer {
+        self.answer_by(question, Some(weights), true)
+    }
+
+    /// The lexical reading, then (with a sentence model, unless the words settle
+    /// it) the trained decision with `weights` or the engine's own.
+    fn answer_by(&self, question: &str, weights: Option<&meaning::Weights>, remembered: bool) -> Answer {
         let question = crate::limits::cut(question, crate::limits::QUESTION_CHARS).to_owned();
         let reading = self.index.read(&question);
         let mut view = Lexical::new(self.entry_count());
         let (outcome, confidence, suggestions) = self.decide(&reading, &mut view);
         let lexical = Answer { question, outcome, confidence, suggestions };
-        match &self.meaning {
-            Some(m) if !view.hard && trusted(&lexical, &view, m.cascade(weights).1) => lexical,
-            Some(m) if !view.hard => {
-                let vector = m.encode_remembered(&lexical.question);
-                let evidence = m.features(&vector, &view.view);
-                let decision = meaning::decide(weights, &evidence);
-                self.semantic_answer(lexical, &view, &decision, m.cascade(weights).0)
-            }
-            _ => lexical,
+        let Some(m) = &self.meaning else { return lexical };
+        let weights = weights.unwrap_or(m.weights());
+        let (threshold, trust) = m.cascade(weights);
+        if view.hard || trusted(&lexical, &view, trust) {
+            return lexical;
         }
+        let vector = if remembered { m.encode_remembered(&lexical.question) } else { m.encode(&lexical.question) };
+        let evidence = m.features(&vector, &view.view);
+        let decision = meaning::decide(weights, &evidence);
+        self.semantic_answer(lexical, &view, &decision, threshold)
     }
 
     /// Replaces the decision weights (`stackpick eval --weights`).
