@@ -42,6 +42,16 @@ impl Answer {
         }
     }
 
+    /// The sources of the entry answered (the use case's own for a use case);
+    /// none for a refusal.
+    pub fn sources<'p>(&self, pack: &'p crate::knowledge::Pack) -> &'p [crate::knowledge::Source] {
+        match self.outcome {
+            Outcome::Topic { topic, .. } => &pack.topic(topic).sources,
+            Outcome::UseCase { use_case, .. } => &pack.use_case(use_case).sources,
+            Outcome::Unsure(_) => &[],
+        }
+    }
+
     /// The pick, when the question asks for one.
     pub fn pick(&self, pack: &crate::knowledge::Pack) -> Option<Pick> {
         match self.outcome {

@@ -88,6 +88,15 @@ pub enum Command {
         #[arg(long, value_name = "FILE.json")]
         out: PathBuf,
     },
+    /// Store the sentence vectors of the pack's titles, examples and negatives
+    /// in its `vectors.bin`, so the pack loads without encoding them (run it
+    /// after editing examples; `check` says when the file is stale).
+    Vectors {
+        /// Write the engine's general negatives (`data/semantic/negatives.txt`)
+        /// to this file instead of the pack's vectors.
+        #[arg(long, value_name = "FILE.bin")]
+        negatives: Option<PathBuf>,
+    },
     /// Connect to Discord over the gateway and answer there (needs DISCORD_TOKEN).
     Run {
         /// Run only shards START..END of --total (END exclusive), to split a large bot over processes.
@@ -204,6 +213,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     match cli.command {
         Command::Check { allow_warnings } => check(&dir, allow_warnings, out),
         Command::Train { files, out: path } => train(&dir, &files, &path, out),
+        Command::Vectors { negatives } => vectors(&dir, negatives.as_deref(), out),
         Command::Eval { files, misses, json, min, split, cross_validate, weights } => {
             eval(&dir, &files, EvalOptions { misses, json, min, split, cross_validate, weights }, out)
         }
@@ -418,6 +428,7 @@ fn check(dir: &Path, allow_warnings: bool, out: &mut dyn Write) -> Result<()> {
     match knowledge::load(dir) {
         Ok(pack) => {
             let mut problems = pack.warnings.clone();
+            problems.extend(vector_problems(dir, &pack));
             let engine = Engine::new(pack);
             for mut note in engine.lint() {
                 note.at.file = dir.join(&note.at.file).display().to_string();
@@ -464,6 +475,53 @@ fn check(dir: &Path, allow_warnings: bool, out: &mut dyn Write) -> Result<()> {
     }
 }
 
+/// Whether the pack's stored vectors (`vectors.bin`) match its texts and the
+/// shipped sentence model: a stale file is a warning (the pack still works,
+/// but loads slowly and was not what was measured), a missing one a note.
+fn vector_problems(dir: &Path, pack: &knowledge::Pack) -> Vec<knowledge::Problem> {
+    let Ok(encoder) = crate::model::shipped() else { return Vec::new() };
+    let texts = crate::engine::meaning::pack_texts(pack);
+    let at = knowledge::Location {
+        file: dir.join(knowledge::VECTORS_FILE).display().to_string(),
+        entry: None,
+        field: None,
+        line: None,
+    };
+    let problem = |severity, message: String| knowledge::Problem { at: at.clone(), message, severity };
+    let model = encoder.fingerprint();
+    match &pack.vectors {
+        None => vec![problem(
+            knowledge::Severity::Note,
+            format!(
+                "does not exist: the sentence model encodes the pack's {} titles and examples at every load; \
+                 `stackpick vectors` stores them",
+                texts.len()
+            ),
+        )],
+        Some(v) if v.model != model => vec![problem(
+            knowledge::Severity::Warning,
+            format!(
+                "was made by another sentence model ({:016x}, the engine's is {model:016x}): run `stackpick vectors`",
+                v.model
+            ),
+        )],
+        Some(v) => {
+            let missing = texts.iter().filter(|t| v.get(model, t).is_none()).count();
+            if missing == 0 {
+                Vec::new()
+            } else {
+                vec![problem(
+                    knowledge::Severity::Warning,
+                    format!(
+                        "is stale: {missing} of the pack's {} titles and examples have no stored vector: run `stackpick vectors`",
+                        texts.len()
+                    ),
+                )]
+            }
+        }
+    }
+}
+
 struct EvalOptions {
     misses: bool,
     json: bool,
@@ -490,6 +548,28 @@ fn train(dir: &Path, files: &[PathBuf], path: &Path, out: &mut dyn Write) -> Res
     std::fs::write(path, serde_json::to_string_pretty(&weights)? + "\n")
         .with_context(|| format!("cannot write `{}`", path.display()))?;
     writeln!(out, "wrote {} (answer threshold {:.2}; {})", path.display(), weights.threshold, weights.trained_on)?;
+    Ok(())
+}
+
+fn vectors(dir: &Path, negatives: Option<&Path>, out: &mut dyn Write) -> Result<()> {
+    let encoder = crate::model::shipped().map_err(|e| anyhow::anyhow!(e))?;
+    let (texts, path): (Vec<String>, PathBuf) = match negatives {
+        Some(path) => {
+            (crate::engine::meaning::negative_texts().into_iter().map(str::to_owned).collect(), path.to_path_buf())
+        }
+        None => {
+            let pack = knowledge::load(dir)
+                .with_context(|| format!("cannot load the knowledge pack in `{}`", dir.display()))?;
+            let texts = crate::engine::meaning::pack_texts(&pack).into_iter().map(str::to_owned).collect();
+            (texts, dir.join(knowledge::VECTORS_FILE))
+        }
+    };
+    let mut stored = knowledge::StoredVectors::new(encoder.fingerprint(), crate::engine::semantic::DIM);
+    for text in &texts {
+        stored.insert(text, &encoder.encode(text));
+    }
+    std::fs::write(&path, stored.to_bytes()).with_context(|| format!("cannot write `{}`", path.display()))?;
+    writeln!(out, "wrote {} ({} vectors)", path.display(), stored.len())?;
     Ok(())
 }
 

@@ -291,7 +291,8 @@ fn every_topic_names_its_primary_sources() {
     for t in &pack.topics {
         assert!(!t.sources.is_empty(), "topic `{}` lists no sources", t.id);
         for s in &t.sources {
-            assert!(s.starts_with("https://") || s.starts_with("http://"), "topic `{}`: {s}", t.id);
+            assert!(s.url.starts_with("https://") || s.url.starts_with("http://"), "topic `{}`: {}", t.id, s.url);
+            assert!(s.title.is_some(), "topic `{}`: {} has no title to link it by", t.id, s.url);
         }
     }
     for id in ["typing", "tooling", "hiring", "runtimes"] {

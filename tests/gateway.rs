@@ -304,7 +304,7 @@ async fn kb_reload_needs_manage_server() {
     let body = fake
         .interact(p::slash_as("kb", json!([{"type": 1, "name": "reload", "options": []}]), MODERATOR_PERMS, USER_ID))
         .await;
-    assert!(body["data"]["content"].as_str().unwrap().starts_with("✅ Knowledge reloaded: 28 topics"), "{body}");
+    assert!(body["data"]["content"].as_str().unwrap().starts_with("✅ Knowledge reloaded: 33 topics"), "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

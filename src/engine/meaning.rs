@@ -24,12 +24,16 @@ use std::sync::{Arc, LazyLock, Mutex};
 use serde::{Deserialize, Serialize};
 
 use super::semantic::{cosine, Encoder, DIM};
-use crate::knowledge::Pack;
+use crate::knowledge::{Pack, StoredVectors};
 
 /// The number of per-entry features the chooser weighs.
-pub const ENTRY_FEATURES: usize = 10;
+pub const ENTRY_FEATURES: usize = 11;
 /// The number of features the gate weighs (the first is the constant 1).
-pub const GATE_FEATURES: usize = 12;
+pub const GATE_FEATURES: usize = 13;
+
+/// How sharply the examples' vote favours the closest ones: an example at
+/// cosine `c` weighs `exp((c - 1) / KNN_TEMPERATURE)`.
+pub const KNN_TEMPERATURE: f32 = 0.05;
 
 /// The trained weights: the chooser's, the gate's and the answer threshold.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -120,6 +124,9 @@ pub struct Meaning {
     default_entry: usize,
     /// The entries average at least [`RICH_EXAMPLES`] examples.
     rich: bool,
+    /// The pack's stored vectors, for questions that are its own examples
+    /// (`check`'s lint, training): never consulted for a question from chat.
+    stored: Option<StoredVectors>,
     weights: Weights,
 }
 
@@ -150,18 +157,70 @@ fn negative_lines() -> impl Iterator<Item = &'static str> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
+/// The general negatives' stored vectors (`stackpick vectors --negatives`):
+/// engine data, read from the binary; empty when the file was never written.
+fn stored_negatives() -> &'static StoredVectors {
+    static STORED: LazyLock<StoredVectors> = LazyLock::new(|| {
+        StoredVectors::from_bytes(include_bytes!("../../data/semantic/negatives.bin")).unwrap_or_default()
+    });
+    &STORED
+}
+
+/// The texts whose vectors a pack's semantic side needs: every entry's name
+/// and examples, then the pack's own near-miss negatives.
+pub fn pack_texts(pack: &Pack) -> Vec<&str> {
+    let mut texts = Vec::new();
+    for t in &pack.topics {
+        texts.push(t.title.as_str());
+        texts.extend(t.examples.iter().map(String::as_str));
+    }
+    for u in &pack.use_cases {
+        texts.push(u.name.as_str());
+        texts.extend(u.examples.iter().map(String::as_str));
+    }
+    texts.extend(pack.negatives.iter().map(String::as_str));
+    texts
+}
+
+/// The engine's general negatives.
+pub fn negative_texts() -> Vec<&'static str> {
+    negative_lines().collect()
+}
+
 impl Meaning {
-    /// Encodes every entry's name and examples (vectors computed before in this
-    /// process are reused).
+    /// Builds every entry's vectors: stored ones (the pack's `vectors.bin`, the
+    /// engine's negatives) when they come from this encoder's model, the rest
+    /// encoded now (vectors computed before in this process are reused).
     pub fn new(pack: &Pack, encoder: Arc<Encoder>, weights: Weights) -> Meaning {
+        let model = encoder.fingerprint();
+        let mut encoded = 0usize;
+        let mut vector = |text: &str| -> Vec<f32> {
+            let stored = pack.vectors.as_ref().and_then(|v| v.get(model, text));
+            match stored.or_else(|| stored_negatives().get(model, text)) {
+                Some(v) => v.to_vec(),
+                None => {
+                    encoded += 1;
+                    memo_encode(&encoder, text).to_vec()
+                }
+            }
+        };
         let mut entries = Vec::with_capacity(pack.topics.len() + pack.use_cases.len());
         for t in &pack.topics {
             let texts = std::iter::once(t.title.as_str()).chain(t.examples.iter().map(String::as_str));
-            entries.push(texts.map(|x| memo_encode(&encoder, x).to_vec()).collect());
+            entries.push(texts.map(&mut vector).collect());
         }
         for u in &pack.use_cases {
             let texts = std::iter::once(u.name.as_str()).chain(u.examples.iter().map(String::as_str));
-            entries.push(texts.map(|x| memo_encode(&encoder, x).to_vec()).collect());
+            entries.push(texts.map(&mut vector).collect());
+        }
+        let mut texts: Vec<&str> = negative_lines().collect();
+        texts.extend(pack.negatives.iter().map(String::as_str));
+        let negatives = texts.iter().map(|x| vector(x)).collect();
+        if encoded > 0 {
+            tracing::info!(
+                encoded,
+                "texts had no stored vector and were encoded at load; `stackpick vectors` stores them"
+            );
         }
         let centroids = entries
             .iter()
@@ -176,9 +235,6 @@ impl Meaning {
             .collect();
         let examples: usize = entries.iter().map(|v: &Vec<Vec<f32>>| v.len().saturating_sub(1)).sum();
         let rich = examples as f32 >= RICH_EXAMPLES * entries.len().max(1) as f32;
-        let mut texts: Vec<&str> = negative_lines().collect();
-        texts.extend(pack.negatives.iter().map(String::as_str));
-        let negatives = texts.iter().map(|x| memo_encode(&encoder, x).to_vec()).collect();
         Meaning {
             encoder,
             entries,
@@ -187,6 +243,7 @@ impl Meaning {
             n_topics: pack.topics.len(),
             default_entry: pack.info.default_topic.0,
             rich,
+            stored: pack.vectors.clone(),
             weights,
         }
     }
@@ -218,6 +275,10 @@ impl Meaning {
     /// The question's vector, remembered for the rest of the process
     /// (training and evaluation ask the same questions of many engines).
     pub fn encode_remembered(&self, question: &str) -> Vec<f32> {
+        let fingerprint = self.encoder.fingerprint();
+        if let Some(v) = self.stored.as_ref().and_then(|s| s.get(fingerprint, question)) {
+            return v.to_vec();
+        }
         memo_encode(&self.encoder, question).to_vec()
     }
 
@@ -229,15 +290,20 @@ impl Meaning {
     /// Every entry's chooser features and the gate's inputs for one question.
     pub fn features(&self, question: &[f32], lexical: &LexicalView) -> Evidence {
         debug_assert_eq!(question.len(), DIM);
-        // Per entry: its closest vector, the mean of its three closest, the centroid's cosine.
+        // Per entry: its closest vector, the mean of its three closest, the
+        // centroid's cosine, and its examples' vote (each example weighs
+        // exp((cos - 1) / KNN_TEMPERATURE): many close examples beat one).
+        let mut votes: Vec<f32> = Vec::with_capacity(self.entries.len());
         let sims: Vec<(f32, f32, f32)> = self
             .entries
             .iter()
             .zip(&self.centroids)
             .map(|(vs, centroid)| {
                 let mut top = [-1.0f32; 3];
+                let mut vote = 0.0f32;
                 for v in vs {
                     let c = cosine(question, v);
+                    vote += ((c - 1.0) / KNN_TEMPERATURE).exp();
                     if c > top[2] {
                         top[2] = c;
                         top.sort_by(|a, b| b.total_cmp(a));
@@ -245,9 +311,12 @@ impl Meaning {
                 }
                 let found = vs.len().clamp(1, 3);
                 let mean3 = top.iter().take(found).sum::<f32>() / found as f32;
+                votes.push(vote);
                 (top[0], mean3, cosine(question, centroid))
             })
             .collect();
+        let total: f32 = votes.iter().sum();
+        let shares: Vec<f32> = votes.iter().map(|v| if total > 0.0 { v / total } else { 0.0 }).collect();
         let lexical_top = lexical
             .scores
             .iter()
@@ -280,11 +349,12 @@ impl Meaning {
                     f32::from(e >= self.n_topics),
                     f32::from(e == self.default_entry),
                     f32::from(e == self.default_entry) * specific,
+                    shares[e],
                 ])
             })
             .collect();
         let negative = self.negatives.iter().map(|v| cosine(question, v)).fold(-1.0, f32::max);
-        Evidence { per_entry, negative, sims: sims.iter().map(|s| s.0).collect(), lexical: lexical.clone() }
+        Evidence { per_entry, negative, sims: sims.iter().map(|s| s.0).collect(), shares, lexical: lexical.clone() }
     }
 }
 
@@ -296,6 +366,8 @@ pub struct Evidence {
     pub negative: f32,
     /// Each entry's closest vector.
     pub sims: Vec<f32>,
+    /// Each entry's share of the examples' vote.
+    pub shares: Vec<f32>,
     pub lexical: LexicalView,
 }
 
@@ -341,6 +413,7 @@ pub fn gate_features(evidence: &Evidence, ranked: &[(usize, f32)]) -> GateFeatur
         f32::from(lx.out_of_scope),
         f32::from(lx.no_anchor),
         explained + (lx.contenders.min(2) as f32) / 2.0,
+        evidence.shares.get(top).copied().unwrap_or(0.0),
     ])
 }
 

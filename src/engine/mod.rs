@@ -112,6 +112,12 @@ impl Engine {
         self.answer_by(question, None, false)
     }
 
+    /// Answers a question that may be one of the pack's own texts (an
+    /// example, for `check`), reusing stored and remembered vectors.
+    pub fn answer_known(&self, question: &str) -> Answer {
+        self.answer_by(question, None, true)
+    }
+
     /// Answers with other decision weights, remembering question vectors
     /// across calls: for training and evaluation, which ask the same
     /// questions of many engines.

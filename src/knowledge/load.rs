@@ -7,8 +7,10 @@ use regex::Regex;
 use serde::de::DeserializeOwned;
 
 use super::problem::{Collector, PackErrors, Problem, Severity};
+use super::vectors::{StoredVectors, VECTORS_FILE};
 use super::{
-    raw, Ask, Contender, ContenderIdx, Pack, PackInfo, Pick, Side, Topic, TopicIdx, UseCase, Verdict, Vocabulary,
+    raw, raw::RawSource, Ask, Contender, ContenderIdx, Pack, PackInfo, Pick, Side, Source, Topic, TopicIdx, UseCase,
+    Verdict, Vocabulary,
 };
 use crate::render::embed;
 
@@ -126,6 +128,27 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
 
     duplicate_examples(&topics, &use_cases, &display, &mut problems);
 
+    // Stored sentence vectors are optional: without them a sentence model
+    // encodes the examples at load (slowly), and `check` says so.
+    let vectors = if dir.join(VECTORS_FILE).exists() {
+        let mut c = Collector::new(display(VECTORS_FILE), &mut problems);
+        match std::fs::read(dir.join(VECTORS_FILE)) {
+            Ok(bytes) => match StoredVectors::from_bytes(&bytes) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    c.file(format!("{e}: run `stackpick vectors` to write it again"));
+                    None
+                }
+            },
+            Err(e) => {
+                c.file(format!("cannot be read: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+
     let Some(info) = info else {
         place_problems(&texts, &mut problems);
         problems.retain(|p| p.severity == Severity::Error);
@@ -140,6 +163,7 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
         recommend,
         onboarding,
         negatives,
+        vectors,
         warnings: Vec::new(),
     };
 
@@ -166,8 +190,27 @@ fn place_problems(texts: &HashMap<String, String>, problems: &mut [Problem]) {
     }
 }
 
-/// Validates an entry's `sources`: at least one, each an http(s) address.
-fn sources(raw: &[String], entry: &str, c: &mut Collector) -> Vec<String> {
+/// The longest source title an answer links by.
+pub const SOURCE_TITLE_MAX: usize = 60;
+
+/// Hosts whose pages are secondary sources (Q&A sites, forums, mailing lists,
+/// social media): language-level data in `data/sources/`, the same for every pack.
+fn secondary_hosts() -> impl Iterator<Item = &'static str> {
+    include_str!("../../data/sources/secondary-hosts.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Whether `host` is, or is under, a host classed as secondary.
+pub fn is_secondary_host(host: &str) -> bool {
+    secondary_hosts().any(|s| host == s || host.strip_suffix(s).is_some_and(|rest| rest.ends_with('.')))
+}
+
+/// Validates an entry's `sources`: at least one, each an http(s) address, a
+/// title (when given) short enough to link by, and no secondary host unless
+/// the entry says it cites one on purpose.
+fn sources(raw: &[RawSource], entry: &str, c: &mut Collector) -> Vec<Source> {
     if raw.is_empty() {
         c.warn(
             entry,
@@ -175,21 +218,51 @@ fn sources(raw: &[String], entry: &str, c: &mut Collector) -> Vec<String> {
             "is missing: name the primary sources (official docs, PEPs, release notes) its facts rest on",
         );
     }
-    let mut out = Vec::new();
+    let mut out: Vec<Source> = Vec::new();
     for (i, source) in raw.iter().enumerate() {
-        let source = source.trim();
+        let (url, title, secondary) = match source {
+            RawSource::Url(url) => (url.trim(), None, false),
+            RawSource::Named { url, title, secondary } => (url.trim(), title.as_deref().map(str::trim), *secondary),
+        };
         let field = format!("sources[{i}]");
-        let host = source.strip_prefix("https://").or_else(|| source.strip_prefix("http://"));
-        match host {
-            Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !source.chars().any(char::is_whitespace) => {
-                if out.iter().any(|s: &String| s == source) {
-                    c.field(entry, &field, format!("`{source}` is listed twice"));
-                } else {
-                    out.push(source.to_owned());
-                }
-            }
-            _ => c.field(entry, &field, format!("`{source}` is not an http(s) address")),
+        let host = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"));
+        let valid = matches!(host, Some(rest) if !rest.is_empty() && !rest.starts_with('/') && !url.chars().any(char::is_whitespace));
+        if !valid {
+            c.field(entry, &field, format!("`{url}` is not an http(s) address"));
+            continue;
         }
+        if out.iter().any(|s| s.url == url) {
+            c.field(entry, &field, format!("`{url}` is listed twice"));
+            continue;
+        }
+        if let Some(title) = title {
+            let n = title.chars().count();
+            if n == 0 {
+                c.field(entry, &format!("{field}.title"), "is empty: give a short name or leave `title` out");
+            } else if n > SOURCE_TITLE_MAX {
+                c.field(entry, &format!("{field}.title"), format!("is {n} characters; at most {SOURCE_TITLE_MAX}"));
+            } else if title.contains(['[', ']', '`', '*']) {
+                c.field(
+                    entry,
+                    &format!("{field}.title"),
+                    "contains markdown (`[`, `]`, backticks or `*`): plain words only",
+                );
+            }
+        }
+        let source =
+            Source { url: url.to_owned(), title: title.filter(|t| !t.is_empty()).map(str::to_owned), secondary };
+        if !secondary && is_secondary_host(source.host()) {
+            c.warn(
+                entry,
+                &field,
+                format!(
+                    "`{}` is a secondary source (a Q&A site, forum, mailing list or social network): cite the primary \
+                     source, or mark it `secondary = true` if it is cited on purpose",
+                    source.host()
+                ),
+            );
+        }
+        out.push(source);
     }
     out
 }

@@ -8,11 +8,13 @@
 mod load;
 mod problem;
 mod raw;
+pub mod vectors;
 
 use regex::Regex;
 
 pub use load::{load, load_as_of, ONBOARDING_FILE, PACK_FILE, RECOMMEND_FILE, TOPICS_FILE, USE_CASES_FILE};
 pub use problem::{Location, PackErrors, Problem, Severity};
+pub use vectors::{StoredVectors, VECTORS_FILE};
 
 /// Position of a contender in [`Pack::contenders`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -39,6 +41,8 @@ pub struct Pack {
     pub onboarding: Option<Onboarding>,
     /// Near-miss questions the pack must not answer (`questions.tsv` rows marked `-`).
     pub negatives: Vec<String>,
+    /// The sentence vectors stored with the pack (`vectors.bin`), if any.
+    pub vectors: Option<StoredVectors>,
     /// What `stackpick check` would warn about; the pack works regardless.
     pub warnings: Vec<Problem>,
 }
@@ -152,10 +156,42 @@ pub struct Topic {
     pub verdict: Verdict,
     /// Points per contender, indexed like [`Pack::contenders`].
     pub points: Vec<Vec<String>>,
-    /// The primary sources (addresses) its facts rest on.
-    pub sources: Vec<String>,
+    /// The primary sources its facts rest on, the ones answers show first.
+    pub sources: Vec<Source>,
     /// Phrasings of real questions this topic answers; the engine learns from them.
     pub examples: Vec<String>,
+}
+
+/// One source an entry rests on: where it is, and the short name answers link it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    /// An http(s) address.
+    pub url: String,
+    /// A short name ("PEP 779"); packs written before titles existed have none.
+    pub title: Option<String>,
+    /// Cited on purpose although its host is a Q&A site, forum or mailing list.
+    pub secondary: bool,
+}
+
+impl Source {
+    /// What an answer calls this source: its title, or else its host name, so
+    /// a pack without titles still shows readable links.
+    pub fn label(&self) -> &str {
+        self.title.as_deref().unwrap_or_else(|| host(&self.url))
+    }
+
+    /// The host name of the address (without `www.`).
+    pub fn host(&self) -> &str {
+        host(&self.url)
+    }
+}
+
+fn host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or(host);
+    host.strip_prefix("www.").unwrap_or(host)
 }
 
 /// A topic's verdict.
@@ -181,8 +217,8 @@ pub struct UseCase {
     /// such as "train our own models" outweighs what the team knows); `None`
     /// means the pack's `use_case_weight`.
     pub weight: Option<f32>,
-    /// The primary sources (addresses) its facts rest on.
-    pub sources: Vec<String>,
+    /// The primary sources its facts rest on, the ones answers show first.
+    pub sources: Vec<Source>,
     /// Phrasings of real questions this use case answers; the engine learns from them.
     pub examples: Vec<String>,
 }

@@ -132,7 +132,7 @@ pub(crate) struct Topic {
     #[serde(default)]
     pub points: BTreeMap<String, Vec<String>>,
     #[serde(default)]
-    pub sources: Vec<String>,
+    pub sources: Vec<RawSource>,
     #[serde(default)]
     pub examples: Vec<String>,
 }
@@ -190,9 +190,24 @@ pub(crate) struct UseCase {
     #[serde(default)]
     pub weight: Option<f32>,
     #[serde(default)]
-    pub sources: Vec<String>,
+    pub sources: Vec<RawSource>,
     #[serde(default)]
     pub examples: Vec<String>,
+}
+
+/// A source as written: a plain address, or a table that names it.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum RawSource {
+    Url(String),
+    Named {
+        url: String,
+        #[serde(default)]
+        title: Option<String>,
+        /// A Q&A site, forum or mailing list cited on purpose.
+        #[serde(default)]
+        secondary: bool,
+    },
 }
 
 #[derive(Debug, Deserialize)]

@@ -7,7 +7,7 @@
 
 use serenity::builder::{CreateEmbed, CreateEmbedFooter};
 
-use crate::knowledge::{Pack, Pick, TopicIdx, UseCaseIdx};
+use crate::knowledge::{Pack, Pick, Source, TopicIdx, UseCaseIdx};
 use crate::limits;
 
 /// An embed ready to send.
@@ -120,6 +120,26 @@ pub fn topic_list(pack: &Pack, topics: &[TopicIdx]) -> String {
         .join(" · ")
 }
 
+/// How many of an entry's sources an answer links: the first ones listed.
+pub const SHOWN_SOURCES: usize = 3;
+
+/// The "Sources" field: the entry's first sources as named links, as many as
+/// fit in one field value. Discord renders no links in footers, so the sources
+/// get a field of their own and the footer keeps the section and review date.
+pub fn sources_field(sources: &[Source]) -> Option<Field> {
+    let mut value = String::new();
+    for s in sources.iter().take(SHOWN_SOURCES) {
+        let link = format!("[{}]({})", s.label(), s.url);
+        let sep = if value.is_empty() { "" } else { " · " };
+        if value.chars().count() + sep.len() + link.chars().count() > limits::EMBED_FIELD_VALUE {
+            break;
+        }
+        value.push_str(sep);
+        value.push_str(&link);
+    }
+    (!value.is_empty()).then(|| Field { name: "Sources".into(), value, inline: false })
+}
+
 /// The embed answering one topic.
 pub fn topic(pack: &Pack, idx: TopicIdx, note: Option<&str>) -> EmbedDoc {
     let topic = pack.topic(idx);
@@ -142,6 +162,7 @@ pub fn topic(pack: &Pack, idx: TopicIdx, note: Option<&str>) -> EmbedDoc {
     if !topic.related.is_empty() {
         fields.push(Field { name: "Related topics".into(), value: topic_list(pack, &topic.related), inline: false });
     }
+    fields.extend(sources_field(&topic.sources));
     let colour = match (topic.verdict.pick, topic.about) {
         (Pick::Either, Some(about)) => pack.contender(about).side.colour,
         (pick, _) => pack.side(pick).colour,
@@ -172,14 +193,16 @@ pub fn use_case(pack: &Pack, idx: UseCaseIdx) -> EmbedDoc {
             format!("When {} still makes sense", others.join(" or "))
         }
     };
+    let mut fields = vec![
+        Field { name: consider_name, value: uc.consider.clone(), inline: false },
+        Field { name: "Topics behind this".into(), value: topic_list(pack, &uc.topics), inline: false },
+    ];
+    fields.extend(sources_field(&uc.sources));
     EmbedDoc {
         title: format!("{}: {} {}", uc.name, side.emoji, side.name),
         description: format!("**Pick: {} {}.** {}", side.emoji, side.name, uc.reason),
         colour: side.colour,
-        fields: vec![
-            Field { name: consider_name, value: uc.consider.clone(), inline: false },
-            Field { name: "Topics behind this".into(), value: topic_list(pack, &uc.topics), inline: false },
-        ],
+        fields,
         footer: format!("Source: {}", uc.section),
     }
 }

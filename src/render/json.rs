@@ -15,6 +15,9 @@ pub struct AnswerJson<'a> {
     pub pick: Option<&'a str>,
     pub confidence: f32,
     pub suggestions: Vec<&'a str>,
+    /// The answered entry's sources, all of them, in the pack's order (the
+    /// embed links the first few).
+    pub sources: Vec<SourceJson<'a>>,
     /// The embed object exactly as it would be sent to Discord.
     pub embed: CreateEmbed,
 }
@@ -29,9 +32,22 @@ impl<'a> AnswerJson<'a> {
             pick: answer.pick(pack).map(|p| pack.pick_id(p)),
             confidence: answer.confidence,
             suggestions: answer.suggestions.iter().map(|&t| pack.topic(t).id.as_str()).collect(),
+            sources: answer
+                .sources(pack)
+                .iter()
+                .map(|s| SourceJson { title: s.label(), url: s.url.as_str() })
+                .collect(),
             embed: engine.embed(answer).to_create_embed(),
         }
     }
+}
+
+/// One source of an answer.
+#[derive(Debug, Serialize)]
+pub struct SourceJson<'a> {
+    /// Its title, or its host name when the pack gives none.
+    pub title: &'a str,
+    pub url: &'a str,
 }
 
 /// One answer as a single line of JSON.

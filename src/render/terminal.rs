@@ -5,8 +5,13 @@ use std::fmt::Write;
 use crate::answer::Answer;
 use crate::engine::Engine;
 
+/// Discord markdown out: bold and code marks dropped, `[title](url)` links
+/// written as `title <url>` so a terminal can still open them.
 fn plain(text: &str) -> String {
-    text.replace("**", "").replace('`', "")
+    static LINK: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"\[([^\]]+)\]\((https?://[^)\s]+)\)").expect("valid regex"));
+    let text = text.replace("**", "").replace('`', "");
+    LINK.replace_all(&text, "$1 <$2>").into_owned()
 }
 
 /// The answer as terminal text.
