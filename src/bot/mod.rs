@@ -788,7 +788,21 @@ impl Bot {
                 // "is that true for the other one too?" under an answer about speed:
                 // read it with the subject of the answer it replies to, and
                 // keep that reading when it is the surer one.
-                if let Some(context) = msg.referenced_message.as_deref().and_then(|m| answered_subject(&engine, m)) {
+                // Only a question that touches the pack's subject on its own
+                // ("thanks, that helped!" does not) borrows the subject: it
+                // names something the pack knows, or the reading gives it at
+                // least a faint chance ([`FOLLOW_UP_FLOOR`]).
+                let anchored = (answer.answered() || answer.confidence >= FOLLOW_UP_FLOOR)
+                    && !matches!(
+                        answer.outcome,
+                        crate::answer::Outcome::Unsure(
+                            crate::render::embed::Unsure::NoAnchor
+                                | crate::render::embed::Unsure::Empty
+                                | crate::render::embed::Unsure::OutOfScope(_)
+                        )
+                    );
+                let context = msg.referenced_message.as_deref().and_then(|m| answered_subject(&engine, m));
+                if let Some(context) = context.filter(|_| anchored) {
                     let with_context = engine.answer(&format!("{question} {context}"));
                     if with_context.answered() && (!answer.answered() || with_context.confidence > answer.confidence) {
                         answer = with_context;
@@ -866,6 +880,11 @@ fn without_mentions_of(text: &str, me: UserId) -> String {
 
 /// The subject of one of the bot's answers: its topic's title or its use case's
 /// name, read from the embed it sent.
+/// The confidence from which an unanswered reply is read as a follow-up of the
+/// answer it replies to: "thanks, that helped!" reads at 0.03, "does that hold
+/// for node as well" at 0.29.
+const FOLLOW_UP_FLOOR: f32 = 0.2;
+
 fn answered_subject(engine: &Engine, answer: &Message) -> Option<String> {
     let title = answer.embeds.first()?.title.as_deref()?;
     let pack = engine.pack();
