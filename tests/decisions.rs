@@ -15,7 +15,18 @@ fn topic_of(question: &str) -> Option<String> {
 #[test]
 fn an_ordinary_word_the_pack_does_not_list_does_not_sink_a_clear_match() {
     assert_eq!(topic_of("what precisely is python").as_deref(), Some("python-overview"));
-    assert_eq!(topic_of("so what exactly does node do").as_deref(), Some("node-overview"));
+    // Since the pack grew "what Node.js is used for" examples, this one is
+    // honestly between the two profiles: the ordinary word "exactly" must not
+    // sink it, so it is answered with one of them or offers both.
+    let engine = common::engine();
+    let a = engine.answer("so what exactly does node do");
+    let ids: Vec<&str> = a
+        .topic()
+        .into_iter()
+        .chain(a.suggestions.iter().copied())
+        .map(|t| engine.pack().topic(t).id.as_str())
+        .collect();
+    assert!(ids.contains(&"node-overview") && (a.answered() || ids.contains(&"node-use-cases")), "{ids:?}");
 }
 
 #[test]
@@ -44,7 +55,8 @@ fn typo_correction_never_rewrites_a_real_word() {
 fn a_generic_word_does_not_turn_a_plain_comparison_into_a_refusal() {
     assert_eq!(topic_of("which is better node or python").as_deref(), Some("choose"));
     assert_eq!(topic_of("node or python?").as_deref(), Some("choose"));
-    assert_eq!(topic_of("switching from python to node, worth it?").as_deref(), Some("choose"));
+    // Moving a service from one to the other has its own topic now.
+    assert_eq!(topic_of("switching from python to node, worth it?").as_deref(), Some("migration"));
 }
 
 #[test]

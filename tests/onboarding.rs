@@ -223,7 +223,8 @@ async fn ask_a_question_modal_round_trip() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn questions_and_feedback_are_logged_and_reported() {
     let r = start().await;
-    for q in ["is rust faster than go?", "is rust faster than go", "how do I deploy to heroku", "which is faster?"] {
+    // (Deploying to a PaaS is the `deployment` topic's now: the refused questions are about other things.)
+    for q in ["is rust faster than go?", "is rust faster than go", "how do I center a div", "which is faster?"] {
         r.fake.interact(p::ask(q, json!([]))).await;
     }
     r.fake.interact(p::button("sp1:f:up:performance", MEMBER_PERMS, fake::USER_ID)).await;
@@ -253,7 +254,7 @@ async fn questions_and_feedback_are_logged_and_reported() {
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].starts_with("2× “is rust faster than go") && lines[0].ends_with("not answered"), "{text}");
     // Stored after cleaning: lower case, no mentions, links or markup.
-    assert!(lines[1].starts_with("1× “how do i deploy to heroku”"), "{text}");
+    assert!(lines[1].starts_with("1× “how do i center a div”"), "{text}");
     let body = r
         .fake
         .interact(p::slash_as(

@@ -882,7 +882,7 @@ fn without_mentions_of(text: &str, me: UserId) -> String {
 /// name, read from the embed it sent.
 /// The confidence from which an unanswered reply is read as a follow-up of the
 /// answer it replies to: "thanks, that helped!" reads at 0.03, "does that hold
-/// for node as well" at 0.29.
+/// for the other one as well" at about 0.3.
 const FOLLOW_UP_FLOOR: f32 = 0.2;
 
 fn answered_subject(engine: &Engine, answer: &Message) -> Option<String> {

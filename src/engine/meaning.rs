@@ -27,13 +27,9 @@ use super::semantic::{cosine, Encoder, DIM};
 use crate::knowledge::{Pack, StoredVectors};
 
 /// The number of per-entry features the chooser weighs.
-pub const ENTRY_FEATURES: usize = 11;
+pub const ENTRY_FEATURES: usize = 10;
 /// The number of features the gate weighs (the first is the constant 1).
-pub const GATE_FEATURES: usize = 13;
-
-/// How sharply the examples' vote favours the closest ones: an example at
-/// cosine `c` weighs `exp((c - 1) / KNN_TEMPERATURE)`.
-pub const KNN_TEMPERATURE: f32 = 0.05;
+pub const GATE_FEATURES: usize = 12;
 
 /// The trained weights: the chooser's, the gate's and the answer threshold.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -290,20 +286,15 @@ impl Meaning {
     /// Every entry's chooser features and the gate's inputs for one question.
     pub fn features(&self, question: &[f32], lexical: &LexicalView) -> Evidence {
         debug_assert_eq!(question.len(), DIM);
-        // Per entry: its closest vector, the mean of its three closest, the
-        // centroid's cosine, and its examples' vote (each example weighs
-        // exp((cos - 1) / KNN_TEMPERATURE): many close examples beat one).
-        let mut votes: Vec<f32> = Vec::with_capacity(self.entries.len());
+        // Per entry: its closest vector, the mean of its three closest, the centroid's cosine.
         let sims: Vec<(f32, f32, f32)> = self
             .entries
             .iter()
             .zip(&self.centroids)
             .map(|(vs, centroid)| {
                 let mut top = [-1.0f32; 3];
-                let mut vote = 0.0f32;
                 for v in vs {
                     let c = cosine(question, v);
-                    vote += ((c - 1.0) / KNN_TEMPERATURE).exp();
                     if c > top[2] {
                         top[2] = c;
                         top.sort_by(|a, b| b.total_cmp(a));
@@ -311,12 +302,10 @@ impl Meaning {
                 }
                 let found = vs.len().clamp(1, 3);
                 let mean3 = top.iter().take(found).sum::<f32>() / found as f32;
-                votes.push(vote);
                 (top[0], mean3, cosine(question, centroid))
             })
             .collect();
-        let total: f32 = votes.iter().sum();
-        let shares: Vec<f32> = votes.iter().map(|v| if total > 0.0 { v / total } else { 0.0 }).collect();
+
         let lexical_top = lexical
             .scores
             .iter()
@@ -349,12 +338,11 @@ impl Meaning {
                     f32::from(e >= self.n_topics),
                     f32::from(e == self.default_entry),
                     f32::from(e == self.default_entry) * specific,
-                    shares[e],
                 ])
             })
             .collect();
         let negative = self.negatives.iter().map(|v| cosine(question, v)).fold(-1.0, f32::max);
-        Evidence { per_entry, negative, sims: sims.iter().map(|s| s.0).collect(), shares, lexical: lexical.clone() }
+        Evidence { per_entry, negative, sims: sims.iter().map(|s| s.0).collect(), lexical: lexical.clone() }
     }
 }
 
@@ -366,8 +354,6 @@ pub struct Evidence {
     pub negative: f32,
     /// Each entry's closest vector.
     pub sims: Vec<f32>,
-    /// Each entry's share of the examples' vote.
-    pub shares: Vec<f32>,
     pub lexical: LexicalView,
 }
 
@@ -413,7 +399,6 @@ pub fn gate_features(evidence: &Evidence, ranked: &[(usize, f32)]) -> GateFeatur
         f32::from(lx.out_of_scope),
         f32::from(lx.no_anchor),
         explained + (lx.contenders.min(2) as f32) / 2.0,
-        evidence.shares.get(top).copied().unwrap_or(0.0),
     ])
 }
 

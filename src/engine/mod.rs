@@ -768,7 +768,7 @@ impl Engine {
 /// Whether a lexical answer is confident enough to stand without the encoder.
 ///
 /// A short question the words answer also stands: "which is faster?" or
-/// "node or python for a chat app?" is what the lexical index was built for,
+/// "A or B for a chat app?" is what the lexical index was built for,
 /// and the encoder is at its weakest on a few words.
 fn trusted(lexical: &Answer, view: &Lexical, trust: f32) -> bool {
     lexical.answered() && (lexical.confidence >= trust || view.view.content_words <= SHORT_QUESTION)
