@@ -878,13 +878,13 @@ fn without_mentions_of(text: &str, me: UserId) -> String {
     text.replace(&format!("<@{me}>"), " ").replace(&format!("<@!{me}>"), " ")
 }
 
-/// The subject of one of the bot's answers: its topic's title or its use case's
-/// name, read from the embed it sent.
 /// The confidence from which an unanswered reply is read as a follow-up of the
 /// answer it replies to: "thanks, that helped!" reads at 0.03, "does that hold
 /// for the other one as well" at about 0.3.
 const FOLLOW_UP_FLOOR: f32 = 0.2;
 
+/// The subject of one of the bot's answers: its topic's title or its use case's
+/// name, read from the embed it sent.
 fn answered_subject(engine: &Engine, answer: &Message) -> Option<String> {
     let title = answer.embeds.first()?.title.as_deref()?;
     let pack = engine.pack();

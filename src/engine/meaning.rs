@@ -120,9 +120,6 @@ pub struct Meaning {
     default_entry: usize,
     /// The entries average at least [`RICH_EXAMPLES`] examples.
     rich: bool,
-    /// The pack's stored vectors, for questions that are its own examples
-    /// (`check`'s lint, training): never consulted for a question from chat.
-    stored: Option<StoredVectors>,
     weights: Weights,
 }
 
@@ -239,7 +236,6 @@ impl Meaning {
             n_topics: pack.topics.len(),
             default_entry: pack.info.default_topic.0,
             rich,
-            stored: pack.vectors.clone(),
             weights,
         }
     }
@@ -271,10 +267,6 @@ impl Meaning {
     /// The question's vector, remembered for the rest of the process
     /// (training and evaluation ask the same questions of many engines).
     pub fn encode_remembered(&self, question: &str) -> Vec<f32> {
-        let fingerprint = self.encoder.fingerprint();
-        if let Some(v) = self.stored.as_ref().and_then(|s| s.get(fingerprint, question)) {
-            return v.to_vec();
-        }
         memo_encode(&self.encoder, question).to_vec()
     }
 
@@ -305,7 +297,6 @@ impl Meaning {
                 (top[0], mean3, cosine(question, centroid))
             })
             .collect();
-
         let lexical_top = lexical
             .scores
             .iter()

@@ -112,6 +112,17 @@ impl Engine {
         self.answer_by(question, None, false)
     }
 
+    /// A question's vector for training, evaluation and `check`: the pack's
+    /// stored vector when the question is one of its own texts (an example),
+    /// else computed once per process. Never used for a question from chat.
+    fn remembered_vector(&self, m: &meaning::Meaning, question: &str) -> Vec<f32> {
+        let model = m.encoder().fingerprint();
+        match self.pack.vectors.as_ref().and_then(|v| v.get(model, question)) {
+            Some(v) => v.to_vec(),
+            None => m.encode_remembered(question),
+        }
+    }
+
     /// Answers a question that may be one of the pack's own texts (an
     /// example, for `check`), reusing stored and remembered vectors.
     pub fn answer_known(&self, question: &str) -> Answer {
@@ -139,7 +150,8 @@ impl Engine {
         if view.hard || trusted(&lexical, &view, trust) {
             return lexical;
         }
-        let vector = if remembered { m.encode_remembered(&lexical.question) } else { m.encode(&lexical.question) };
+        let vector =
+            if remembered { self.remembered_vector(m, &lexical.question) } else { m.encode(&lexical.question) };
         let evidence = m.features(&vector, &view.view);
         let decision = meaning::decide(weights, &evidence);
         self.semantic_answer(lexical, &view, &decision, threshold)
@@ -164,7 +176,7 @@ impl Engine {
         if view.hard {
             return None;
         }
-        Some(m.features(&m.encode_remembered(question), &view.view))
+        Some(m.features(&self.remembered_vector(m, question), &view.view))
     }
 
     /// The answer `decision` gives, from `lexical`'s question.
