@@ -29,7 +29,7 @@ pub struct Sample {
 }
 
 /// The chooser starts here: semantic similarity first, the lexical reading next.
-const CHOOSER_START: [f32; ENTRY_FEATURES] = [8.0, 4.0, 4.0, 0.0, 3.0, 0.5, 1.0, 0.0, 0.0, 0.0];
+const CHOOSER_START: [f32; ENTRY_FEATURES] = [8.0, 4.0, 4.0, 0.0, 3.0, 0.5, 1.0, 0.0, 0.0, 0.0, 4.0, 1.0];
 /// L2 penalty on the chooser and the gate (the data is small).
 const L2: f32 = 1e-3;
 

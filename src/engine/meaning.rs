@@ -7,7 +7,9 @@
 //! asks. Two small trained models then decide:
 //!
 //! 1. the **chooser**, a conditional logit over entries whose features are the
-//!    semantic and lexical evidence for each entry ([`EntryFeatures`]);
+//!    semantic and lexical evidence for each entry ([`EntryFeatures`]), among
+//!    them the score of a linear reader fitted to this pack at load
+//!    ([`super::probe`]): nearest examples alone let one odd example decide;
 //! 2. the **gate**, a logistic regression that predicts whether the chosen entry
 //!    is right ([`GateFeatures`]): it refuses off-topic questions and doubtful
 //!    answers alike, and its probability is the confidence shown. It sees how
@@ -23,13 +25,14 @@ use std::sync::{Arc, LazyLock, Mutex};
 
 use serde::{Deserialize, Serialize};
 
+use super::probe::{Probe, RIDGE};
 use super::semantic::{cosine, Encoder, DIM};
 use crate::knowledge::{Pack, StoredVectors};
 
 /// The number of per-entry features the chooser weighs.
-pub const ENTRY_FEATURES: usize = 10;
+pub const ENTRY_FEATURES: usize = 12;
 /// The number of features the gate weighs (the first is the constant 1).
-pub const GATE_FEATURES: usize = 12;
+pub const GATE_FEATURES: usize = 15;
 
 /// The trained weights: the chooser's, the gate's and the answer threshold.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -120,6 +123,8 @@ pub struct Meaning {
     default_entry: usize,
     /// The entries average at least [`RICH_EXAMPLES`] examples.
     rich: bool,
+    /// The linear reader fitted on the entries' vectors; its last class is off-topic.
+    probe: Option<Probe>,
     weights: Weights,
 }
 
@@ -208,7 +213,7 @@ impl Meaning {
         }
         let mut texts: Vec<&str> = negative_lines().collect();
         texts.extend(pack.negatives.iter().map(String::as_str));
-        let negatives = texts.iter().map(|x| vector(x)).collect();
+        let negatives: Vec<Vec<f32>> = texts.iter().map(|x| vector(x)).collect();
         if encoded > 0 {
             tracing::info!(
                 encoded,
@@ -228,6 +233,18 @@ impl Meaning {
             .collect();
         let examples: usize = entries.iter().map(|v: &Vec<Vec<f32>>| v.len().saturating_sub(1)).sum();
         let rich = examples as f32 >= RICH_EXAMPLES * entries.len().max(1) as f32;
+        let labelled = entries
+            .iter()
+            .enumerate()
+            .flat_map(|(e, vs)| vs.iter().map(move |v| (v.as_slice(), e)))
+            .chain(negatives.iter().map(|v| (v.as_slice(), entries.len())));
+        let probe = match Probe::fit(labelled, entries.len() + 1, RIDGE) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!(error = %e, "the linear reader could not be fitted; deciding without it");
+                None
+            }
+        };
         Meaning {
             encoder,
             entries,
@@ -236,6 +253,7 @@ impl Meaning {
             n_topics: pack.topics.len(),
             default_entry: pack.info.default_topic.0,
             rich,
+            probe,
             weights,
         }
     }
@@ -297,6 +315,10 @@ impl Meaning {
                 (top[0], mean3, cosine(question, centroid))
             })
             .collect();
+        // The linear reader: each entry's score, the best entry's, and the off-topic class's.
+        let n = self.entries.len();
+        let probe = self.probe.as_ref().map_or_else(|| vec![0.0; n + 1], |p| p.scores(question));
+        let probe_top = (0..n).max_by(|&a, &b| probe[a].total_cmp(&probe[b]));
         let lexical_top = lexical
             .scores
             .iter()
@@ -329,11 +351,20 @@ impl Meaning {
                     f32::from(e >= self.n_topics),
                     f32::from(e == self.default_entry),
                     f32::from(e == self.default_entry) * specific,
+                    probe[e],
+                    f32::from(probe_top == Some(e)),
                 ])
             })
             .collect();
         let negative = self.negatives.iter().map(|v| cosine(question, v)).fold(-1.0, f32::max);
-        Evidence { per_entry, negative, sims: sims.iter().map(|s| s.0).collect(), lexical: lexical.clone() }
+        Evidence {
+            per_entry,
+            negative,
+            sims: sims.iter().map(|s| s.0).collect(),
+            probe_off_topic: probe[n],
+            probe: probe[..n].to_vec(),
+            lexical: lexical.clone(),
+        }
     }
 }
 
@@ -345,6 +376,10 @@ pub struct Evidence {
     pub negative: f32,
     /// Each entry's closest vector.
     pub sims: Vec<f32>,
+    /// Each entry's score from the linear reader.
+    pub probe: Vec<f32>,
+    /// The linear reader's off-topic score.
+    pub probe_off_topic: f32,
     pub lexical: LexicalView,
 }
 
@@ -376,6 +411,9 @@ pub fn gate_features(evidence: &Evidence, ranked: &[(usize, f32)]) -> GateFeatur
     let sim_top = evidence.sims.get(top).copied().unwrap_or(0.0);
     let sim_other = evidence.sims.iter().enumerate().filter(|(i, _)| *i != top).map(|(_, s)| *s).fold(-1.0, f32::max);
     let lx = &evidence.lexical;
+    let probe_top = evidence.probe.get(top).copied().unwrap_or(0.0);
+    let probe_other =
+        evidence.probe.iter().enumerate().filter(|(i, _)| *i != top).map(|(_, s)| *s).fold(-1.0, f32::max);
     let explained = if lx.content_words == 0 { 1.0 } else { lx.explained_words as f32 / lx.content_words as f32 };
     GateFeatures([
         1.0,
@@ -390,6 +428,9 @@ pub fn gate_features(evidence: &Evidence, ranked: &[(usize, f32)]) -> GateFeatur
         f32::from(lx.out_of_scope),
         f32::from(lx.no_anchor),
         explained + (lx.contenders.min(2) as f32) / 2.0,
+        probe_top,
+        probe_top - probe_other,
+        evidence.probe_off_topic,
     ])
 }
 

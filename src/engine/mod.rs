@@ -12,6 +12,7 @@ mod index;
 mod lexicon;
 mod lint;
 pub mod meaning;
+mod probe;
 pub mod recommend;
 pub mod semantic;
 pub mod text;
