@@ -570,6 +570,18 @@ pub fn train(
             p.accuracy * 100.0
         );
     }
+    eprintln!("cascade (words trusted from a lexical confidence on; the rest encoded and gated):");
+    for p in crate::train::cascade_curve(&samples, &weights) {
+        eprintln!(
+            "  trust {:.2}: encoded {:.1}%, threshold {:.2}, precision {:.1}%, accuracy {:.1}%, in-scope refused {:.1}%",
+            p.trust,
+            p.encoded * 100.0,
+            p.threshold,
+            p.precision * 100.0,
+            p.accuracy * 100.0,
+            p.in_scope_refused * 100.0
+        );
+    }
     Ok(Some(weights))
 }
 

@@ -85,9 +85,8 @@ pub const THIN_TRUST: f32 = 0.5;
 
 /// The (trust, threshold) pair with the best utility on `data`.
 fn cascade(gate: &[f32; GATE_FEATURES], data: &[(([f32; GATE_FEATURES], bool), &Sample)]) -> (f32, f32) {
-    let trusts = (10..=19).map(|i| i as f32 / 20.0).chain(std::iter::once(2.0));
     let mut best: Option<(f64, f32, f32)> = None;
-    for trust in trusts {
+    for trust in TRUSTS {
         let (utility, threshold) = cascade_at(gate, data, trust);
         if best.is_none_or(|b| utility > b.0) {
             best = Some((utility, trust, threshold));
@@ -98,29 +97,98 @@ fn cascade(gate: &[f32; GATE_FEATURES], data: &[(([f32; GATE_FEATURES], bool), &
 
 /// The best threshold, and its utility, with lexical answers trusted from `trust` on.
 fn cascade_at(gate: &[f32; GATE_FEATURES], data: &[(([f32; GATE_FEATURES], bool), &Sample)], trust: f32) -> (f64, f32) {
-    {
-        let scored: Vec<(f32, Outcome)> = data
-            .iter()
-            .map(|((g, ok), s)| {
-                let lx = &s.evidence.lexical;
-                let (p, ok) = match lx.answered {
-                    Some(e) if lx.confidence >= trust || lx.content_words <= crate::engine::SHORT_QUESTION => {
-                        (1.0, right(&s.target, e))
-                    }
-                    _ => (meaning::sigmoid(meaning::dot(gate, g)), *ok),
-                };
-                let outcome = match (&s.target, ok) {
-                    (Target::Refuse, _) => Outcome::OffTopic,
-                    (_, true) => Outcome::Right,
-                    (_, false) => Outcome::Wrong,
-                };
-                (p, outcome)
-            })
-            .collect();
-        let (threshold, utility) = choose_threshold(&scored);
-        (utility, threshold)
-    }
+    let scored: Vec<(f32, Outcome)> = cascade_scored(gate, data, trust).into_iter().map(|(p, o, _)| (p, o)).collect();
+    let (threshold, utility) = choose_threshold(&scored);
+    (utility, threshold)
 }
+
+/// Each sample's answer probability and outcome under the cascade, and
+/// whether it needed the encoder (a lexical answer from `trust` on, or on a
+/// short question, stands with probability 1 and is never encoded).
+fn cascade_scored(
+    gate: &[f32; GATE_FEATURES],
+    data: &[(([f32; GATE_FEATURES], bool), &Sample)],
+    trust: f32,
+) -> Vec<(f32, Outcome, bool)> {
+    data.iter()
+        .map(|((g, ok), s)| {
+            let lx = &s.evidence.lexical;
+            let (p, ok, encoded) = match lx.answered {
+                Some(e) if lx.confidence >= trust || lx.content_words <= crate::engine::SHORT_QUESTION => {
+                    (1.0, right(&s.target, e), false)
+                }
+                _ => (meaning::sigmoid(meaning::dot(gate, g)), *ok, true),
+            };
+            let outcome = match (&s.target, ok) {
+                (Target::Refuse, _) => Outcome::OffTopic,
+                (_, true) => Outcome::Right,
+                (_, false) => Outcome::Wrong,
+            };
+            (p, outcome, encoded)
+        })
+        .collect()
+}
+
+/// One point of the cascade's cost curve (item 2 of the answer-model issue):
+/// lexical answers from `trust` on stand without the encoder, the rest are
+/// gated at the best threshold for that trust.
+#[derive(Debug, Clone, Serialize)]
+pub struct CascadePoint {
+    pub trust: f32,
+    /// Share of the questions that reach the encoder.
+    pub encoded: f64,
+    pub threshold: f32,
+    pub precision: f64,
+    pub accuracy: f64,
+    /// Share of in-scope questions refused.
+    pub in_scope_refused: f64,
+}
+
+/// The cascade's curve on `samples` with `weights`' chooser and gate: what
+/// trusting the words more saves in encoder time and costs in answers.
+pub fn cascade_curve(samples: &[Sample], weights: &Weights) -> Vec<CascadePoint> {
+    let data: Vec<(([f32; GATE_FEATURES], bool), &Sample)> = samples
+        .iter()
+        .map(|s| {
+            let ranked = meaning::choose(&weights.chooser, &s.evidence);
+            ((meaning::gate_features(&s.evidence, &ranked).0, right(&s.target, ranked[0].0)), s)
+        })
+        .collect();
+    TRUSTS
+        .iter()
+        .map(|&trust| {
+            let scored = cascade_scored(&weights.gate, &data, trust);
+            let plain: Vec<(f32, Outcome)> = scored.iter().map(|(p, o, _)| (*p, *o)).collect();
+            let (threshold, _) = choose_threshold(&plain);
+            let (mut r, mut w, mut off, mut inscope, mut refused_in) = (0usize, 0usize, 0usize, 0usize, 0usize);
+            for (p, o) in &plain {
+                let answered = *p >= threshold;
+                if *o != Outcome::OffTopic {
+                    inscope += 1;
+                    refused_in += usize::from(!answered);
+                }
+                match (answered, o) {
+                    (true, Outcome::Right) => r += 1,
+                    (true, _) => w += 1,
+                    (false, Outcome::OffTopic) => off += 1,
+                    _ => {}
+                }
+            }
+            let n = scored.len().max(1) as f64;
+            CascadePoint {
+                trust,
+                encoded: scored.iter().filter(|s| s.2).count() as f64 / n,
+                threshold,
+                precision: if r + w == 0 { 1.0 } else { r as f64 / (r + w) as f64 },
+                accuracy: (r + off) as f64 / n,
+                in_scope_refused: refused_in as f64 / inscope.max(1) as f64,
+            }
+        })
+        .collect()
+}
+
+/// The lexical trusts the cascade is fitted over (2: never trust the words alone).
+const TRUSTS: [f32; 11] = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 2.0];
 
 /// Whether answering with `entry` is right for `target`.
 pub fn right(target: &Target, entry: usize) -> bool {
