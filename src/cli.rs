@@ -50,6 +50,12 @@ pub enum Command {
         /// Exit successfully when there are warnings but no errors.
         #[arg(long)]
         allow_warnings: bool,
+        /// Print only warnings and the counts of notes.
+        #[arg(long, short, conflicts_with = "examples")]
+        quiet: bool,
+        /// List every example answered as another entry, not only the summary table.
+        #[arg(long)]
+        examples: bool,
     },
     /// An interactive session: each line you type gets an answer, as in a channel.
     Chat,
@@ -211,7 +217,14 @@ pub fn engine(dir: &Path) -> Result<Engine> {
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
     let dir = knowledge_dir(cli.knowledge.as_deref());
     match cli.command {
-        Command::Check { allow_warnings } => check(&dir, allow_warnings, out),
+        Command::Check { allow_warnings, quiet, examples } => {
+            let detail = match (quiet, examples) {
+                (true, _) => Detail::Quiet,
+                (false, true) => Detail::Examples,
+                (false, false) => Detail::Grouped,
+            };
+            check(&dir, allow_warnings, detail, out)
+        }
         Command::Train { files, out: path } => train(&dir, &files, &path, out),
         Command::Vectors { negatives } => vectors(&dir, negatives.as_deref(), out),
         Command::Eval { files, misses, json, min, split, cross_validate, weights } => {
@@ -219,18 +232,20 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::Ask { json, explain, question } => {
             let engine = engine(&dir)?;
-            if explain {
-                write!(out, "{}", engine.explain(&question.join(" ")))?;
-            }
+            let show = match (json, explain) {
+                (true, _) => Show::Json,
+                (false, true) => Show::Explain,
+                (false, false) => Show::Text,
+            };
             if question.is_empty() {
                 let stdin = std::io::stdin();
                 if stdin.is_terminal() {
                     // Someone typing, not a pipe: say what is expected.
                     eprintln!("Type a question per line; Ctrl-D to finish.");
                 }
-                ask_lines(&engine, stdin.lock(), json, out)
+                ask_lines(&engine, stdin.lock(), show, out)
             } else {
-                ask_one(&engine, &question.join(" "), json, out)
+                ask_one(&engine, &question.join(" "), show, out)
             }
         }
         Command::Topics { json } => topics(&engine(&dir)?, json, out),
@@ -421,33 +436,54 @@ async fn application_id(http: &serenity::http::Http) -> Result<u64> {
     Ok(info.id.get())
 }
 
-fn check(dir: &Path, allow_warnings: bool, out: &mut dyn Write) -> Result<()> {
+/// How much of its notes `check` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Warnings and the counts only.
+    Quiet,
+    /// Notes grouped under counted headings; misread examples as a table.
+    Grouped,
+    /// As grouped, and every misread example on its own line.
+    Examples,
+}
+
+fn check(dir: &Path, allow_warnings: bool, detail: Detail, out: &mut dyn Write) -> Result<()> {
     if !dir.is_dir() {
         anyhow::bail!("knowledge folder `{}` does not exist", dir.display());
     }
     match knowledge::load(dir) {
         Ok(pack) => {
+            // Pack notes (the loader's and the stored vectors') and warnings,
+            // then the engine's reading of the pack (traps, misread examples).
             let mut problems = pack.warnings.clone();
             problems.extend(vector_problems(dir, &pack));
             let engine = Engine::new(pack);
-            for mut note in engine.lint() {
-                note.at.file = dir.join(&note.at.file).display().to_string();
-                problems.push(note);
-            }
-            // Warnings first, then the notes.
-            problems.sort_by_key(|p| std::cmp::Reverse(p.severity));
-            for p in &problems {
+            let mut lint = engine.lint();
+            let in_dir = |p: &mut knowledge::Problem| p.at.file = dir.join(&p.at.file).display().to_string();
+            lint.traps.iter_mut().for_each(|(_, p)| in_dir(p));
+            lint.misread.iter_mut().for_each(|m| in_dir(&mut m.note));
+            let warnings = problems.iter().filter(|p| p.severity == knowledge::Severity::Warning).count();
+            for p in problems.iter().filter(|p| p.severity == knowledge::Severity::Warning) {
                 writeln!(out, "{p}")?;
             }
-            let warnings = problems.iter().filter(|p| p.severity == knowledge::Severity::Warning).count();
-            let notes = problems.len() - warnings;
+            let pack_notes: Vec<&knowledge::Problem> =
+                problems.iter().filter(|p| p.severity != knowledge::Severity::Warning).collect();
+            let notes = pack_notes.len() + lint.traps.len() + lint.misread.len();
+            if detail != Detail::Quiet {
+                write_notes(out, &pack_notes, &lint, detail)?;
+            }
             let pack = engine.pack();
             let mut tail = String::new();
             if warnings > 0 {
                 tail.push_str(&format!(", {warnings} warning(s)"));
             }
             if notes > 0 {
-                tail.push_str(&format!(", {notes} note(s)"));
+                tail.push_str(&format!(
+                    ", {notes} note(s) ({} on asks and aliases, {} of {} examples answered as another entry or not at all)",
+                    lint.traps.len(),
+                    lint.misread.len(),
+                    lint.examples
+                ));
             }
             writeln!(
                 out,
@@ -473,6 +509,68 @@ fn check(dir: &Path, allow_warnings: bool, out: &mut dyn Write) -> Result<()> {
             anyhow::bail!("{} problem(s) in the knowledge pack `{}`", errors.0.len(), dir.display())
         }
     }
+}
+
+/// `check`'s notes: each kind under a heading with its count, and the
+/// misread examples as one table row per entry (each on its own line too with `--examples`).
+fn write_notes(
+    out: &mut dyn Write,
+    pack_notes: &[&knowledge::Problem],
+    lint: &crate::engine::Lint,
+    detail: Detail,
+) -> Result<()> {
+    if !pack_notes.is_empty() {
+        writeln!(out, "notes: the pack ({})", pack_notes.len())?;
+        for p in pack_notes {
+            writeln!(out, "  {p}")?;
+        }
+    }
+    let mut kinds: Vec<crate::engine::Trap> = lint.traps.iter().map(|(k, _)| *k).collect();
+    kinds.sort();
+    kinds.dedup();
+    for kind in kinds {
+        let of_kind: Vec<&knowledge::Problem> = lint.traps.iter().filter(|(k, _)| *k == kind).map(|(_, p)| p).collect();
+        writeln!(out, "notes: {} ({})", kind.heading(), of_kind.len())?;
+        for p in of_kind {
+            writeln!(out, "  {p}")?;
+        }
+    }
+    if lint.misread.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "examples answered as another entry or not at all: {} of {}", lint.misread.len(), lint.examples)?;
+    // entry → (refused, answered as → count)
+    let mut rows: Vec<(&str, usize, std::collections::BTreeMap<&str, usize>)> = Vec::new();
+    for m in &lint.misread {
+        let at = match rows.iter().position(|r| r.0 == m.entry) {
+            Some(i) => i,
+            None => {
+                rows.push((&m.entry, 0, Default::default()));
+                rows.len() - 1
+            }
+        };
+        match &m.answered_as {
+            Some(other) => *rows[at].2.entry(other).or_default() += 1,
+            None => rows[at].1 += 1,
+        }
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1 + r.2.values().sum::<usize>()));
+    let width = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(5).max(5);
+    writeln!(out, "  {:width$}  refused  answered as", "entry")?;
+    for (entry, refused, others) in &rows {
+        let mut others: Vec<(&&str, &usize)> = others.iter().collect();
+        others.sort_by_key(|o| std::cmp::Reverse(*o.1));
+        let list: Vec<String> = others.iter().map(|(o, n)| format!("{o} ×{n}")).collect();
+        writeln!(out, "  {entry:width$}  {refused:>7}  {}", list.join(", "))?;
+    }
+    if detail == Detail::Examples {
+        for m in &lint.misread {
+            writeln!(out, "  {}", m.note)?;
+        }
+    } else {
+        writeln!(out, "  (`stackpick check --examples` lists each one)")?;
+    }
+    Ok(())
 }
 
 /// Whether the pack's stored vectors (`vectors.bin`) match its texts and the
@@ -606,12 +704,23 @@ fn eval(dir: &Path, files: &[PathBuf], o: EvalOptions, out: &mut dyn Write) -> R
     Ok(())
 }
 
-fn ask_one(engine: &Engine, question: &str, as_json: bool, out: &mut dyn Write) -> Result<()> {
+/// How `ask` shows an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    /// Readable text.
+    Text,
+    /// One JSON object (the documented contract).
+    Json,
+    /// How the question was read, then the answer as text.
+    Explain,
+}
+
+fn ask_one(engine: &Engine, question: &str, show: Show, out: &mut dyn Write) -> Result<()> {
     let answer = engine.answer(question);
-    if as_json {
-        writeln!(out, "{}", json::line(engine, &answer))?;
-    } else {
-        write!(out, "{}", terminal::render(engine, &answer))?;
+    match show {
+        Show::Json => writeln!(out, "{}", json::line(engine, &answer))?,
+        Show::Explain => write!(out, "{}{}", engine.explain(question), terminal::render(engine, &answer))?,
+        Show::Text => write!(out, "{}", terminal::render(engine, &answer))?,
     }
     Ok(())
 }
@@ -620,7 +729,7 @@ fn ask_one(engine: &Engine, question: &str, as_json: bool, out: &mut dyn Write) 
 ///
 /// Lines are read as bytes and invalid UTF-8 is replaced (U+FFFD), so one bad
 /// line never stops the answers to the lines after it.
-pub fn ask_lines(engine: &Engine, mut input: impl BufRead, as_json: bool, out: &mut dyn Write) -> Result<()> {
+pub fn ask_lines(engine: &Engine, mut input: impl BufRead, show: Show, out: &mut dyn Write) -> Result<()> {
     let mut buf = Vec::new();
     for i in 0.. {
         buf.clear();
@@ -630,10 +739,10 @@ pub fn ask_lines(engine: &Engine, mut input: impl BufRead, as_json: bool, out: &
         let text = String::from_utf8_lossy(&buf);
         let line = text.strip_suffix('\n').unwrap_or(&text);
         let line = line.strip_suffix('\r').unwrap_or(line);
-        if !as_json && i > 0 {
+        if show != Show::Json && i > 0 {
             writeln!(out)?;
         }
-        ask_one(engine, line, as_json, out)?;
+        ask_one(engine, line, show, out)?;
     }
     Ok(())
 }

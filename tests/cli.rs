@@ -72,6 +72,41 @@ fn definition_questions_ask_for_no_pick() {
     assert_eq!(v["question"], "what is node.js?");
     assert_eq!(v["topic"], "node-overview");
     assert!(v["pick"].is_null());
+    // The embed shows no verdict either: `pick` is always the verdict shown.
+    let description = v["embed"]["description"].as_str().unwrap();
+    assert!(!description.contains("Verdict"), "{description}");
+}
+
+/// `pick` is the verdict the embed shows, for every kind of answer.
+#[test]
+fn json_pick_is_the_verdict_the_embed_shows() {
+    let questions = "what is python?\nwhich is faster?\nis python better than node for ml?\nwhat is node.js good for\nbest for a chat app\n";
+    let o = stackpick(&["ask", "--json"], questions);
+    for line in stdout(&o).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let description = v["embed"]["description"].as_str().unwrap();
+        let shown = ["Node.js", "Python", "Either"].into_iter().find(|side| {
+            let first = description.lines().next().unwrap_or("");
+            (first.starts_with("**Verdict") || first.starts_with("**Pick")) && first.contains(&format!(" {side}.**"))
+        });
+        let pick = v["pick"].as_str().map(|p| match p {
+            "node" => "Node.js",
+            "python" => "Python",
+            _ => "Either",
+        });
+        assert_eq!(pick, shown, "{}: pick {} but the embed says {description:.60}", v["question"], v["pick"]);
+    }
+}
+
+/// `--explain` reads standard input too, one explanation per line.
+#[test]
+fn explain_reads_standard_input() {
+    let o = stackpick(&["ask", "--explain"], "which is faster?\nhow to learn guitar fast\n");
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("words: (which) (is) faster"), "{out}");
+    assert!(out.contains("refused: no anchor"), "{out}");
+    assert_eq!(out.matches("decision:").count(), 2, "{out}");
 }
 
 #[test]
@@ -111,6 +146,29 @@ fn check_passes_on_the_shipped_pack() {
     let o = stackpick(&["check"], "");
     assert!(o.status.success(), "{}{}", stdout(&o), String::from_utf8_lossy(&o.stderr));
     assert!(stdout(&o).contains("OK — 2 contenders, 33 topics"), "{}", stdout(&o));
+}
+
+/// `check` groups its notes under counted headings and sums misread examples
+/// up in a table; `--examples` lists them one by one, `--quiet` keeps only
+/// warnings and the counts.
+#[test]
+fn check_groups_and_counts_its_notes() {
+    let o = stackpick(&["check"], "");
+    let out = stdout(&o);
+    assert!(out.contains("examples answered as another entry or not at all:"), "{out}");
+    assert!(!out.contains("is answered as"), "one note per example: {out}");
+    let heading = out.lines().find(|l| l.starts_with("notes: ") && l.contains("shared between entries")).unwrap();
+    assert!(heading.trim_end().ends_with(')'), "{heading}");
+
+    let examples = stdout(&stackpick(&["check", "--examples"], ""));
+    assert!(examples.contains("is answered as"), "{examples}");
+
+    let quiet = stackpick(&["check", "--quiet"], "");
+    assert!(quiet.status.success());
+    let quiet = stdout(&quiet);
+    assert!(!quiet.contains("note:"), "{quiet}");
+    assert!(quiet.contains("OK — 2 contenders, 33 topics"), "{quiet}");
+    assert!(quiet.lines().count() <= 3, "{quiet}");
 }
 
 #[test]

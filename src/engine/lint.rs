@@ -28,13 +28,62 @@ fn note(file: &str, entry: &str, field: &str, message: String) -> Problem {
     }
 }
 
+/// The kinds of trap `check` notes, each with its heading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Trap {
+    /// An ask listed by several entries.
+    SharedAsk,
+    /// An ask made only of stop or filler words.
+    StopWordsOnly,
+    /// A word whose stem is a domain word's.
+    DomainStem,
+    /// An alias that is also a stop or filler word.
+    StopWordAlias,
+    /// A synonym that rewrites an alias away.
+    HiddenAlias,
+}
+
+impl Trap {
+    /// The heading its notes are grouped under.
+    pub fn heading(self) -> &'static str {
+        match self {
+            Trap::SharedAsk => "asks shared between entries",
+            Trap::StopWordsOnly => "asks made only of stop or filler words",
+            Trap::DomainStem => "asks that also match a domain word",
+            Trap::StopWordAlias => "aliases that are ordinary words",
+            Trap::HiddenAlias => "aliases a synonym rewrites away",
+        }
+    }
+}
+
+/// An example the engine answers as another entry, or not at all.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Misread {
+    /// The entry it is an example of ("topic `performance`").
+    pub entry: String,
+    /// The note naming the file, entry, field and answer.
+    pub note: Problem,
+    /// What it is answered as ("topic `architecture`"), `None` when refused.
+    pub answered_as: Option<String>,
+}
+
+/// What `check` sees about how the engine reads a pack.
+#[derive(Debug, Clone, Default)]
+pub struct Lint {
+    /// Traps in asks and aliases, by kind.
+    pub traps: Vec<(Trap, Problem)>,
+    /// Examples answered as another entry or not at all.
+    pub misread: Vec<Misread>,
+    /// How many examples were read.
+    pub examples: usize,
+}
+
 impl Engine {
     /// Every trap and misread example in the pack, as notes naming the
     /// file (relative to the pack folder), entry and field.
-    pub fn lint(&self) -> Vec<Problem> {
-        let mut out = self.traps();
-        out.extend(self.misread_examples());
-        out
+    pub fn lint(&self) -> Lint {
+        let (misread, examples) = self.misread_examples();
+        Lint { traps: self.traps(), misread, examples }
     }
 
     fn entries(&self) -> Vec<(&'static str, String, &[Ask])> {
@@ -46,7 +95,7 @@ impl Engine {
             .collect()
     }
 
-    fn traps(&self) -> Vec<Problem> {
+    fn traps(&self) -> Vec<(Trap, Problem)> {
         let pack = self.pack();
         let voc = &pack.vocabulary;
         let stemmer = Stemmer::create(Algorithm::English);
@@ -76,14 +125,17 @@ impl Engine {
         for (term, entries) in shared {
             let first = &entries[0];
             let file = if first.starts_with("topic") { TOPICS_FILE } else { USE_CASES_FILE };
-            out.push(note(
-                file,
-                first,
-                "asks",
-                format!(
-                    "`{term}` is also an ask of {}: a shared term counts for less in each (1/{} of its weight)",
-                    entries[1..].join(", "),
-                    entries.len()
+            out.push((
+                Trap::SharedAsk,
+                note(
+                    file,
+                    first,
+                    "asks",
+                    format!(
+                        "`{term}` is also an ask of {}: a shared term counts for less in each (1/{} of its weight)",
+                        entries[1..].join(", "),
+                        entries.len()
+                    ),
                 ),
             ));
         }
@@ -97,12 +149,12 @@ impl Engine {
                 let words = text::phrase_words(text);
                 let field = format!("asks[{i}]");
                 if !words.is_empty() && words.iter().all(|w| stop.contains(w.as_str())) && *weight > 0.5 {
-                    out.push(note(
+                    out.push((Trap::StopWordsOnly, note(
                         file,
                         &entry,
                         &field,
                         format!("`{text}` is made only of stop or filler words: it matches almost any question, so at weight {weight} it can outweigh the subject (lower its weight, or pair it with a subject word)"),
-                    ));
+                    )));
                 } else if let [word] = words.as_slice() {
                     let s = stem(word);
                     // A derived word ("projections", "backing") whose stem is a
@@ -112,12 +164,12 @@ impl Engine {
                         && domain_stems.contains_key(&s)
                         && !voc.domain.contains(word)
                     {
-                        out.push(note(
+                        out.push((Trap::DomainStem, note(
                             file,
                             &entry,
                             &field,
                             format!("`{word}` stems to `{s}`, the stem of a domain word: it also matches that word (write `={word}` for the word alone)"),
-                        ));
+                        )));
                     }
                 }
             }
@@ -127,22 +179,25 @@ impl Engine {
             for alias in &c.aliases {
                 for w in text::phrase_words(alias) {
                     if stop.contains(w.as_str()) && text::phrase_words(alias).len() == 1 {
-                        out.push(note(
+                        out.push((Trap::StopWordAlias, note(
                             PACK_FILE,
                             &entry,
                             "aliases",
                             format!("alias `{alias}` is also a stop or filler word: every ordinary use of the word (\"let's {alias}\") names the contender"),
-                        ));
+                        )));
                     }
                 }
                 if let Some((from, to)) = voc.synonyms.iter().find(|(from, _)| *from == *alias) {
-                    out.push(note(
-                        PACK_FILE,
-                        "[synonyms]",
-                        from,
-                        format!(
-                            "rewrites `{from}` to `{to}`, so the alias `{alias}` of contender `{}` never matches",
-                            pack.contenders[i].id
+                    out.push((
+                        Trap::HiddenAlias,
+                        note(
+                            PACK_FILE,
+                            "[synonyms]",
+                            from,
+                            format!(
+                                "rewrites `{from}` to `{to}`, so the alias `{alias}` of contender `{}` never matches",
+                                pack.contenders[i].id
+                            ),
                         ),
                     ));
                 }
@@ -153,42 +208,47 @@ impl Engine {
 
     /// Examples the engine answers as another entry (or not at all): the
     /// example teaches the wrong thing, or another entry's asks are stronger.
-    fn misread_examples(&self) -> Vec<Problem> {
+    fn misread_examples(&self) -> (Vec<Misread>, usize) {
         let pack = self.pack();
         let mut out = Vec::new();
+        let mut examples = 0;
         let name = |a: &crate::answer::Answer| match a.outcome {
-            crate::answer::Outcome::Topic { topic, .. } => format!("topic `{}`", pack.topic(topic).id),
-            crate::answer::Outcome::UseCase { use_case, .. } => format!("use case `{}`", pack.use_case(use_case).id),
-            crate::answer::Outcome::Unsure(_) => "not answered".into(),
+            crate::answer::Outcome::Topic { topic, .. } => Some(format!("topic `{}`", pack.topic(topic).id)),
+            crate::answer::Outcome::UseCase { use_case, .. } => {
+                Some(format!("use case `{}`", pack.use_case(use_case).id))
+            }
+            crate::answer::Outcome::Unsure(_) => None,
+        };
+        let mut misread = |file: &str, entry: String, j: usize, e: &str, a: &crate::answer::Answer| {
+            let answered_as = name(a);
+            let message = format!(
+                "`{e}` is answered as {} ({:.2})",
+                answered_as.as_deref().unwrap_or("not answered"),
+                a.confidence
+            );
+            let note = note(file, &entry, &format!("examples[{j}]"), message);
+            out.push(Misread { entry, note, answered_as });
         };
         for (i, t) in pack.topics.iter().enumerate() {
             for (j, e) in t.examples.iter().enumerate() {
+                examples += 1;
                 let a = self.answer_known(e);
                 if a.topic() != Some(TopicIdx(i)) {
-                    out.push(note(
-                        TOPICS_FILE,
-                        &format!("topic `{}`", t.id),
-                        &format!("examples[{j}]"),
-                        format!("`{e}` is answered as {} ({:.2})", name(&a), a.confidence),
-                    ));
+                    misread(TOPICS_FILE, format!("topic `{}`", t.id), j, e, &a);
                 }
             }
         }
         for (i, u) in pack.use_cases.iter().enumerate() {
             for (j, e) in u.examples.iter().enumerate() {
+                examples += 1;
                 let a = self.answer_known(e);
                 let own =
                     matches!(a.outcome, crate::answer::Outcome::UseCase { use_case, .. } if use_case == UseCaseIdx(i));
                 if !own {
-                    out.push(note(
-                        USE_CASES_FILE,
-                        &format!("use case `{}`", u.id),
-                        &format!("examples[{j}]"),
-                        format!("`{e}` is answered as {} ({:.2})", name(&a), a.confidence),
-                    ));
+                    misread(USE_CASES_FILE, format!("use case `{}`", u.id), j, e, &a);
                 }
             }
         }
-        out
+        (out, examples)
     }
 }

@@ -34,6 +34,41 @@ pub const ENTRY_FEATURES: usize = 12;
 /// The number of features the gate weighs (the first is the constant 1).
 pub const GATE_FEATURES: usize = 15;
 
+/// What each chooser feature is, for `--explain` (same order as [`EntryFeatures`]).
+pub const ENTRY_FEATURE_NAMES: [&str; ENTRY_FEATURES] = [
+    "closest example",
+    "three closest examples",
+    "centroid",
+    "use case and a contender named",
+    "lexical score",
+    "lexical best",
+    "lexical answer",
+    "is a use case",
+    "is the plain comparison",
+    "plain comparison but a subject named",
+    "linear reader",
+    "linear reader's best",
+];
+
+/// What each gate feature is, for `--explain` (same order as [`GateFeatures`]).
+pub const GATE_FEATURE_NAMES: [&str; GATE_FEATURES] = [
+    "bias",
+    "chooser probability",
+    "margin over the runner-up",
+    "closest example",
+    "closest example's margin",
+    "distance from the negatives",
+    "lexical confidence",
+    "lexical answer agrees",
+    "lexical answer disagrees",
+    "out-of-scope name",
+    "no anchor",
+    "words explained",
+    "linear reader",
+    "linear reader's margin",
+    "linear reader's off-topic class",
+];
+
 /// The trained weights: the chooser's, the gate's and the answer threshold.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Weights {

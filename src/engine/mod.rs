@@ -11,6 +11,7 @@ mod fuzzy;
 mod index;
 mod lexicon;
 mod lint;
+pub use lint::{Lint, Misread, Trap};
 pub mod meaning;
 mod probe;
 pub mod recommend;
@@ -262,6 +263,7 @@ impl Engine {
     /// The embed for an answer, exactly as it is sent to Discord.
     pub fn embed(&self, answer: &Answer) -> EmbedDoc {
         let mut doc = match &answer.outcome {
+            Outcome::Topic { topic, pick: None } => embed::profile(&self.pack, *topic),
             Outcome::Topic { topic, .. } => self.topic_embeds[topic.0].clone(),
             Outcome::UseCase { use_case, .. } => self.use_case_embeds[use_case.0].clone(),
             Outcome::Unsure(why) => return embed::not_sure(&self.pack, why, &answer.suggestions),
@@ -346,12 +348,59 @@ impl Engine {
             ),
             Outcome::Unsure(Unsure::NoMatch) => "refused: low evidence".into(),
         };
+        let threshold = match self.meaning.as_ref() {
+            Some(m) => m.cascade(m.weights()).0,
+            None => CONFIDENCE_THRESHOLD,
+        };
+        if let (Some(m), Some(evidence)) = (self.meaning.as_ref(), self.evidence(question)) {
+            self.explain_meaning(&mut out, m, &evidence);
+        }
+        let _ = writeln!(out, "decision: {decision} (confidence {:.2}, threshold {threshold})", answer.confidence);
+        out
+    }
+
+    /// The semantic decision's part of `--explain`: the chooser's best
+    /// entries, and each signal's share of the best one's logit and of the gate.
+    fn explain_meaning(&self, out: &mut String, m: &meaning::Meaning, evidence: &meaning::Evidence) {
+        use std::fmt::Write;
+        let weights = m.weights();
+        let d = meaning::decide(weights, evidence);
+        let best: Vec<String> =
+            d.ranked.iter().take(3).map(|(e, p)| format!("{} {:.2}", self.entry_name(*e), p)).collect();
+        let _ = writeln!(out, "meaning: chooser {}", best.join(", "));
+        let Some(&(top, _)) = d.ranked.first() else { return };
+        let shares = |weights: &[f32], values: &[f32], names: &[&str]| -> String {
+            let mut parts: Vec<(f32, String)> = weights
+                .iter()
+                .zip(values)
+                .zip(names)
+                .map(|((w, x), n)| (w * x, n.to_string()))
+                .filter(|(c, _)| c.abs() >= 0.01)
+                .collect();
+            parts.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+            parts.iter().map(|(c, n)| format!("{n} {c:+.2}")).collect::<Vec<_>>().join(", ")
+        };
         let _ = writeln!(
             out,
-            "decision: {decision} (confidence {:.2}, threshold {CONFIDENCE_THRESHOLD})",
-            answer.confidence
+            "  why {}: {}",
+            self.entry_name(top),
+            shares(&weights.chooser, &evidence.per_entry[top].0, &meaning::ENTRY_FEATURE_NAMES)
         );
-        out
+        let _ = writeln!(
+            out,
+            "  gate {:.2}: {}",
+            d.confidence,
+            shares(&weights.gate, &d.gate.0, &meaning::GATE_FEATURE_NAMES)
+        );
+        let (_, trust) = m.cascade(weights);
+        let lx = &evidence.lexical;
+        if lx.answered.is_some() && (lx.confidence >= trust || lx.content_words <= SHORT_QUESTION) {
+            let _ = writeln!(
+                out,
+                "  cascade: the words' answer stands (lexical confidence {:.2}, trusted from {trust}, or at most {SHORT_QUESTION} content words); the gate is not consulted",
+                lx.confidence
+            );
+        }
     }
 
     fn entry_name(&self, entry: usize) -> String {

@@ -99,6 +99,19 @@ impl EmbedDoc {
     }
 }
 
+/// A topic's embed without its verdict, for a question that asked what a
+/// contender is rather than which to pick (the answer's `pick` is then none,
+/// and the embed must not show one either). Its colour is the contender's.
+pub fn profile(pack: &Pack, idx: TopicIdx) -> EmbedDoc {
+    let topic = pack.topic(idx);
+    let mut doc = self::topic(pack, idx, None);
+    doc.description = topic.summary.clone();
+    if let Some(about) = topic.about {
+        doc.colour = pack.contender(about).side.colour;
+    }
+    doc
+}
+
 fn bullets(points: &[String]) -> String {
     points.iter().map(|p| format!("• {p}")).collect::<Vec<_>>().join("\n")
 }
