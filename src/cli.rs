@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
 use crate::engine::Engine;
+use crate::knowledge::PackSource;
 use crate::render::{json, terminal};
 use crate::{gateway, knowledge, settings};
 
@@ -17,7 +18,7 @@ use crate::{gateway, knowledge, settings};
 #[derive(Debug, Parser)]
 #[command(name = "stackpick", version, about, propagate_version = true)]
 pub struct Cli {
-    /// The knowledge pack folder [default: ./knowledge, else the pack shipped with the source]
+    /// The knowledge pack folder [default: ./knowledge if it has a pack.toml, else the pack built into this binary]
     #[arg(long, global = true, env = "STACKPICK_KNOWLEDGE", hide_env_values = true, value_name = "DIR")]
     pub knowledge: Option<PathBuf>,
 
@@ -25,9 +26,29 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The environment each subcommand reads, shown under its `--help` (also
+/// read from a `.env` file in the folder it runs in; `.env.example` explains each).
+mod env_help {
+    pub const LOGS: &str = "  RUST_LOG                  log filter (default: warn,stackpick=info)\n  NO_COLOR                  any value: no colours in logs (they are off when not at a terminal)";
+    pub const PACK: &str = "  STACKPICK_KNOWLEDGE       the pack folder (or --knowledge); default ./knowledge, else the built-in pack\n  STACKPICK_MODEL           `on` or a model folder: read questions for meaning too (opt-in)";
+    pub const STORE: &str = "  DATABASE_URL              sqlite:// URL or file path; default $XDG_STATE_HOME/stackpick/stackpick.db\n  STACKPICK_HASH_KEY        64 hex characters that hash member ids; default a key file beside the database\n  LOG_RETENTION_DAYS        question-log rows older than this are pruned (default 90)";
+    pub const BEHAVIOUR: &str = "  COOLDOWN_SECS             seconds a member waits between answers (default 3)\n  ASK_PREFIX                messages starting with it are questions (default !ask; empty: off)\n  ANSWER_CHANNEL_IDS        comma-separated channel ids where every message is read";
+    pub const MEMBERS: &str = "  STACKPICK_MEMBERS_INTENT  1: ask for the Server Members intent from the start";
+    pub const SERVE: &str = "  DISCORD_PUBLIC_KEY        the application's public key (General Information), to verify requests\n  STACKPICK_ADDR            the address to listen on (or --addr; default 127.0.0.1:8080)";
+    pub const REPORTS: &str =
+        "  DATABASE_URL              sqlite:// URL or file path; default $XDG_STATE_HOME/stackpick/stackpick.db";
+    pub const DISCORD: &str = "  DISCORD_TOKEN             the bot token (Developer Portal → Bot → Reset Token)\n  DISCORD_APPLICATION_ID    the application id (default: read from Discord with the token)\n  DISCORD_GUILD_ID          register commands to this one server (instant) instead of globally\n  DISCORD_HTTP_PROXY        send REST calls through a shared rate-limit proxy";
+}
+
+/// The "Environment:" section of a subcommand's help, from [`env_help`]'s parts.
+fn env_section(parts: &[&str]) -> String {
+    format!("Environment (also read from ./.env):\n{}", parts.join("\n"))
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Answer a question; with no QUESTION, answer each line of standard input.
+    #[command(after_help = env_section(&[env_help::PACK, env_help::LOGS]))]
     Ask {
         /// Print JSON (one object per line when reading standard input).
         #[arg(long)]
@@ -40,12 +61,14 @@ pub enum Command {
         question: Vec<String>,
     },
     /// List the topics with their ids.
+    #[command(after_help = env_section(&[env_help::PACK, env_help::LOGS]))]
     Topics {
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// Validate the knowledge pack and print every problem and warning.
+    #[command(after_help = env_section(&[env_help::PACK, env_help::LOGS]))]
     Check {
         /// Exit successfully when there are warnings but no errors.
         #[arg(long)]
@@ -58,6 +81,7 @@ pub enum Command {
         examples: bool,
     },
     /// An interactive session: each line you type gets an answer, as in a channel.
+    #[command(after_help = env_section(&[env_help::PACK, env_help::LOGS]))]
     Chat,
     /// Score the pack on evaluation files (question, topics, pick[, source] per line).
     Eval {
@@ -104,6 +128,7 @@ pub enum Command {
         negatives: Option<PathBuf>,
     },
     /// Connect to Discord over the gateway and answer there (needs DISCORD_TOKEN).
+    #[command(after_help = env_section(&[env_help::DISCORD, env_help::MEMBERS, env_help::BEHAVIOUR, env_help::STORE, env_help::PACK, env_help::LOGS]))]
     Run {
         /// Run only shards START..END of --total (END exclusive), to split a large bot over processes.
         #[arg(long, value_name = "START..END", requires = "total", value_parser = parse_range)]
@@ -113,6 +138,7 @@ pub enum Command {
         total: Option<u32>,
     },
     /// Register the slash commands by bulk overwrite (needs DISCORD_TOKEN).
+    #[command(after_help = env_section(&[env_help::DISCORD, env_help::PACK, env_help::LOGS]))]
     Register {
         /// Register to this server only (instant); default: DISCORD_GUILD_ID, else globally.
         #[arg(long, value_name = "ID")]
@@ -122,21 +148,33 @@ pub enum Command {
         clear: bool,
     },
     /// Print the link that adds the bot to a server, with exactly the permissions it needs.
+    #[command(after_help = env_section(&[env_help::DISCORD, env_help::LOGS]))]
     Invite,
     /// Questions the bot could not answer well, most asked first (reads DATABASE_URL).
-    Gaps(ReportArgs),
+    #[command(after_help = env_section(&[env_help::REPORTS, env_help::LOGS]))]
+    Gaps {
+        /// Write evaluation rows with an empty label column: unanswered,
+        /// unsure and 👎-voted questions, for labelling.
+        #[arg(long, conflicts_with = "json")]
+        tsv: bool,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
     /// Questions per topic, share answered, helpful votes, welcomes (reads DATABASE_URL).
+    #[command(after_help = env_section(&[env_help::REPORTS, env_help::LOGS]))]
     Stats(ReportArgs),
     /// Delete everything stored about one server now (a server owner's request).
+    #[command(after_help = env_section(&[env_help::STORE, env_help::LOGS]))]
     Forget {
         /// The server's id.
         #[arg(long, value_name = "ID")]
         guild: u64,
     },
     /// Serve Discord's HTTP interactions endpoint (needs DISCORD_PUBLIC_KEY).
+    #[command(after_help = env_section(&[env_help::SERVE, env_help::BEHAVIOUR, env_help::STORE, env_help::PACK, env_help::LOGS]))]
     Serve {
-        /// The address to listen on.
-        #[arg(long, default_value = "127.0.0.1:8080", env = "STACKPICK_ADDR")]
+        /// The address to listen on [env: STACKPICK_ADDR].
+        #[arg(long, default_value = "127.0.0.1:8080", env = "STACKPICK_ADDR", hide_env = true)]
         addr: std::net::SocketAddr,
     },
 }
@@ -144,10 +182,6 @@ pub enum Command {
 /// What `gaps` and `stats` report on.
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
-    /// (gaps) Write evaluation rows with an empty label column: unanswered,
-    /// unsure and 👎-voted questions, for labelling.
-    #[arg(long, conflicts_with = "json")]
-    tsv: bool,
     /// One server only.
     #[arg(long, value_name = "ID")]
     guild: Option<u64>,
@@ -190,32 +224,37 @@ pub fn invite_url(application_id: u64) -> String {
     )
 }
 
-/// The pack folder to use: the flag or environment, else `./knowledge`, else
-/// the pack next to this crate's source (so `cargo run` works from anywhere).
-pub fn knowledge_dir(explicit: Option<&Path>) -> PathBuf {
+/// The pack to use: the flag or environment, else `./knowledge` when it holds a
+/// pack, else the shipped pack built into the binary (so an installed binary,
+/// far from any checkout, still answers).
+pub fn pack_source(explicit: Option<&Path>) -> PackSource {
     if let Some(dir) = explicit {
-        return dir.to_path_buf();
+        return PackSource::Dir(dir.to_path_buf());
     }
     let local = PathBuf::from("knowledge");
     if local.join(knowledge::PACK_FILE).is_file() {
-        return local;
+        return PackSource::Dir(local);
     }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))
+    PackSource::Shipped
 }
 
 /// Loads the pack and builds the engine, or explains what is wrong.
-pub fn engine(dir: &Path) -> Result<Engine> {
-    if !dir.is_dir() {
-        anyhow::bail!("knowledge folder `{}` does not exist (set --knowledge or STACKPICK_KNOWLEDGE)", dir.display());
+pub fn engine(source: &PackSource) -> Result<Engine> {
+    if let PackSource::Dir(dir) = source {
+        if !dir.is_dir() {
+            anyhow::bail!(
+                "knowledge folder `{}` does not exist (set --knowledge or STACKPICK_KNOWLEDGE)",
+                dir.display()
+            );
+        }
     }
-    let pack =
-        knowledge::load(dir).with_context(|| format!("cannot load the knowledge pack in `{}`", dir.display()))?;
+    let pack = knowledge::load_from(source).with_context(|| format!("cannot load the knowledge pack in `{source}`"))?;
     Ok(Engine::new(pack))
 }
 
 /// Runs a parsed command line, writing to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
-    let dir = knowledge_dir(cli.knowledge.as_deref());
+    let dir = pack_source(cli.knowledge.as_deref());
     match cli.command {
         Command::Check { allow_warnings, quiet, examples } => {
             let detail = match (quiet, examples) {
@@ -321,7 +360,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 result
             })
         }
-        Command::Gaps(ReportArgs { guild, days, tsv: true, .. }) => {
+        Command::Gaps { tsv: true, report: ReportArgs { guild, days, .. } } => {
             let rows = runtime()?.block_on(async move {
                 let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
                 crate::bot::reports::gap_rows(&store, guild, days).await
@@ -329,17 +368,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             write!(out, "{rows}")?;
             Ok(())
         }
-        Command::Gaps(ReportArgs { guild, days, json, .. }) => {
+        Command::Gaps { report: ReportArgs { guild, days, json }, .. } => {
             let gaps = runtime()?.block_on(async move {
                 let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
                 crate::bot::reports::gap_list(&store, guild, days).await
             })?;
             print_report(out, json, gaps.as_slice(), crate::bot::reports::gaps_text)
         }
-        Command::Stats(ReportArgs { tsv: true, .. }) => {
-            anyhow::bail!("--tsv writes evaluation rows, which only `stackpick gaps` has")
-        }
-        Command::Stats(ReportArgs { guild, days, json, .. }) => {
+        Command::Stats(ReportArgs { guild, days, json }) => {
             let stats = runtime()?.block_on(async move {
                 let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
                 crate::bot::reports::stat_counts(&store, guild, days).await
@@ -379,7 +415,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
 /// and the bot runs without settings or a question log; one written by a newer
 /// stackpick stops the start (it must not be changed).
 async fn with_store(bot: crate::bot::Bot) -> Result<(std::sync::Arc<crate::bot::Bot>, Option<crate::journal::Writer>)> {
-    let url = settings::database_url();
+    let database = settings::database();
+    database.prepare()?;
+    let url = database.url();
     let retention = settings::log_retention_days()?;
     let store = match crate::store::Store::open(&url).await {
         Ok(store) => store,
@@ -397,7 +435,18 @@ async fn with_store(bot: crate::bot::Bot) -> Result<(std::sync::Arc<crate::bot::
         }
     };
     let (journal, writer) = crate::journal::Journal::start(store.clone(), retention);
-    tracing::info!(database = %url, servers = saved.len(), "database ready");
+    let key = match std::env::var(crate::store::HASH_KEY_VAR) {
+        Ok(v) if !v.trim().is_empty() => format!("from {}", crate::store::HASH_KEY_VAR),
+        _ => {
+            let file = crate::store::Store::key_file(std::path::Path::new(store.name()));
+            if file.is_file() {
+                file.display().to_string()
+            } else {
+                "none (a database in memory)".to_owned()
+            }
+        }
+    };
+    tracing::info!(database = %store.name(), key = %key, servers = saved.len(), "database ready");
     Ok((std::sync::Arc::new(bot.with_store(store, journal, saved)), Some(writer)))
 }
 
@@ -447,11 +496,13 @@ enum Detail {
     Examples,
 }
 
-fn check(dir: &Path, allow_warnings: bool, detail: Detail, out: &mut dyn Write) -> Result<()> {
-    if !dir.is_dir() {
-        anyhow::bail!("knowledge folder `{}` does not exist", dir.display());
+fn check(dir: &PackSource, allow_warnings: bool, detail: Detail, out: &mut dyn Write) -> Result<()> {
+    if let PackSource::Dir(path) = dir {
+        if !path.is_dir() {
+            anyhow::bail!("knowledge folder `{}` does not exist", path.display());
+        }
     }
-    match knowledge::load(dir) {
+    match knowledge::load_from(dir) {
         Ok(pack) => {
             // Pack notes (the loader's and the stored vectors') and warnings,
             // then the engine's reading of the pack (traps, misread examples).
@@ -459,7 +510,7 @@ fn check(dir: &Path, allow_warnings: bool, detail: Detail, out: &mut dyn Write) 
             problems.extend(vector_problems(dir, &pack));
             let engine = Engine::new(pack);
             let mut lint = engine.lint();
-            let in_dir = |p: &mut knowledge::Problem| p.at.file = dir.join(&p.at.file).display().to_string();
+            let in_dir = |p: &mut knowledge::Problem| p.at.file = dir.path_of(&p.at.file);
             lint.traps.iter_mut().for_each(|(_, p)| in_dir(p));
             lint.misread.iter_mut().for_each(|m| in_dir(&mut m.note));
             let warnings = problems.iter().filter(|p| p.severity == knowledge::Severity::Warning).count();
@@ -488,7 +539,7 @@ fn check(dir: &Path, allow_warnings: bool, detail: Detail, out: &mut dyn Write) 
             writeln!(
                 out,
                 "{}: {} — {} contenders, {} topics, {} use cases{tail}",
-                dir.display(),
+                dir,
                 if warnings == 0 { "OK" } else { "loads" },
                 pack.contenders.len(),
                 pack.topics.len(),
@@ -497,7 +548,7 @@ fn check(dir: &Path, allow_warnings: bool, detail: Detail, out: &mut dyn Write) 
             if warnings > 0 && !allow_warnings {
                 anyhow::bail!(
                     "{warnings} warning(s) in the knowledge pack `{}` (--allow-warnings to accept them)",
-                    dir.display()
+                    dir
                 );
             }
             Ok(())
@@ -506,7 +557,7 @@ fn check(dir: &Path, allow_warnings: bool, detail: Detail, out: &mut dyn Write) 
             for p in &errors.0 {
                 writeln!(out, "{p}")?;
             }
-            anyhow::bail!("{} problem(s) in the knowledge pack `{}`", errors.0.len(), dir.display())
+            anyhow::bail!("{} problem(s) in the knowledge pack `{}`", errors.0.len(), dir)
         }
     }
 }
@@ -576,15 +627,10 @@ fn write_notes(
 /// Whether the pack's stored vectors (`vectors.bin`) match its texts and the
 /// shipped sentence model: a stale file is a warning (the pack still works,
 /// but loads slowly and was not what was measured), a missing one a note.
-fn vector_problems(dir: &Path, pack: &knowledge::Pack) -> Vec<knowledge::Problem> {
+fn vector_problems(dir: &PackSource, pack: &knowledge::Pack) -> Vec<knowledge::Problem> {
     let Ok(encoder) = crate::model::shipped() else { return Vec::new() };
     let texts = crate::engine::meaning::pack_texts(pack);
-    let at = knowledge::Location {
-        file: dir.join(knowledge::VECTORS_FILE).display().to_string(),
-        entry: None,
-        field: None,
-        line: None,
-    };
+    let at = knowledge::Location { file: dir.path_of(knowledge::VECTORS_FILE), entry: None, field: None, line: None };
     let problem = |severity, message: String| knowledge::Problem { at: at.clone(), message, severity };
     let model = encoder.fingerprint();
     match &pack.vectors {
@@ -637,11 +683,11 @@ fn read_cases(files: &[PathBuf]) -> Result<Vec<(PathBuf, Vec<crate::eval::Case>)
     Ok(cases)
 }
 
-fn train(dir: &Path, files: &[PathBuf], path: &Path, out: &mut dyn Write) -> Result<()> {
+fn train(dir: &PackSource, files: &[PathBuf], path: &Path, out: &mut dyn Write) -> Result<()> {
     let cases = read_cases(files)?;
     crate::eval::check_ids(engine(dir)?.pack(), &cases)?;
     let weights = crate::eval::train(dir, &cases)
-        .with_context(|| format!("cannot load the knowledge pack in `{}`", dir.display()))?
+        .with_context(|| format!("cannot load the knowledge pack in `{dir}`"))?
         .ok_or_else(|| anyhow::anyhow!("no sentence model is loaded (see {})", crate::model::MODEL_VAR))?;
     std::fs::write(path, serde_json::to_string_pretty(&weights)? + "\n")
         .with_context(|| format!("cannot write `{}`", path.display()))?;
@@ -649,13 +695,18 @@ fn train(dir: &Path, files: &[PathBuf], path: &Path, out: &mut dyn Write) -> Res
     Ok(())
 }
 
-fn vectors(dir: &Path, negatives: Option<&Path>, out: &mut dyn Write) -> Result<()> {
+fn vectors(source: &PackSource, negatives: Option<&Path>, out: &mut dyn Write) -> Result<()> {
     let encoder = crate::model::shipped().map_err(|e| anyhow::anyhow!(e))?;
     let (texts, path): (Vec<String>, PathBuf) = match negatives {
         Some(path) => {
             (crate::engine::meaning::negative_texts().into_iter().map(str::to_owned).collect(), path.to_path_buf())
         }
         None => {
+            let Some(dir) = source.dir() else {
+                anyhow::bail!(
+                    "the pack built into this binary cannot be written: name a pack folder with --knowledge or STACKPICK_KNOWLEDGE"
+                );
+            };
             let pack = knowledge::load(dir)
                 .with_context(|| format!("cannot load the knowledge pack in `{}`", dir.display()))?;
             let texts = crate::engine::meaning::pack_texts(&pack).into_iter().map(str::to_owned).collect();
@@ -671,7 +722,7 @@ fn vectors(dir: &Path, negatives: Option<&Path>, out: &mut dyn Write) -> Result<
     Ok(())
 }
 
-fn eval(dir: &Path, files: &[PathBuf], o: EvalOptions, out: &mut dyn Write) -> Result<()> {
+fn eval(dir: &PackSource, files: &[PathBuf], o: EvalOptions, out: &mut dyn Write) -> Result<()> {
     let cases = read_cases(files)?;
     let mut engine = engine(dir)?;
     crate::eval::check_ids(engine.pack(), &cases)?;
@@ -682,11 +733,8 @@ fn eval(dir: &Path, files: &[PathBuf], o: EvalOptions, out: &mut dyn Write) -> R
         engine.set_weights(weights);
     }
     let report = if o.cross_validate {
-        if !dir.is_dir() {
-            anyhow::bail!("knowledge folder `{}` does not exist", dir.display());
-        }
         crate::eval::cross_validate(dir, &cases)
-            .with_context(|| format!("cannot load the knowledge pack in `{}`", dir.display()))?
+            .with_context(|| format!("cannot load the knowledge pack in `{dir}`"))?
     } else {
         crate::eval::evaluate(&engine, &cases, o.split)
     };

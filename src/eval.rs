@@ -50,8 +50,12 @@ pub struct Case {
 /// A malformed evaluation file.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
-    #[error("cannot read evaluation file `{path}`: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    #[error("cannot read evaluation file `{path}`")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{path}:{line}: {message}")]
     Row { path: PathBuf, line: usize, message: String },
 }
@@ -442,7 +446,10 @@ fn file_report(path: &Path, split: Split, scored: &[Scored]) -> FileReport {
 ///
 /// With a sentence model the trained decision is refitted per fold too, on the
 /// other folds' questions as their own fold's engine saw them ([`fold_engines`]).
-pub fn cross_validate(pack_dir: &Path, files: &[(PathBuf, Vec<Case>)]) -> Result<Report, crate::knowledge::PackErrors> {
+pub fn cross_validate(
+    pack_dir: &crate::knowledge::PackSource,
+    files: &[(PathBuf, Vec<Case>)],
+) -> Result<Report, crate::knowledge::PackErrors> {
     let engines = fold_engines(pack_dir, files)?;
     let samples = out_of_fold_samples(&engines, files);
     let thin = if engines[0].meaning().is_some() { thin_samples(pack_dir, files)? } else { Vec::new() };
@@ -481,7 +488,7 @@ pub fn cross_validate(pack_dir: &Path, files: &[(PathBuf, Vec<Case>)]) -> Result
 
 /// One engine per fold, each built without the examples that equal one of its fold's questions.
 pub fn fold_engines(
-    pack_dir: &Path,
+    pack_dir: &crate::knowledge::PackSource,
     files: &[(PathBuf, Vec<Case>)],
 ) -> Result<Vec<Engine>, crate::knowledge::PackErrors> {
     (0..FOLDS)
@@ -492,7 +499,7 @@ pub fn fold_engines(
                 .filter(|c| !is_blind(&c.question) && fold(&c.question) == k)
                 .map(|c| split_key(&c.question))
                 .collect();
-            let mut pack = crate::knowledge::load(pack_dir)?;
+            let mut pack = crate::knowledge::load_from(pack_dir)?;
             without_examples(&mut pack, &held_out);
             Ok(Engine::new(pack))
         })
@@ -521,7 +528,7 @@ pub fn out_of_fold_samples(engines: &[Engine], files: &[(PathBuf, Vec<Case>)]) -
 /// without a `questions.tsv` (every pack written from the README alone); the
 /// features say how much the semantic side knows, so both regimes can be learned.
 pub fn thin_samples(
-    pack_dir: &Path,
+    pack_dir: &crate::knowledge::PackSource,
     files: &[(PathBuf, Vec<Case>)],
 ) -> Result<Vec<(usize, crate::train::Sample)>, crate::knowledge::PackErrors> {
     let tune: std::collections::HashSet<String> = files
@@ -530,7 +537,7 @@ pub fn thin_samples(
         .filter(|c| !is_blind(&c.question))
         .map(|c| split_key(&c.question))
         .collect();
-    let mut pack = crate::knowledge::load(pack_dir)?;
+    let mut pack = crate::knowledge::load_from(pack_dir)?;
     without_examples(&mut pack, &tune);
     let engine = Engine::new(pack);
     let mut out = Vec::new();
@@ -546,7 +553,7 @@ pub fn thin_samples(
 
 /// Fits the decision on every tune question (`stackpick train`).
 pub fn train(
-    pack_dir: &Path,
+    pack_dir: &crate::knowledge::PackSource,
     files: &[(PathBuf, Vec<Case>)],
 ) -> Result<Option<crate::engine::meaning::Weights>, crate::knowledge::PackErrors> {
     let engines = fold_engines(pack_dir, files)?;

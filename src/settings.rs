@@ -99,9 +99,70 @@ pub fn bot_config() -> Result<Config> {
     Ok(config)
 }
 
-/// `DATABASE_URL`, default `sqlite://stackpick.db`.
+/// The database `run` and `serve` write and the reports read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// Named by `DATABASE_URL`: a `sqlite:` URL or a file path.
+    Url(String),
+    /// `stackpick.db` in this state directory (the default).
+    StateDir(std::path::PathBuf),
+}
+
+/// The default database's file name inside the state directory.
+pub const DATABASE_FILE: &str = "stackpick.db";
+
+impl Database {
+    /// The URL (or path) the store opens.
+    pub fn url(&self) -> String {
+        match self {
+            Database::Url(url) => url.clone(),
+            Database::StateDir(dir) => dir.join(DATABASE_FILE).display().to_string(),
+        }
+    }
+
+    /// Creates the state directory, readable by its owner only (0700): the
+    /// database holds server settings and its key file hashes user ids.
+    /// Only the bot does this; reports never create anything.
+    pub fn prepare(&self) -> Result<()> {
+        let Database::StateDir(dir) = self else { return Ok(()) };
+        if dir.is_dir() {
+            return Ok(());
+        }
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(dir).with_context(|| {
+            format!(
+                "cannot create the data directory `{}` (set DATABASE_URL to put the database elsewhere)",
+                dir.display()
+            )
+        })
+    }
+}
+
+/// `DATABASE_URL`, else `stackpick.db` in the platform's state directory
+/// (`$XDG_STATE_HOME/stackpick`, by default `~/.local/state/stackpick`, on
+/// Linux), so the bot does not leave files wherever it happens to be started.
+pub fn database() -> Database {
+    match var("DATABASE_URL") {
+        Some(url) => Database::Url(url),
+        None => Database::StateDir(state_dir()),
+    }
+}
+
+/// The platform's state directory for stackpick; the working directory when
+/// the platform names none (no home directory).
+pub fn state_dir() -> std::path::PathBuf {
+    match directories::ProjectDirs::from("", "", "stackpick") {
+        Some(dirs) => dirs.state_dir().unwrap_or_else(|| dirs.data_local_dir()).to_path_buf(),
+        None => std::path::PathBuf::from("."),
+    }
+}
+
+/// The database URL ([`database`]).
 pub fn database_url() -> String {
-    var("DATABASE_URL").unwrap_or_else(|| crate::store::DEFAULT_URL.to_owned())
+    database().url()
 }
 
 /// `LOG_RETENTION_DAYS`, default 90.

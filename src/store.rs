@@ -20,9 +20,6 @@ use sqlx::Row;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// The default `DATABASE_URL`.
-pub const DEFAULT_URL: &str = "sqlite://stackpick.db";
-
 /// One server's settings. `None` fields fall back to the environment's defaults.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GuildSettings {
@@ -130,8 +127,12 @@ pub enum KeySource {
 /// The environment variable that holds the hashing key.
 pub const HASH_KEY_VAR: &str = "STACKPICK_HASH_KEY";
 
-/// Checks a `DATABASE_URL` and reads it as SQLite options.
+/// Checks a `DATABASE_URL` and reads it as SQLite options: a `sqlite:` URL,
+/// or a plain file path (`/var/lib/stackpick/bot.db`, `./bot.db`, `bot.db`).
 fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
+    if is_plain_path(url) {
+        return Ok(SqliteConnectOptions::new().filename(url));
+    }
     let scheme = url.split_once(':').map_or(url, |(s, _)| s);
     if scheme != "sqlite" {
         anyhow::bail!(
@@ -141,6 +142,21 @@ fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
     }
     SqliteConnectOptions::from_str(url)
         .with_context(|| format!("DATABASE_URL `{url}` is not a SQLite URL like sqlite://stackpick.db"))
+}
+
+/// Whether `url` is a file path rather than a URL: no `scheme:` in front
+/// (a scheme is letters, digits, `+`, `-` and `.` before a colon, and a path
+/// that starts with `/` or `.` is always a path).
+fn is_plain_path(url: &str) -> bool {
+    if url.starts_with('/') || url.starts_with('.') {
+        return true;
+    }
+    match url.split_once(':') {
+        None => !url.is_empty(),
+        Some((scheme, _)) => {
+            scheme.is_empty() || !scheme.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+        }
+    }
 }
 
 /// The database file a URL names, or `None` for an in-memory database.
@@ -650,6 +666,22 @@ fn group_similar(texts: Vec<(String, Option<String>)>) -> Vec<Gap> {
     }
     groups.sort_by_key(|g| std::cmp::Reverse(g.count));
     groups.into_iter().map(|g| Gap { example: g.example, count: g.count, answered_as: g.topic }).collect()
+}
+
+#[cfg(test)]
+mod path_tests {
+    use super::*;
+
+    #[test]
+    fn a_plain_path_is_a_database_file_and_other_schemes_are_refused() {
+        for path in ["/tmp/x/t.db", "./t.db", "t.db", "data dir/t.db"] {
+            let o = sqlite_options(path).unwrap();
+            assert_eq!(database_path(&o).unwrap(), std::path::Path::new(path), "{path}");
+        }
+        assert!(database_path(&sqlite_options("sqlite://a/b.db").unwrap()).unwrap().ends_with("a/b.db"));
+        let e = sqlite_options("postgres://db/stackpick").unwrap_err().to_string();
+        assert!(e.contains("uses the scheme `postgres`"), "{e}");
+    }
 }
 
 #[cfg(test)]

@@ -61,7 +61,7 @@ fn our_paraphrases_typos_and_off_topic_lines() {
 
 #[test]
 fn real_questions_tune_split_cross_validated() {
-    let report = eval::cross_validate(&common::pack_dir(), &files(&REAL)).unwrap();
+    let report = eval::cross_validate(&common::pack_dir().into(), &files(&REAL)).unwrap();
     guard(&report, "tune (5-fold)", TUNE_GUARD);
 }
 

@@ -219,6 +219,118 @@ fn missing_knowledge_folder_is_one_clear_line() {
     assert!(err.contains("knowledge folder `/nonexistent/pack` does not exist"));
 }
 
+/// A binary started away from the checkout (an empty folder, no
+/// `STACKPICK_KNOWLEDGE`) answers from the pack built into it, and `check` says so.
+#[test]
+fn an_installed_binary_carries_its_pack() {
+    let empty = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_stackpick"))
+            .args(args)
+            .env_remove("STACKPICK_KNOWLEDGE")
+            .current_dir(empty.path())
+            .output()
+            .unwrap()
+    };
+    let o = run(&["ask", "--json", "which is faster?"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["topic"], "performance");
+    let o = run(&["check", "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).starts_with("<built-in pack>: OK"), "{}", stdout(&o));
+    let o = run(&["vectors"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--knowledge"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0, "nothing written where it was started");
+}
+
+/// Reports read the default database in the state directory and never create it.
+#[test]
+fn reports_look_in_the_state_directory_and_create_nothing() {
+    let state = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .arg("stats")
+        .env("XDG_STATE_HOME", state.path())
+        .env_remove("DATABASE_URL")
+        .current_dir(state.path())
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    let want = state.path().join("stackpick").join("stackpick.db");
+    assert!(err.contains(&format!("no such database `{}`", want.display())), "{err}");
+    assert_eq!(std::fs::read_dir(state.path()).unwrap().count(), 0, "a report created something");
+}
+
+/// Each subcommand's `--help` names every variable it reads, offers only
+/// its own options and shows defaults.
+#[test]
+fn help_names_each_subcommands_environment() {
+    let help = |sub: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_stackpick"))
+            .args([sub, "--help"])
+            .env_remove("STACKPICK_ADDR")
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        stdout(&o)
+    };
+    let wants: [(&str, &[&str]); 6] = [
+        (
+            "run",
+            &[
+                "DISCORD_TOKEN",
+                "DISCORD_APPLICATION_ID",
+                "DISCORD_GUILD_ID",
+                "DATABASE_URL",
+                "STACKPICK_HASH_KEY",
+                "COOLDOWN_SECS",
+                "ANSWER_CHANNEL_IDS",
+                "STACKPICK_KNOWLEDGE",
+                "RUST_LOG",
+                "NO_COLOR",
+                "STACKPICK_MEMBERS_INTENT",
+            ],
+        ),
+        ("serve", &["DISCORD_PUBLIC_KEY", "STACKPICK_ADDR", "DATABASE_URL", "RUST_LOG", "NO_COLOR"]),
+        ("register", &["DISCORD_TOKEN", "DISCORD_APPLICATION_ID", "DISCORD_GUILD_ID"]),
+        ("ask", &["STACKPICK_KNOWLEDGE", "STACKPICK_MODEL"]),
+        ("gaps", &["DATABASE_URL"]),
+        ("stats", &["DATABASE_URL"]),
+    ];
+    for (sub, vars) in wants {
+        let text = help(sub);
+        for var in vars {
+            assert!(text.contains(var), "`{sub} --help` does not name {var}:\n{text}");
+        }
+    }
+    assert!(!help("stats").contains("--tsv"), "stats offers gaps' --tsv");
+    assert!(help("gaps").contains("--tsv"));
+    assert!(help("gaps").contains("[default: 30]"));
+    assert!(!help("serve").contains("STACKPICK_ADDR=]"), "an empty env value in the help");
+}
+
+/// Small output defects: the empty question's example keeps its own
+/// punctuation, the terminal names its own command, a missing file is said once.
+#[test]
+fn messages_read_cleanly() {
+    let o = stackpick(&["ask", "--json", ""], "");
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    let description = v["embed"]["description"].as_str().unwrap();
+    assert!(!description.contains("?**.") && !description.contains("?."), "{description}");
+
+    let text = stdout(&stackpick(&["ask", "how do I center a div"], ""));
+    assert!(text.contains("`stackpick topics`"), "{text}");
+    assert!(!text.contains("/topics"), "the terminal hint names the chat command: {text}");
+
+    let o = stackpick(&["eval", "no-such-file.tsv"], "");
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(err.matches("No such file").count(), 1, "{err}");
+    assert!(err.contains("no-such-file.tsv"), "{err}");
+}
+
 #[test]
 fn knowledge_folder_from_the_environment() {
     let o = Command::new(env!("CARGO_BIN_EXE_stackpick"))

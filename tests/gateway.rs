@@ -405,6 +405,41 @@ async fn run_binary_with_close(code: u16) -> std::process::Output {
     tokio::time::timeout(Duration::from_secs(30), out).await.expect("stackpick run exits").unwrap()
 }
 
+/// Without `DATABASE_URL` the bot keeps its database and key in the
+/// platform's state directory (created 0700), not where it was started, and
+/// says where they are.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_lives_in_the_state_directory() {
+    let fake = FakeDiscord::start().await;
+    fake.on_identify(fake::OnIdentify::Close(4004));
+    let state = tempfile::tempdir().unwrap();
+    let started_in = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .arg("run")
+        .current_dir(started_in.path())
+        .env("DISCORD_TOKEN", "secret-token-value-123")
+        .env("DISCORD_HTTP_PROXY", fake.url())
+        .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
+        .env("RUST_LOG", "info")
+        .env("XDG_STATE_HOME", state.path())
+        .env_remove("DATABASE_URL")
+        .env_remove("STACKPICK_HASH_KEY")
+        .env_remove("STACKPICK_KNOWLEDGE")
+        .kill_on_drop(true)
+        .output();
+    let out = tokio::time::timeout(Duration::from_secs(30), out).await.expect("stackpick run exits").unwrap();
+    let dir = state.path().join("stackpick");
+    let db = dir.join("stackpick.db");
+    assert!(db.is_file(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.join("stackpick.db.key").is_file());
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    assert_eq!(std::fs::read_dir(started_in.path()).unwrap().count(), 0, "nothing written where it was started");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let ready = err.lines().find(|l| l.contains("database ready")).expect("the start says where the database is");
+    assert!(ready.contains(&db.display().to_string()) && ready.contains("stackpick.db.key"), "{ready}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn close_4004_is_a_clear_error_and_a_non_zero_exit() {
     let out = run_binary_with_close(4004).await;

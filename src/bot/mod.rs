@@ -16,7 +16,6 @@ pub mod setup;
 pub mod state;
 
 use std::collections::{HashMap, HashSet};
-use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -127,7 +126,7 @@ pub const SLOW_DOWN: &str = "⏳";
 /// and optionally a store for per-server settings and the question log.
 pub struct Bot {
     engine: ArcSwap<Engine>,
-    knowledge_dir: PathBuf,
+    knowledge: crate::knowledge::PackSource,
     config: Config,
     cooldowns: Cooldowns,
     feedback: Feedback,
@@ -163,7 +162,7 @@ pub struct GatewayState {
 
 impl std::fmt::Debug for Bot {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Bot").field("knowledge_dir", &self.knowledge_dir).field("config", &self.config).finish()
+        f.debug_struct("Bot").field("knowledge", &self.knowledge).field("config", &self.config).finish()
     }
 }
 
@@ -172,10 +171,10 @@ pub(crate) fn ephemeral(m: CreateInteractionResponseMessage) -> Reply {
 }
 
 impl Bot {
-    pub fn new(engine: Engine, knowledge_dir: PathBuf, config: Config) -> Bot {
+    pub fn new(engine: Engine, knowledge: impl Into<crate::knowledge::PackSource>, config: Config) -> Bot {
         Bot {
             engine: ArcSwap::from_pointee(engine),
-            knowledge_dir,
+            knowledge: knowledge.into(),
             cooldowns: Cooldowns::new(config.cooldown),
             config,
             feedback: Feedback::default(),
@@ -620,14 +619,18 @@ impl Bot {
     }
 
     /// Reloads the pack from disk. A broken pack keeps the last good one
-    /// running; the message lists every problem.
+    /// running; the message lists every problem and says which pack is in use.
     pub fn reload(&self) -> String {
-        match crate::knowledge::load(&self.knowledge_dir) {
+        match crate::knowledge::load_from(&self.knowledge) {
             Ok(pack) => {
                 let (t, u) = (pack.topics.len(), pack.use_cases.len());
                 self.engine.store(Arc::new(Engine::new(pack)));
-                tracing::info!(topics = t, use_cases = u, "knowledge reloaded");
-                format!("✅ Knowledge reloaded: {t} topics, {u} use cases.")
+                tracing::info!(topics = t, use_cases = u, pack = %self.knowledge, "knowledge reloaded");
+                let from = match &self.knowledge {
+                    crate::knowledge::PackSource::Dir(dir) => format!("from `{}`", dir.display()),
+                    crate::knowledge::PackSource::Shipped => "the pack built into this binary (unchanged until it is rebuilt; set STACKPICK_KNOWLEDGE to edit one)".into(),
+                };
+                format!("✅ Knowledge reloaded: {t} topics, {u} use cases, {from}.")
             }
             Err(errors) => {
                 tracing::warn!(problems = errors.0.len(), "knowledge reload refused");

@@ -7,6 +7,7 @@ use regex::Regex;
 use serde::de::DeserializeOwned;
 
 use super::problem::{Collector, PackErrors, Problem, Severity};
+use super::source::PackSource;
 use super::vectors::{StoredVectors, VECTORS_FILE};
 use super::{
     raw, raw::RawSource, Ask, Contender, ContenderIdx, Pack, PackInfo, Pick, Side, Source, Topic, TopicIdx, UseCase,
@@ -46,19 +47,30 @@ pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
 
 /// [`load`] with the date that review ages are measured against, for tests.
 pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErrors> {
+    load_source_as_of(&PackSource::Dir(dir.to_path_buf()), today)
+}
+
+/// Loads and validates the pack from a folder or the built-in copy.
+pub fn load_from(source: &PackSource) -> Result<Pack, PackErrors> {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let today = chrono::DateTime::from_timestamp(i64::try_from(now).unwrap_or(0), 0).unwrap_or_default().date_naive();
+    load_source_as_of(source, today)
+}
+
+fn load_source_as_of(dir: &PackSource, today: chrono::NaiveDate) -> Result<Pack, PackErrors> {
     let mut problems = Vec::new();
     // The files as read, by displayed path: problems are placed on their lines.
     let mut texts: HashMap<String, String> = HashMap::new();
     let pack_file = read::<raw::PackFile>(dir, PACK_FILE, &mut problems, &mut texts);
     let topics_file = read::<raw::TopicsFile>(dir, TOPICS_FILE, &mut problems, &mut texts);
     let use_cases_file = read::<raw::UseCasesFile>(dir, USE_CASES_FILE, &mut problems, &mut texts);
-    let recommend_file = if dir.join(RECOMMEND_FILE).exists() {
+    let recommend_file = if dir.exists(RECOMMEND_FILE) {
         read::<raw::RecommendFile>(dir, RECOMMEND_FILE, &mut problems, &mut texts)
     } else {
         Some(raw::RecommendFile::default())
     };
 
-    let display = |name: &str| dir.join(name).display().to_string();
+    let display = |name: &str| dir.path_of(name);
 
     // Contenders first: topics and use cases refer to them.
     let contenders = match &pack_file {
@@ -103,7 +115,7 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
         _ => super::Recommend::default(),
     };
 
-    let onboarding = if dir.join(ONBOARDING_FILE).exists() {
+    let onboarding = if dir.exists(ONBOARDING_FILE) {
         match (read::<raw::OnboardingFile>(dir, ONBOARDING_FILE, &mut problems, &mut texts), &topics_file) {
             (Some(file), Some(_)) => {
                 let mut c = Collector::new(display(ONBOARDING_FILE), &mut problems);
@@ -118,9 +130,9 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
     let mut topics = topics;
     let mut use_cases = use_cases;
     let mut negatives = Vec::new();
-    if dir.join(QUESTIONS_FILE).exists() {
+    if dir.exists(QUESTIONS_FILE) {
         let mut c = Collector::new(display(QUESTIONS_FILE), &mut problems);
-        match std::fs::read_to_string(dir.join(QUESTIONS_FILE)) {
+        match dir.read_to_string(QUESTIONS_FILE) {
             Ok(text) => questions(&text, &mut topics, &mut use_cases, &mut negatives, &mut c),
             Err(e) => c.file(format!("cannot be read: {e}")),
         }
@@ -130,9 +142,9 @@ pub fn load_as_of(dir: &Path, today: chrono::NaiveDate) -> Result<Pack, PackErro
 
     // Stored sentence vectors are optional: without them a sentence model
     // encodes the examples at load (slowly), and `check` says so.
-    let vectors = if dir.join(VECTORS_FILE).exists() {
+    let vectors = if dir.exists(VECTORS_FILE) {
         let mut c = Collector::new(display(VECTORS_FILE), &mut problems);
-        match std::fs::read(dir.join(VECTORS_FILE)) {
+        match dir.read(VECTORS_FILE) {
             Ok(bytes) => match StoredVectors::from_bytes(&bytes) {
                 Ok(v) => Some(v),
                 Err(e) => {
@@ -376,14 +388,13 @@ fn duplicate_examples(
 }
 
 fn read<T: DeserializeOwned>(
-    dir: &Path,
+    dir: &PackSource,
     name: &str,
     problems: &mut Vec<Problem>,
     texts: &mut HashMap<String, String>,
 ) -> Option<T> {
-    let path = dir.join(name);
-    let mut c = Collector::new(path.display().to_string(), problems);
-    let text = match std::fs::read_to_string(&path) {
+    let mut c = Collector::new(dir.path_of(name), problems);
+    let text = match dir.read_to_string(name) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             c.file(format!("file not found (a pack folder needs {PACK_FILE}, {TOPICS_FILE} and {USE_CASES_FILE})"));
@@ -421,7 +432,7 @@ fn read<T: DeserializeOwned>(
             None
         }
     };
-    texts.insert(path.display().to_string(), text);
+    texts.insert(dir.path_of(name), text);
     value
 }
 

@@ -8,12 +8,17 @@
 mod load;
 mod problem;
 mod raw;
+mod source;
 pub mod vectors;
 
 use regex::Regex;
 
-pub use load::{load, load_as_of, ONBOARDING_FILE, PACK_FILE, RECOMMEND_FILE, TOPICS_FILE, USE_CASES_FILE};
+pub use load::{
+    load, load_as_of, load_from, ONBOARDING_FILE, PACK_FILE, QUESTIONS_FILE, RECOMMEND_FILE, TOPICS_FILE,
+    USE_CASES_FILE,
+};
 pub use problem::{Location, PackErrors, Problem, Severity};
+pub use source::{PackSource, SHIPPED_NAME};
 pub use vectors::{StoredVectors, VECTORS_FILE};
 
 /// Position of a contender in [`Pack::contenders`].

@@ -240,11 +240,19 @@ pub enum Unsure {
     Language(String),
 }
 
+/// The footer hint of a "not sure" answer in chat; faces without slash
+/// commands (the terminal) replace it with their own command.
+pub const TOPICS_HINT: &str = "/topics lists everything I know";
+
 /// The "not sure" embed, with up to three suggestions.
 pub fn not_sure(pack: &Pack, why: &Unsure, suggestions: &[TopicIdx]) -> EmbedDoc {
     let example = pack.info.starter_topics.first().map(|&t| pack.topic(t).title.as_str()).unwrap_or("a topic");
     let description = match why {
-        Unsure::Empty => format!("Ask me a question about {}, for example about **{}**.", pack.info.scope, example),
+        Unsure::Empty => {
+            // A title that is itself a question keeps its own mark: no "?." at the end.
+            let stop = if example.ends_with(['?', '!', '.']) { "" } else { "." };
+            format!("Ask me a question about {}, for example about **{example}**{stop}", pack.info.scope)
+        }
         Unsure::OutOfScope(names) => format!(
             "That sounds like it is about {}, which I don't cover. I only answer questions about {}.",
             names.iter().map(|n| format!("**{n}**")).collect::<Vec<_>>().join(", "),
@@ -275,7 +283,7 @@ pub fn not_sure(pack: &Pack, why: &Unsure, suggestions: &[TopicIdx]) -> EmbedDoc
         description,
         colour: pack.info.either.colour,
         fields,
-        footer: format!("{} · /topics lists everything I know", pack.info.name),
+        footer: format!("{} · {TOPICS_HINT}", pack.info.name),
     }
 }
 

@@ -27,7 +27,9 @@ pub fn render(engine: &Engine, answer: &Answer) -> String {
             let _ = writeln!(out, "  {}", plain(line));
         }
     }
-    let _ = writeln!(out, "\n{}", doc.footer);
+    // The chat's `/topics` is `stackpick topics` here.
+    let footer = doc.footer.replace(crate::render::embed::TOPICS_HINT, "`stackpick topics` lists everything I know");
+    let _ = writeln!(out, "\n{footer}");
     let _ = writeln!(out, "confidence {:.2}", answer.confidence);
     out
 }
