@@ -819,8 +819,13 @@ enum ChatLine<'a> {
     Quit,
     Topics,
     Help,
+    /// A line that starts with `/` but is no command ("/topcs").
+    Unknown(&'a str),
     Question(&'a str),
 }
+
+/// The chat's commands, as `/help` and an unknown command list them.
+const CHAT_COMMANDS: &str = "/topics, /help, /quit";
 
 fn chat_line(line: &str) -> ChatLine<'_> {
     match line.trim() {
@@ -828,6 +833,7 @@ fn chat_line(line: &str) -> ChatLine<'_> {
         "quit" | "exit" | "/quit" | "/exit" => ChatLine::Quit,
         "/topics" | "topics" => ChatLine::Topics,
         "/help" | "help" | "?" => ChatLine::Help,
+        q if q.starts_with('/') => ChatLine::Unknown(q.split_whitespace().next().unwrap_or(q)),
         q => ChatLine::Question(q),
     }
 }
@@ -838,7 +844,8 @@ fn chat_help(engine: &Engine) -> String {
         pack.info.starter_topics.iter().take(4).map(|&t| format!("  - {}", pack.topic(t).title)).collect();
     format!(
         "Ask anything about {}, in your own words: \"which is faster?\", \"best for ML?\".\n\
-         /topics lists every topic; /help shows this; Ctrl-D or /quit leaves.\nFor example:\n{}\n",
+         /topics lists every topic; /help shows this; Ctrl-D or /quit leaves.\n\
+         A question right after an answer may lean on it: \"is that true for the other one too?\"\nFor example:\n{}\n",
         pack.info.scope,
         examples.join("\n")
     )
@@ -864,13 +871,43 @@ fn terminal_width() -> Option<usize> {
 }
 
 /// Answers one chat line; `false` when the session should end.
-fn chat_reply(engine: &Engine, line: &str, width: Option<usize>, out: &mut dyn Write) -> Result<bool> {
+/// What a chat remembers between lines: the subject of the last answer, so
+/// "is that true for the other one too?" is read as a follow-up, as replies are in Discord.
+#[derive(Debug, Default)]
+struct ChatSession {
+    subject: Option<String>,
+}
+
+fn chat_reply(
+    engine: &Engine,
+    session: &mut ChatSession,
+    line: &str,
+    width: Option<usize>,
+    out: &mut dyn Write,
+) -> Result<bool> {
     match chat_line(line) {
         ChatLine::Skip => {}
         ChatLine::Quit => return Ok(false),
         ChatLine::Topics => topics(engine, false, out)?,
         ChatLine::Help => write!(out, "{}", wrap(&chat_help(engine), width))?,
-        ChatLine::Question(q) => write!(out, "{}", wrap(&terminal::render(engine, &engine.answer(q)), width))?,
+        ChatLine::Unknown(command) => writeln!(
+            out,
+            "{command} is not a command here; the commands are {CHAT_COMMANDS}. Anything else is a question."
+        )?,
+        ChatLine::Question(q) => {
+            // Every line here could be a follow-up, unlike a Discord reply that
+            // chose to be one: only a line that does not stand alone borrows.
+            let first = engine.answer(q);
+            let answer = if first.answered() {
+                first
+            } else {
+                engine.follow_up(&first, q, session.subject.as_deref()).unwrap_or(first)
+            };
+            if let Some(subject) = engine.subject(&answer) {
+                session.subject = Some(subject);
+            }
+            write!(out, "{}", wrap(&terminal::render(engine, &answer), width))?
+        }
     }
     Ok(true)
 }
@@ -882,13 +919,14 @@ fn chat(engine: &Engine, out: &mut dyn Write) -> Result<()> {
         let stdin = std::io::stdin();
         let mut input = stdin.lock();
         let mut buf = Vec::new();
+        let mut session = ChatSession::default();
         loop {
             buf.clear();
             if input.read_until(b'\n', &mut buf)? == 0 {
                 break;
             }
             let line = String::from_utf8_lossy(&buf);
-            if !chat_reply(engine, &line, None, out)? {
+            if !chat_reply(engine, &mut session, &line, None, out)? {
                 break;
             }
         }
@@ -896,6 +934,7 @@ fn chat(engine: &Engine, out: &mut dyn Write) -> Result<()> {
     }
     writeln!(out, "stackpick chat — ask about {}. /help for help, Ctrl-D to leave.", engine.pack().info.scope)?;
     let mut editor = rustyline::DefaultEditor::new().context("cannot start the line editor")?;
+    let mut session = ChatSession::default();
     loop {
         match editor.readline("\nyou> ") {
             Ok(line) => {
@@ -903,7 +942,7 @@ fn chat(engine: &Engine, out: &mut dyn Write) -> Result<()> {
                     let _ = editor.add_history_entry(line.as_str());
                 }
                 writeln!(out)?;
-                if !chat_reply(engine, &line, terminal_width(), out)? {
+                if !chat_reply(engine, &mut session, &line, terminal_width(), out)? {
                     break;
                 }
                 out.flush()?;

@@ -48,7 +48,10 @@ async fn granted(http: &Http) -> Privileged {
             }
         }
         Err(e) => {
-            tracing::warn!(error = %e, "cannot read the application's intents; asking for both privileged ones");
+            tracing::warn!(
+                error = %e,
+                "cannot read which privileged intents the portal grants; assuming both are granted (a 4014 close will say if not)"
+            );
             Privileged { members: true, message_content: true }
         }
     }
@@ -320,7 +323,21 @@ pub async fn run(
             members: granted.members && (bot.wants_member_events() || crate::settings::members_intent()),
             message_content: granted.message_content,
         };
-        tracing::info!(members = wanted.members, message_content = wanted.message_content, "privileged intents");
+        // Say what is asked for and why: Server Members only once some server
+        // has onboarding on (or STACKPICK_MEMBERS_INTENT), and only when granted.
+        let members_why = match (granted.members, wanted.members) {
+            (false, _) => "not granted in the Developer Portal",
+            (true, true) => "granted, and welcomes need it",
+            (true, false) => "granted, but no server has onboarding on (STACKPICK_MEMBERS_INTENT=1 asks anyway)",
+        };
+        let content_why = if granted.message_content { "granted" } else { "not granted: plain messages read as empty" };
+        tracing::info!(
+            members = wanted.members,
+            members_why,
+            message_content = wanted.message_content,
+            content_why,
+            "privileged intents asked for"
+        );
         bot.set_gateway(GatewayState { requested: wanted, granted });
         let handler = Handler {
             bot: bot.clone(),

@@ -331,6 +331,18 @@ fn messages_read_cleanly() {
     assert!(err.contains("no-such-file.tsv"), "{err}");
 }
 
+/// `chat` through a pipe: an unknown `/command` says so and lists the
+/// commands; a follow-up leans on the previous answer's subject.
+#[test]
+fn chat_knows_its_commands_and_follow_ups() {
+    let o = stackpick(&["chat"], "/topcs\nwhich is faster?\ndoes the same go for django?\n");
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("/topcs is not a command here; the commands are /topics, /help, /quit"), "{out}");
+    let titles: Vec<&str> = out.lines().filter(|l| *l == "Performance and speed").collect();
+    assert_eq!(titles.len(), 2, "the follow-up is read with the speed answer's subject:\n{out}");
+}
+
 #[test]
 fn knowledge_folder_from_the_environment() {
     let o = Command::new(env!("CARGO_BIN_EXE_stackpick"))

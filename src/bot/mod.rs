@@ -788,28 +788,11 @@ impl Bot {
         } else {
             let mut answer = engine.answer(question);
             if trigger == Trigger::Reply {
-                // "is that true for the other one too?" under an answer about speed:
-                // read it with the subject of the answer it replies to, and
-                // keep that reading when it is the surer one.
-                // Only a question that touches the pack's subject on its own
-                // ("thanks, that helped!" does not) borrows the subject: it
-                // names something the pack knows, or the reading gives it at
-                // least a faint chance ([`FOLLOW_UP_FLOOR`]).
-                let anchored = (answer.answered() || answer.confidence >= FOLLOW_UP_FLOOR)
-                    && !matches!(
-                        answer.outcome,
-                        crate::answer::Outcome::Unsure(
-                            crate::render::embed::Unsure::NoAnchor
-                                | crate::render::embed::Unsure::Empty
-                                | crate::render::embed::Unsure::OutOfScope(_)
-                        )
-                    );
-                let context = msg.referenced_message.as_deref().and_then(|m| answered_subject(&engine, m));
-                if let Some(context) = context.filter(|_| anchored) {
-                    let with_context = engine.answer(&format!("{question} {context}"));
-                    if with_context.answered() && (!answer.answered() || with_context.confidence > answer.confidence) {
-                        answer = with_context;
-                    }
+                // "is that true for the other one too?" under an answer about
+                // speed is read with the subject of the answer it replies to.
+                let subject = msg.referenced_message.as_deref().and_then(|m| answered_subject(&engine, m));
+                if let Some(better) = engine.follow_up(&answer, question, subject.as_deref()) {
+                    answer = better;
                 }
             }
             if silent_unless_sure && !answer.answered() {
@@ -880,11 +863,6 @@ impl Bot {
 fn without_mentions_of(text: &str, me: UserId) -> String {
     text.replace(&format!("<@{me}>"), " ").replace(&format!("<@!{me}>"), " ")
 }
-
-/// The confidence from which an unanswered reply is read as a follow-up of the
-/// answer it replies to: "thanks, that helped!" reads at 0.03, "does that hold
-/// for the other one as well" at about 0.3.
-const FOLLOW_UP_FLOOR: f32 = 0.2;
 
 /// The subject of one of the bot's answers: its topic's title or its use case's
 /// name, read from the embed it sent.

@@ -166,6 +166,36 @@ impl Engine {
         }
     }
 
+    /// A question asked after an answer about `subject` (a reply under the
+    /// bot's answer in chat, the next line in `stackpick chat`), read with that
+    /// subject: "is that true for the other one too?" after an answer about speed.
+    /// Returns the reading with the subject when it is the surer one.
+    ///
+    /// Only a question that touches the pack on its own borrows the subject
+    /// ("thanks, that helped!" does not): it names something the pack knows,
+    /// or its reading has at least a faint chance ([`FOLLOW_UP_FLOOR`]).
+    pub fn follow_up(&self, first: &Answer, question: &str, subject: Option<&str>) -> Option<Answer> {
+        let subject = subject?;
+        let anchored = (first.answered() || first.confidence >= FOLLOW_UP_FLOOR)
+            && !matches!(first.outcome, Outcome::Unsure(Unsure::NoAnchor | Unsure::Empty | Unsure::OutOfScope(_)));
+        if !anchored {
+            return None;
+        }
+        let with_subject = self.answer(&format!("{question} {subject}"));
+        (with_subject.answered() && (!first.answered() || with_subject.confidence > first.confidence))
+            .then_some(with_subject)
+    }
+
+    /// What an answer was about, as follow-ups borrow it: its topic's title or
+    /// its use case's name; `None` for a refusal.
+    pub fn subject(&self, answer: &Answer) -> Option<String> {
+        match answer.outcome {
+            Outcome::Topic { topic, .. } => Some(self.pack.topic(topic).title.clone()),
+            Outcome::UseCase { use_case, .. } => Some(self.pack.use_case(use_case).name.clone()),
+            Outcome::Unsure(_) => None,
+        }
+    }
+
     /// The evidence and decision for a question, for training and `--explain`:
     /// `None` when the lexical reading settles it alone (empty, another
     /// language, two names of one contender) or there is no sentence model.
@@ -838,6 +868,11 @@ fn trusted(lexical: &Answer, view: &Lexical, trust: f32) -> bool {
 
 /// The most content words a question may have to count as short (see [`trusted`]).
 pub const SHORT_QUESTION: usize = 5;
+
+/// The confidence from which an unanswered follow-up borrows the earlier
+/// answer's subject: "thanks, that helped!" reads at 0.03, "does that hold
+/// for the other one as well" at about 0.3.
+pub const FOLLOW_UP_FLOOR: f32 = 0.2;
 
 /// What the lexical decision leaves for the semantic one.
 #[derive(Debug, Clone)]
