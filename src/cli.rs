@@ -766,7 +766,7 @@ pub enum Show {
 fn ask_one(engine: &Engine, question: &str, show: Show, out: &mut dyn Write) -> Result<()> {
     let answer = engine.answer(question);
     match show {
-        Show::Json => writeln!(out, "{}", json::line(engine, &answer))?,
+        Show::Json => writeln!(out, "{}", json::line_for(engine, question, &answer))?,
         Show::Explain => write!(out, "{}{}", engine.explain(question), terminal::render(engine, &answer))?,
         Show::Text => write!(out, "{}", terminal::render(engine, &answer))?,
     }

@@ -311,6 +311,17 @@ fn help_names_each_subcommands_environment() {
     assert!(!help("serve").contains("STACKPICK_ADDR=]"), "an empty env value in the help");
 }
 
+/// A question longer than the engine reads says so in `--json`; others carry no such key.
+#[test]
+fn json_says_when_a_question_was_cut() {
+    let long = format!("which is faster? {}", "very ".repeat(1000));
+    let o = stackpick(&["ask", "--json"], &format!("{long}\nwhich is faster?\n"));
+    let lines: Vec<serde_json::Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines[0]["question_cut"], true);
+    assert_eq!(lines[0]["question"].as_str().unwrap().chars().count(), 4000);
+    assert!(lines[1].get("question_cut").is_none(), "{}", lines[1]);
+}
+
 /// Small output defects: the empty question's example keeps its own
 /// punctuation, the terminal names its own command, a missing file is said once.
 #[test]

@@ -10,6 +10,10 @@ use crate::engine::Engine;
 #[derive(Debug, Serialize)]
 pub struct AnswerJson<'a> {
     pub question: &'a str,
+    /// Present (and true) only when the question was longer than the engine
+    /// reads ([`crate::limits::QUESTION_CHARS`]) and `question` is its start.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub question_cut: bool,
     pub answered: bool,
     pub topic: Option<&'a str>,
     pub pick: Option<&'a str>,
@@ -27,6 +31,7 @@ impl<'a> AnswerJson<'a> {
         let pack = engine.pack();
         AnswerJson {
             question: &answer.question,
+            question_cut: false,
             answered: answer.answered(),
             topic: answer.topic().map(|t| pack.topic(t).id.as_str()),
             pick: answer.pick(pack).map(|p| pack.pick_id(p)),
@@ -53,4 +58,11 @@ pub struct SourceJson<'a> {
 /// One answer as a single line of JSON.
 pub fn line(engine: &Engine, answer: &Answer) -> String {
     serde_json::to_string(&AnswerJson::new(engine, answer)).expect("answer JSON serialises")
+}
+
+/// [`line`] for the answer to `asked`, saying when the engine read only its start.
+pub fn line_for(engine: &Engine, asked: &str, answer: &Answer) -> String {
+    let mut json = AnswerJson::new(engine, answer);
+    json.question_cut = asked.chars().nth(crate::limits::QUESTION_CHARS).is_some();
+    serde_json::to_string(&json).expect("answer JSON serialises")
 }
