@@ -189,7 +189,11 @@ impl Store {
             anyhow::bail!("DATABASE_URL `{url}` is an in-memory database: there is nothing to report on");
         };
         if !path.exists() {
-            anyhow::bail!("no such database `{}` (check DATABASE_URL)", path.display());
+            anyhow::bail!(
+                "no such database `{}`: the bot creates it at its first start (`stackpick run` or `stackpick serve` \
+                 with the same environment); check DATABASE_URL",
+                path.display()
+            );
         }
         let options = options.read_only(true).create_if_missing(false).busy_timeout(Duration::from_secs(5));
         let pool = SqlitePoolOptions::new()

@@ -115,3 +115,37 @@ pub fn stats_text(s: &Stats) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's samples of `stackpick gaps` and `stackpick stats` are what
+    /// these formatters print for the same rows.
+    #[test]
+    fn the_readmes_report_samples_are_real_output() {
+        let readme = include_str!("../../README.md");
+        let start = readme.find("<!-- report-samples").expect("the README has report samples");
+        let end = readme.find("<!-- /report-samples -->").expect("the samples end");
+        let blocks: Vec<&str> =
+            readme[start..end].split("```text\n").skip(1).map(|b| b.split("```").next().unwrap()).collect();
+        let gaps = [
+            Gap { example: "is bun stable enough for production yet".into(), count: 4, answered_as: None },
+            Gap {
+                example: "which one has better support for graphql subscriptions".into(),
+                count: 2,
+                answered_as: Some("api-design".into()),
+            },
+        ];
+        assert_eq!(blocks[0], gaps_text(&gaps));
+        let stats = Stats {
+            questions: 57,
+            answered: 49,
+            per_topic: vec![("performance".into(), 14), ("machine-learning".into(), 9), ("learning-curve".into(), 6)],
+            helpful: 12,
+            unhelpful: 2,
+            welcomes: 5,
+        };
+        assert_eq!(blocks[1], stats_text(&stats));
+    }
+}
