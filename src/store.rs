@@ -87,12 +87,20 @@ pub struct NewerSchema {
 }
 
 /// The store.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Store {
     pool: SqlitePool,
+    /// The key that hashes member ids: a secret, never printed (see the `Debug` impl).
     key: [u8; 32],
     /// The database file (or URL), for messages.
     name: String,
+}
+
+impl std::fmt::Debug for Store {
+    /// The database's name only: the hashing key must not reach a log line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("name", &self.name).field("key", &"[redacted]").finish_non_exhaustive()
+    }
 }
 
 /// Seconds since the Unix epoch.

@@ -522,3 +522,16 @@ async fn gaps_as_tsv_are_evaluation_rows_waiting_for_a_label() {
     assert_eq!(rows, ["is rust faster than go\t\t.", "is hosting python cheap\t\t."], "{text}");
     assert!(text.contains("not answered") && text.contains("answered as cost, which got 👎"), "{text}");
 }
+
+/// The hashing key is a secret: printing a store (a `{:?}` in a log line)
+/// must not print it.
+#[tokio::test]
+async fn a_store_never_prints_its_hashing_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_with(&url(&dir, "k.db"), stackpick::store::KeySource::Key([0xAB; 32])).await.unwrap();
+    let shown = format!("{store:?}");
+    assert!(!shown.contains("171"), "the key's bytes are in {shown}");
+    assert!(!shown.to_lowercase().contains("abab"), "{shown}");
+    assert!(shown.contains("k.db"), "{shown}");
+    store.close().await;
+}
