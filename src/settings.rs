@@ -12,15 +12,16 @@ use serenity::model::id::{ChannelId, GuildId};
 
 use crate::bot::Config;
 
-/// The bot token. `Debug` and `Display` print a placeholder.
+/// The bot token: a [`secrecy::SecretString`], zeroed when dropped; `Debug`
+/// prints a placeholder and there is no `Display`.
 #[derive(Clone)]
-pub struct Token(String);
+pub struct Token(secrecy::SecretString);
 
 impl Token {
     /// The token from `DISCORD_TOKEN`, or a message saying what to set.
     pub fn from_env() -> Result<Token> {
         match std::env::var("DISCORD_TOKEN") {
-            Ok(t) if !t.trim().is_empty() => Ok(Token(t.trim().trim_start_matches("Bot ").to_owned())),
+            Ok(t) if !t.trim().is_empty() => Ok(Token::new(t.trim().trim_start_matches("Bot "))),
             _ => bail!(
                 "DISCORD_TOKEN is not set: put your bot token in the environment or in .env (see .env.example). \
                  To try stackpick without Discord, run `stackpick chat`."
@@ -29,12 +30,12 @@ impl Token {
     }
 
     pub fn new(token: impl Into<String>) -> Token {
-        Token(token.into())
+        Token(secrecy::SecretString::new(token.into()))
     }
 
     /// The secret itself, for the HTTP client only.
     pub fn expose(&self) -> &str {
-        &self.0
+        secrecy::ExposeSecret::expose_secret(&self.0)
     }
 }
 
