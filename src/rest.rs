@@ -136,11 +136,20 @@ fn is_ephemeral(response: &Value) -> bool {
     response["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0)
 }
 
+/// The deferred response (type 5) as serenity builds it: Discord shows
+/// "thinking…" (only to the user when `ephemeral`) until the original
+/// response is edited. The gateway face sends it through [`defer`], the HTTP
+/// face returns it as the request's response.
+pub fn deferred_response(ephemeral: bool) -> Value {
+    use serenity::builder::{CreateInteractionResponse, CreateInteractionResponseMessage};
+    let data = CreateInteractionResponseMessage::new().ephemeral(ephemeral);
+    serde_json::to_value(CreateInteractionResponse::Defer(data)).expect("a deferred response serialises")
+}
+
 /// Sends a deferred response (type 5): Discord shows "thinking…" until the
 /// original response is edited.
 pub async fn defer(http: &Http, id: InteractionId, token: &str, ephemeral: bool) -> Result<(), RestError> {
-    let body =
-        if ephemeral { serde_json::json!({"type": 5, "data": {"flags": 64}}) } else { serde_json::json!({"type": 5}) };
+    let body = deferred_response(ephemeral);
     if http.ratelimiter.is_some() {
         return Ok(http.create_interaction_response(id, token, &body, Vec::new()).await?);
     }
@@ -209,5 +218,20 @@ where
             }
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+mod deferred_tests {
+    use super::*;
+
+    #[test]
+    fn a_deferred_response_is_type_5_and_private_only_when_asked() {
+        let private = deferred_response(true);
+        assert_eq!(private["type"], 5);
+        assert!(is_ephemeral(&private), "{private}");
+        let public = deferred_response(false);
+        assert_eq!(public["type"], 5);
+        assert!(!is_ephemeral(&public), "{public}");
     }
 }

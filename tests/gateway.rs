@@ -380,7 +380,9 @@ async fn a_429_too_long_for_the_window_defers_then_edits_the_answer_in() {
         .await;
     let callbacks: Vec<fake::Request> = fake.requests().into_iter().filter(|r| r.path.contains(&needle)).collect();
     assert_eq!(callbacks.len(), 2, "the answer, then the deferral");
-    assert_eq!(callbacks[1].body, json!({"type": 5}));
+    assert_eq!(callbacks[1].body["type"], 5, "a deferral: {}", callbacks[1].body);
+    let flags = callbacks[1].body["data"]["flags"].as_u64().unwrap_or(0);
+    assert_eq!(flags & 64, 0, "a public question's deferral is public: {}", callbacks[1].body);
     assert!(started.elapsed() >= Duration::from_millis(2900), "the edit waited for retry_after");
     assert_eq!(edit.body["embeds"][0]["title"], "Performance and speed");
     assert!(edit.body.get("flags").is_none());

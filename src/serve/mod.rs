@@ -127,8 +127,7 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
         match answer_or_defer(&state, interaction).await {
             Some(reply) => reply,
             None => {
-                let deferred = serde_json::json!({"type": 5, "data": {"flags": 64}});
-                return json(deferred.to_string().into_bytes());
+                return json(crate::rest::deferred_response(true).to_string().into_bytes());
             }
         }
     } else {
