@@ -896,9 +896,10 @@ fn chat_reply(
         )?,
         ChatLine::Question(q) => {
             // Every line here could be a follow-up, unlike a Discord reply that
-            // chose to be one: only a line that does not stand alone borrows.
+            // chose to be one: only a line that is unanswered, or answered only
+            // because it names a contender, borrows the last subject.
             let first = engine.answer(q);
-            let answer = if first.answered() {
+            let answer = if first.answered() && engine.stands_alone(q) {
                 first
             } else {
                 engine.follow_up(&first, q, session.subject.as_deref()).unwrap_or(first)

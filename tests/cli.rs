@@ -346,12 +346,16 @@ fn messages_read_cleanly() {
 /// commands; a follow-up leans on the previous answer's subject.
 #[test]
 fn chat_knows_its_commands_and_follow_ups() {
-    let o = stackpick(&["chat"], "/topcs\nwhich is faster?\ndoes the same go for django?\n");
+    let o = stackpick(
+        &["chat"],
+        "/topcs\nwhich is faster?\ndoes the same go for django?\nis that true for python too?\nwhat is python?\n",
+    );
     assert!(o.status.success());
     let out = stdout(&o);
     assert!(out.contains("/topcs is not a command here; the commands are /topics, /help, /quit"), "{out}");
     let titles: Vec<&str> = out.lines().filter(|l| *l == "Performance and speed").collect();
-    assert_eq!(titles.len(), 2, "the follow-up is read with the speed answer's subject:\n{out}");
+    assert_eq!(titles.len(), 3, "both follow-ups are read with the speed answer's subject:\n{out}");
+    assert!(out.contains("What is Python?"), "a question that stands alone stays itself:\n{out}");
 }
 
 #[test]

@@ -186,6 +186,14 @@ impl Engine {
             .then_some(with_subject)
     }
 
+    /// Whether the question's own words name an entry (a topic's or use
+    /// case's ask), rather than only a contender or nothing: "what is X?" and
+    /// "best for ml?" stand alone; "is that true for X too?" leans on what came before.
+    pub fn stands_alone(&self, question: &str) -> bool {
+        let question = crate::limits::cut(question, crate::limits::QUESTION_CHARS);
+        self.index.read(question).hits.iter().any(|h| matches!(h.target, Target::Entry(_)))
+    }
+
     /// What an answer was about, as follow-ups borrow it: its topic's title or
     /// its use case's name; `None` for a refusal.
     pub fn subject(&self, answer: &Answer) -> Option<String> {
