@@ -135,7 +135,7 @@ pub struct Bot {
     /// Per-server settings as committed; answers read this copy, never the database.
     settings: RwLock<HashMap<u64, GuildSettings>>,
     /// Welcome bookkeeping when there is no store: (guild, member) → still pending.
-    welcomed: std::sync::Mutex<HashMap<(u64, u64), bool>>,
+    welcomed: std::sync::Mutex<state::BoundedMap<(u64, u64), bool>>,
     /// The gateway connection's privileged intents; `None` without a gateway.
     gateway: std::sync::Mutex<Option<GatewayState>>,
     /// Wakes the gateway to reconnect (with the intents onboarding needs).
@@ -181,7 +181,7 @@ impl Bot {
             store: None,
             journal: None,
             settings: RwLock::new(HashMap::new()),
-            welcomed: std::sync::Mutex::new(HashMap::new()),
+            welcomed: std::sync::Mutex::new(state::BoundedMap::new(WELCOMES_KEPT, "welcomed members (no database)")),
             gateway: std::sync::Mutex::new(None),
             reconnect: Arc::new(tokio::sync::Notify::new()),
             reconnect_pending: std::sync::atomic::AtomicBool::new(false),
@@ -858,6 +858,9 @@ impl Bot {
         None
     }
 }
+
+/// How many members the bot remembers as welcomed when it has no database.
+const WELCOMES_KEPT: usize = 100_000;
 
 /// The text without the bot's own mention markup, so "@bot" alone is empty.
 fn without_mentions_of(text: &str, me: UserId) -> String {
