@@ -40,9 +40,7 @@ pub const STALE_AFTER_DAYS: i64 = 365;
 ///
 /// Errors fail the load; warnings are kept in [`Pack::warnings`].
 pub fn load(dir: &Path) -> Result<Pack, PackErrors> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let today = chrono::DateTime::from_timestamp(i64::try_from(now).unwrap_or(0), 0).unwrap_or_default().date_naive();
-    load_as_of(dir, today)
+    load_from(&PackSource::Dir(dir.to_path_buf()))
 }
 
 /// [`load`] with the date that review ages are measured against, for tests.
