@@ -160,28 +160,14 @@ pub fn cascade_curve(samples: &[Sample], weights: &Weights) -> Vec<CascadePoint>
             let scored = cascade_scored(&weights.gate, &data, trust);
             let plain: Vec<(f32, Outcome)> = scored.iter().map(|(p, o, _)| (*p, *o)).collect();
             let (threshold, _) = choose_threshold(&plain);
-            let (mut r, mut w, mut off, mut inscope, mut refused_in) = (0usize, 0usize, 0usize, 0usize, 0usize);
-            for (p, o) in &plain {
-                let answered = *p >= threshold;
-                if *o != Outcome::OffTopic {
-                    inscope += 1;
-                    refused_in += usize::from(!answered);
-                }
-                match (answered, o) {
-                    (true, Outcome::Right) => r += 1,
-                    (true, _) => w += 1,
-                    (false, Outcome::OffTopic) => off += 1,
-                    _ => {}
-                }
-            }
-            let n = scored.len().max(1) as f64;
+            let c = Tally::at(&plain, threshold);
             CascadePoint {
                 trust,
-                encoded: scored.iter().filter(|s| s.2).count() as f64 / n,
+                encoded: scored.iter().filter(|s| s.2).count() as f64 / scored.len().max(1) as f64,
                 threshold,
-                precision: if r + w == 0 { 1.0 } else { r as f64 / (r + w) as f64 },
-                accuracy: (r + off) as f64 / n,
-                in_scope_refused: refused_in as f64 / inscope.max(1) as f64,
+                precision: c.precision(),
+                accuracy: c.accuracy(),
+                in_scope_refused: c.in_scope_refused(),
             }
         })
         .collect()
@@ -278,22 +264,67 @@ pub enum Outcome {
 /// the wrong subject loses more trust than "not sure" with buttons.
 pub const WRONG_COST: f64 = 2.0;
 
+/// How scored samples end when answered from a threshold on: the one count
+/// behind the threshold's choice and both curves.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    right: usize,
+    wrong: usize,
+    /// Off-topic samples refused (right refusals).
+    refused_off: usize,
+    /// In-scope samples refused.
+    refused_in: usize,
+    /// Off-topic samples, answered or not.
+    off_topic: usize,
+    total: usize,
+}
+
+impl Tally {
+    fn at(scored: &[(f32, Outcome)], threshold: f32) -> Tally {
+        let mut c = Tally { total: scored.len(), ..Tally::default() };
+        for (p, o) in scored {
+            c.off_topic += usize::from(*o == Outcome::OffTopic);
+            match (*p >= threshold, o) {
+                (true, Outcome::Right) => c.right += 1,
+                (true, _) => c.wrong += 1,
+                (false, Outcome::OffTopic) => c.refused_off += 1,
+                (false, _) => c.refused_in += 1,
+            }
+        }
+        c
+    }
+
+    fn answered(&self) -> f64 {
+        (self.right + self.wrong) as f64 / self.total.max(1) as f64
+    }
+
+    fn precision(&self) -> f64 {
+        let answered = self.right + self.wrong;
+        if answered == 0 {
+            1.0
+        } else {
+            self.right as f64 / answered as f64
+        }
+    }
+
+    fn accuracy(&self) -> f64 {
+        (self.right + self.refused_off) as f64 / self.total.max(1) as f64
+    }
+
+    /// The share of in-scope samples refused.
+    fn in_scope_refused(&self) -> f64 {
+        self.refused_in as f64 / (self.total - self.off_topic).max(1) as f64
+    }
+}
+
 /// The threshold that maximises right answers and right refusals minus
 /// [`WRONG_COST`] times the wrong answers.
 pub fn choose_threshold(scored: &[(f32, Outcome)]) -> (f32, f64) {
     let mut best: Option<(f64, f32)> = None;
     for step in 10..=95 {
         let t = step as f32 / 100.0;
-        let (mut right, mut wrong, mut refused_off) = (0usize, 0usize, 0usize);
-        for (p, o) in scored {
-            match (*p >= t, o) {
-                (true, Outcome::Right) => right += 1,
-                (true, _) => wrong += 1,
-                (false, Outcome::OffTopic) => refused_off += 1,
-                (false, _) => {}
-            }
-        }
-        let utility = (right + refused_off) as f64 - WRONG_COST * wrong as f64;
+        let c = Tally::at(scored, t);
+        let utility = (c.right + c.refused_off) as f64 - WRONG_COST * c.wrong as f64;
         if best.is_none_or(|b| utility > b.0) {
             best = Some((utility, t));
         }
@@ -336,22 +367,8 @@ pub fn curve(samples: &[Sample], weights: &Weights) -> Vec<CurvePoint> {
     (2..=19)
         .map(|i| {
             let t = i as f32 / 20.0;
-            let (mut r, mut w, mut off) = (0usize, 0usize, 0usize);
-            for (p, o) in &scored {
-                match (*p >= t, o) {
-                    (true, Outcome::Right) => r += 1,
-                    (true, _) => w += 1,
-                    (false, Outcome::OffTopic) => off += 1,
-                    _ => {}
-                }
-            }
-            let n = scored.len().max(1) as f64;
-            CurvePoint {
-                threshold: t,
-                answered: (r + w) as f64 / n,
-                precision: if r + w == 0 { 1.0 } else { r as f64 / (r + w) as f64 },
-                accuracy: (r + off) as f64 / n,
-            }
+            let c = Tally::at(&scored, t);
+            CurvePoint { threshold: t, answered: c.answered(), precision: c.precision(), accuracy: c.accuracy() }
         })
         .collect()
 }
