@@ -238,16 +238,20 @@ pub fn pack_source(explicit: Option<&Path>) -> PackSource {
     PackSource::Shipped
 }
 
+/// A pack folder that is not there is one clear line, before any file of it is read.
+fn ensure_folder(source: &PackSource) -> Result<()> {
+    match source.dir() {
+        Some(dir) if !dir.is_dir() => anyhow::bail!(
+            "knowledge folder `{}` does not exist (set --knowledge or STACKPICK_KNOWLEDGE)",
+            dir.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// Loads the pack and builds the engine, or explains what is wrong.
 pub fn engine(source: &PackSource) -> Result<Engine> {
-    if let PackSource::Dir(dir) = source {
-        if !dir.is_dir() {
-            anyhow::bail!(
-                "knowledge folder `{}` does not exist (set --knowledge or STACKPICK_KNOWLEDGE)",
-                dir.display()
-            );
-        }
-    }
+    ensure_folder(source)?;
     let pack = knowledge::load_from(source).with_context(|| format!("cannot load the knowledge pack in `{source}`"))?;
     Ok(Engine::new(pack))
 }
@@ -497,11 +501,7 @@ enum Detail {
 }
 
 fn check(dir: &PackSource, allow_warnings: bool, detail: Detail, out: &mut dyn Write) -> Result<()> {
-    if let PackSource::Dir(path) = dir {
-        if !path.is_dir() {
-            anyhow::bail!("knowledge folder `{}` does not exist", path.display());
-        }
-    }
+    ensure_folder(dir)?;
     match knowledge::load_from(dir) {
         Ok(pack) => {
             // Pack notes (the loader's and the stored vectors') and warnings,
