@@ -30,7 +30,7 @@ pub struct Cli {
 /// read from a `.env` file in the folder it runs in; `.env.example` explains each).
 mod env_help {
     pub const LOGS: &str = "  RUST_LOG                  log filter (default: warn,stackpick=info)\n  NO_COLOR                  any value: no colours in logs (they are off when not at a terminal)";
-    pub const PACK: &str = "  STACKPICK_KNOWLEDGE       the pack folder (or --knowledge); default ./knowledge, else the built-in pack\n  STACKPICK_MODEL           `on` or a model folder: read questions for meaning too (opt-in)";
+    pub const PACK: &str = "  STACKPICK_KNOWLEDGE       the pack folder (or --knowledge); default ./knowledge, else the built-in pack\n  STACKPICK_MODEL           `off` to read words only, or another model folder; default: the shipped sentence model";
     pub const STORE: &str = "  DATABASE_URL              sqlite:// URL or file path; default $XDG_STATE_HOME/stackpick/stackpick.db\n  STACKPICK_HASH_KEY        64 hex characters that hash member ids; default a key file beside the database\n  LOG_RETENTION_DAYS        question-log rows older than this are pruned (default 90)";
     pub const BEHAVIOUR: &str = "  COOLDOWN_SECS             seconds a member waits between answers (default 3)\n  ASK_PREFIX                messages starting with it are questions (default !ask; empty: off)\n  ANSWER_CHANNEL_IDS        comma-separated channel ids where every message is read";
     pub const MEMBERS: &str = "  STACKPICK_MEMBERS_INTENT  1: ask for the Server Members intent from the start";

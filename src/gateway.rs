@@ -218,7 +218,7 @@ impl EventHandler for Handler {
 
     async fn message(&self, ctx: Context, msg: Message) {
         let me = ctx.cache.current_user().id;
-        let Some(reply) = self.bot.message(&msg, me) else { return };
+        let Some(reply) = crate::bot::computing(|| self.bot.message(&msg, me)) else { return };
         let Ok(_permit) = self.in_flight.acquire().await else { return };
         match reply {
             crate::bot::ChatReply::Send(answer) => {

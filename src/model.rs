@@ -7,11 +7,15 @@ use std::sync::{Arc, LazyLock};
 
 use crate::engine::semantic::{Encoder, LoadError};
 
-/// The variable that turns the semantic reader on: `on` for the shipped model,
-/// or the path of another model folder. Unset (or `off`), the engine reads words
-/// only: until the examples' vectors are stored with the pack, encoding them at
-/// load takes about 45 s on one core (measured 2026-12-04, release build), far
-/// over the load budget, so the reader is opt-in.
+/// The variable that chooses the sentence model: unset (or `on`) for the
+/// shipped model in [`default_dir`], `off` to read words only, or the path of
+/// another model folder.
+///
+/// The reader is on by default since it answers more questions right and far
+/// fewer wrong (blind split 63.0 → 74.6 %, answer precision 61.1 → 81.8 %,
+/// measured 2026-12-05). Its price is time — tens of milliseconds per encoded
+/// question on one core against microseconds for words — and about 90 MB of
+/// memory for the weights; `off` is for machines that cannot pay it.
 pub const MODEL_VAR: &str = "STACKPICK_MODEL";
 
 /// The folder the shipped model lives in.
@@ -31,19 +35,47 @@ pub fn load(dir: &Path) -> Result<Encoder, LoadError> {
     Encoder::from_bytes(dir, &weights, &tokenizer)
 }
 
-/// The process's encoder when [`MODEL_VAR`] asks for one (`on`: [`default_dir`]),
-/// loaded once; `None` when unset, `off`, or the files cannot be read.
+/// What [`MODEL_VAR`] asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Choice {
+    /// Unset or `on`: the shipped model, when its files are there.
+    Shipped,
+    /// `off`: words only.
+    Off,
+    /// Another model folder.
+    Folder(PathBuf),
+}
+
+impl Choice {
+    /// Reads a value of [`MODEL_VAR`] (`None`: unset). A blank value counts as unset.
+    pub fn parse(value: Option<&std::ffi::OsStr>) -> Choice {
+        match value {
+            None => Choice::Shipped,
+            Some(v) if v.is_empty() || v == "on" => Choice::Shipped,
+            Some(v) if v == "off" => Choice::Off,
+            Some(v) => Choice::Folder(PathBuf::from(v)),
+        }
+    }
+}
+
+/// The process's encoder as [`MODEL_VAR`] chooses it, loaded once; `None`
+/// when it says `off` or the files cannot be read (then the engine answers
+/// from words alone, and the log says why).
 pub fn shared() -> Option<Arc<Encoder>> {
     static SHARED: LazyLock<Option<Arc<Encoder>>> = LazyLock::new(|| {
-        let dir = match std::env::var_os(MODEL_VAR) {
-            Some(v) if v == "on" => default_dir(),
-            Some(v) if !v.is_empty() && v != "off" => PathBuf::from(v),
-            _ => return None,
+        let (dir, asked) = match Choice::parse(std::env::var_os(MODEL_VAR).as_deref()) {
+            Choice::Off => return None,
+            Choice::Shipped => (default_dir(), false),
+            Choice::Folder(dir) => (dir, true),
         };
         match load(&dir) {
             Ok(e) => Some(Arc::new(e)),
-            Err(e) => {
+            Err(e) if asked => {
                 tracing::warn!("{e}; answering from words alone");
+                None
+            }
+            Err(e) => {
+                tracing::info!("{e}; answering from words alone (set {MODEL_VAR} to a model folder)");
                 None
             }
         }
@@ -57,4 +89,19 @@ pub fn shipped() -> Result<Arc<Encoder>, String> {
     static SHIPPED: LazyLock<Result<Arc<Encoder>, String>> =
         LazyLock::new(|| load(&default_dir()).map(Arc::new).map_err(|e| e.to_string()));
     SHIPPED.clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::OsStr;
+
+    #[test]
+    fn the_reader_is_on_unless_turned_off() {
+        assert_eq!(Choice::parse(None), Choice::Shipped);
+        assert_eq!(Choice::parse(Some(OsStr::new(""))), Choice::Shipped);
+        assert_eq!(Choice::parse(Some(OsStr::new("on"))), Choice::Shipped);
+        assert_eq!(Choice::parse(Some(OsStr::new("off"))), Choice::Off);
+        assert_eq!(Choice::parse(Some(OsStr::new("/opt/model"))), Choice::Folder(PathBuf::from("/opt/model")));
+    }
 }

@@ -65,8 +65,9 @@ fn real_questions_tune_split_cross_validated() {
     guard(&report, "tune (5-fold)", TUNE_GUARD);
 }
 
-/// A little under the cross-validated tune figure the README reports.
-const TUNE_GUARD: f64 = 0.64;
+/// A little under the cross-validated tune figure the README reports (72.2 %
+/// with the sentence model, the default).
+const TUNE_GUARD: f64 = 0.70;
 
 #[test]
 fn real_questions_blind_split_is_scored_without_its_misses() {
@@ -75,8 +76,20 @@ fn real_questions_blind_split_is_scored_without_its_misses() {
     assert!(report.overall.confusions.is_empty(), "nor their confusions");
     println!("{}", eval::render(&report, false));
     assert!(report.overall.rows > 100);
-    // A regression guard on the figure alone (the misses stay unread).
-    assert!(report.overall.accuracy() >= 0.61, "blind: {:.1}%", report.overall.accuracy() * 100.0);
+    // Regression guards on the figures alone (the misses stay unread), a
+    // little under the README's 74.6 % right and 81.8 % precision.
+    let o = &report.overall;
+    assert!(o.accuracy() >= 0.72, "blind: {:.1}%", o.accuracy() * 100.0);
+    assert!(o.precision() >= 0.79, "blind precision: {:.1}%", o.precision() * 100.0);
+}
+
+/// `STACKPICK_MODEL=off` answers from words alone: its figure is guarded too
+/// (README: 63.0 % blind).
+#[test]
+fn real_questions_blind_split_from_words_alone() {
+    let engine = stackpick::Engine::lexical(stackpick::load(&common::pack_dir()).unwrap());
+    let report = eval::evaluate(&engine, &files(&REAL), Split::Blind);
+    assert!(report.overall.accuracy() >= 0.61, "blind, words only: {:.1}%", report.overall.accuracy() * 100.0);
 }
 
 #[test]

@@ -98,6 +98,31 @@ fn json_pick_is_the_verdict_the_embed_shows() {
     }
 }
 
+/// The sentence model reads questions by default; `STACKPICK_MODEL=off`
+/// leaves the words alone to decide, and the binary still answers.
+#[test]
+fn the_sentence_model_is_on_unless_turned_off() {
+    let explain = |model: Option<&str>| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackpick"));
+        cmd.args(["ask", "--explain", "quick one: node or python?"])
+            .env_remove("STACKPICK_KNOWLEDGE")
+            .current_dir(env!("CARGO_MANIFEST_DIR"));
+        match model {
+            Some(v) => cmd.env("STACKPICK_MODEL", v),
+            None => cmd.env_remove("STACKPICK_MODEL"),
+        };
+        let o = cmd.output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        stdout(&o)
+    };
+    let on = explain(None);
+    assert!(on.contains("meaning: chooser"), "{on}");
+    assert!(on.contains("decision: answered: topic choose"), "{on}");
+    let off = explain(Some("off"));
+    assert!(!off.contains("meaning:"), "{off}");
+    assert!(off.contains("decision: "), "{off}");
+}
+
 /// `--explain` reads standard input too, one explanation per line.
 #[test]
 fn explain_reads_standard_input() {

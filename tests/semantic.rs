@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use stackpick::engine::meaning::Weights;
 use stackpick::engine::Engine;
 
-/// The shipped pack read for meaning (the reader is opt-in, see `stackpick::model::MODEL_VAR`).
+/// The shipped pack read for meaning with the shipped model, whatever `stackpick::model::MODEL_VAR` says.
 fn semantic_engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
     ENGINE.get_or_init(|| {

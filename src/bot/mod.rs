@@ -166,6 +166,19 @@ impl std::fmt::Debug for Bot {
     }
 }
 
+/// Runs answering, which is CPU-bound (the sentence encoder takes tens of
+/// milliseconds a question), without stalling the runtime's other tasks: on
+/// a multi-threaded runtime the worker first hands its queued tasks to
+/// another (`block_in_place`); elsewhere (a test's single-threaded runtime,
+/// no runtime) it simply runs.
+pub fn computing<R>(f: impl FnOnce() -> R) -> R {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
+
 pub(crate) fn ephemeral(m: CreateInteractionResponseMessage) -> Reply {
     CreateInteractionResponse::Message(m).into()
 }
@@ -373,10 +386,10 @@ impl Bot {
             Interaction::Command(cmd) if cmd.data.name == commands::ONBOARDING => {
                 onboarding::preview(self, cmd, directory)
             }
-            Interaction::Command(cmd) => self.command(cmd, now),
+            Interaction::Command(cmd) => computing(|| self.command(cmd, now)),
             Interaction::Autocomplete(cmd) => self.autocomplete(cmd),
-            Interaction::Component(c) => self.component(c),
-            Interaction::Modal(m) => onboarding::modal(self, m, now),
+            Interaction::Component(c) => computing(|| self.component(c)),
+            Interaction::Modal(m) => computing(|| onboarding::modal(self, m, now)),
             _ => ephemeral(respond::notice("I don't know how to handle that interaction.")),
         }
     }
