@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use stackpick::render::ToCreateEmbed;
 use stackpick::Engine;
 
 fn questions() -> Vec<String> {

@@ -1,31 +1,25 @@
 //! stackpick answers "which backend stack?" questions in Discord from a curated
 //! knowledge pack.
 //!
-//! The crate is one engine with several faces:
-//! - [`knowledge`] loads and validates a pack of TOML files;
-//! - [`engine`] reads a chat question and finds the answer (pure, no I/O);
+//! The engine — knowledge, reading, the answer model — is the `stackpick-core`
+//! crate (re-exported here under its old paths); this crate holds its faces:
 //! - [`render`] turns an [`answer::Answer`] into a Discord embed, terminal text or JSON;
+//! - [`bot`] is the command layer, [`gateway`] and [`serve`] the two Discord faces;
+//! - [`store`] and [`journal`] keep settings and the question log;
 //! - [`cli`] is the command-line face.
 //!
 //! See ARCHITECTURE.md for the map and the path of one question.
 
-pub mod answer;
 pub mod bot;
 pub mod cli;
-pub mod engine;
-pub mod eval;
 pub mod gateway;
 pub mod journal;
-pub mod knowledge;
-pub mod limits;
-pub mod model;
 pub mod render;
 pub mod rest;
 pub mod serve;
 pub mod settings;
 pub mod store;
-pub mod train;
 
-pub use answer::{Answer, Outcome};
-pub use engine::Engine;
-pub use knowledge::{load, Pack, PackErrors};
+// The engine crate's modules, under the paths the faces and tests have always used.
+pub use stackpick_core::{answer, embed, engine, eval, knowledge, limits, model, train};
+pub use stackpick_core::{load, Answer, Engine, Outcome, Pack, PackErrors};

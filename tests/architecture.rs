@@ -1,6 +1,71 @@
-//! The invariants of ARCHITECTURE.md that the crate graph cannot state.
+//! The invariants of ARCHITECTURE.md: the layer order on the crate graph
+//! (`cargo tree`), and what the graph cannot state by reading the sources.
 
 use std::path::Path;
+use std::process::Command;
+
+/// The layers, lowest first, as ARCHITECTURE.md states them: each crate may
+/// depend on the ones before it, never on one after it.
+const LAYERS: [&str; 2] = ["stackpick-core", "stackpick"];
+
+/// What the engine crate may not reach, directly or through another crate: a
+/// chat platform's library, an async runtime, a database, an HTTP stack.
+const NOT_IN_THE_ENGINE: [&str; 10] =
+    ["serenity", "slack-morphism", "tokio", "async-std", "sqlx", "rusqlite", "axum", "hyper", "reqwest", "ureq"];
+
+/// Every crate `package` depends on at run time (normal edges, transitively), by name.
+fn runtime_dependencies(package: &str) -> Vec<String> {
+    let out = Command::new(env!("CARGO"))
+        .args(["tree", "--offline", "-p", package, "-e", "normal", "--prefix", "none", "--format", "{p}"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    assert!(out.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&out.stderr));
+    let mut names: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
+/// "The core knows nothing about Discord or Slack", nor about runtimes,
+/// databases or the network: the Discord faces and a Slack face sit on top of
+/// it as siblings.
+#[test]
+fn the_engine_crate_knows_no_platform_runtime_database_or_network() {
+    let deps = runtime_dependencies("stackpick-core");
+    assert!(deps.iter().any(|d| d == "candle-core"), "the listing is real: {deps:?}");
+    let found: Vec<&String> = deps.iter().filter(|d| NOT_IN_THE_ENGINE.contains(&d.as_str())).collect();
+    assert!(found.is_empty(), "the engine crate depends on {found:?}");
+}
+
+/// Arrows one way: no crate depends on a layer above it.
+#[test]
+fn no_crate_depends_on_a_layer_above_it() {
+    for (i, layer) in LAYERS.iter().enumerate() {
+        let deps = runtime_dependencies(layer);
+        for above in &LAYERS[i + 1..] {
+            assert!(!deps.iter().any(|d| d == above), "{layer} depends on {above}, a layer above it");
+        }
+    }
+    // The stated order covers the workspace: a new crate must take its place in it.
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--offline", "--no-deps", "--format-version", "1"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
+    let mut members: Vec<&str> =
+        metadata["packages"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+    members.sort();
+    let mut layers = LAYERS.to_vec();
+    layers.sort();
+    assert_eq!(members, layers, "every workspace crate is a layer of ARCHITECTURE.md, and only those");
+}
 
 fn sources(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
@@ -19,7 +84,7 @@ fn sources(dir: &Path) -> Vec<(String, String)> {
 /// network, no database, no files (the word list is compiled in), no runtime.
 #[test]
 fn the_engine_does_no_io() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/engine");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/core/src/engine");
     for (file, text) in sources(&root) {
         for forbidden in
             ["tokio", "sqlx", "serenity", "std::fs", "std::net", "reqwest", "async fn", "crate::store", "crate::bot"]
@@ -32,7 +97,7 @@ fn the_engine_does_no_io() {
 /// Arrows one way: knowledge does not reach into the engine or the faces.
 #[test]
 fn knowledge_depends_on_nothing_above_it() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/knowledge");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/core/src/knowledge");
     for (file, text) in sources(&root) {
         for forbidden in ["crate::engine", "crate::bot", "crate::gateway", "crate::serve", "crate::store"] {
             assert!(!text.contains(forbidden), "{file} uses `{forbidden}`");

@@ -15,6 +15,7 @@ pub mod respond;
 pub mod setup;
 pub mod state;
 
+use crate::render::ToCreateEmbed;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};

@@ -1,6 +1,7 @@
 //! Welcoming new members: the welcome message (from `onboarding.toml`), the
 //! "Ask a question" form, and the decision of when to welcome whom.
 
+use crate::render::ToCreateEmbed;
 use std::time::Instant;
 
 use serenity::builder::{

@@ -1,6 +1,7 @@
 //! Building what the bot sends: answer embeds with their follow-up components,
 //! and the `allowed_mentions` that go on every single message.
 
+use crate::render::ToCreateEmbed;
 use serenity::builder::{
     CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateInteractionResponseMessage, CreateMessage,
     CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,

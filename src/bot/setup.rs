@@ -1,6 +1,7 @@
 //! `/setup`: per-server settings, changed by members with Manage Server.
 //! Every change is validated, committed, and only then confirmed.
 
+use crate::render::ToCreateEmbed;
 use serenity::builder::{CreateCommand, CreateCommandOption, CreateInteractionResponseMessage};
 use serenity::model::application::{
     CommandInteraction, CommandOptionType, InteractionContext, ResolvedOption, ResolvedValue,

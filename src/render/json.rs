@@ -1,5 +1,6 @@
 //! The JSON rendering used by `stackpick ask --json` and the evaluation.
 
+use crate::render::ToCreateEmbed;
 use serde::Serialize;
 use serenity::builder::CreateEmbed;
 

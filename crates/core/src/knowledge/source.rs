@@ -11,13 +11,13 @@ use std::path::{Path, PathBuf};
 
 /// The shipped pack's files, as they were when the binary was built.
 const SHIPPED: &[(&str, &[u8])] = &[
-    (super::PACK_FILE, include_bytes!("../../knowledge/pack.toml")),
-    (super::TOPICS_FILE, include_bytes!("../../knowledge/topics.toml")),
-    (super::USE_CASES_FILE, include_bytes!("../../knowledge/use_cases.toml")),
-    (super::RECOMMEND_FILE, include_bytes!("../../knowledge/recommend.toml")),
-    (super::ONBOARDING_FILE, include_bytes!("../../knowledge/onboarding.toml")),
-    (super::QUESTIONS_FILE, include_bytes!("../../knowledge/questions.tsv")),
-    (super::VECTORS_FILE, include_bytes!("../../knowledge/vectors.bin")),
+    (super::PACK_FILE, include_bytes!("../../../../knowledge/pack.toml")),
+    (super::TOPICS_FILE, include_bytes!("../../../../knowledge/topics.toml")),
+    (super::USE_CASES_FILE, include_bytes!("../../../../knowledge/use_cases.toml")),
+    (super::RECOMMEND_FILE, include_bytes!("../../../../knowledge/recommend.toml")),
+    (super::ONBOARDING_FILE, include_bytes!("../../../../knowledge/onboarding.toml")),
+    (super::QUESTIONS_FILE, include_bytes!("../../../../knowledge/questions.tsv")),
+    (super::VECTORS_FILE, include_bytes!("../../../../knowledge/vectors.bin")),
 ];
 
 /// How the built-in pack is named in messages and file locations.
@@ -103,7 +103,7 @@ mod tests {
 
     #[test]
     fn the_built_in_pack_is_the_shipped_folder_byte_for_byte() {
-        let dir = PackSource::Dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge"));
+        let dir = PackSource::Dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knowledge"));
         for (name, _) in SHIPPED {
             assert_eq!(PackSource::Shipped.read(name).unwrap(), dir.read(name).unwrap(), "{name}");
         }

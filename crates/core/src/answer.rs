@@ -1,8 +1,8 @@
 //! The answer model every face renders: what was asked, what was found, how
 //! sure the engine is, and what else to look at.
 
+use crate::embed::Unsure;
 use crate::knowledge::{Pick, TopicIdx, UseCaseIdx};
-use crate::render::embed::Unsure;
 
 /// The engine's answer to one question.
 #[derive(Debug, Clone, PartialEq)]

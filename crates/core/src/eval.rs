@@ -174,7 +174,8 @@ pub fn fold(question: &str) -> usize {
 pub const FOLDS: usize = 5;
 
 /// Which rows of a file to score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "clap", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Split {
     /// Every row.

@@ -20,7 +20,7 @@ pub const MODEL_VAR: &str = "STACKPICK_MODEL";
 
 /// The folder the shipped model lives in.
 pub fn default_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/semantic")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/semantic")
 }
 
 /// Reads `model.safetensors` and `tokenizer.json` from `dir`.

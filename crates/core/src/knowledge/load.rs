@@ -13,7 +13,7 @@ use super::{
     raw, raw::RawSource, Ask, Contender, ContenderIdx, Pack, PackInfo, Pick, Side, Source, Topic, TopicIdx, UseCase,
     Verdict, Vocabulary,
 };
-use crate::render::embed;
+use crate::embed;
 
 /// The pack's contenders, vocabulary and settings.
 pub const PACK_FILE: &str = "pack.toml";
@@ -206,7 +206,7 @@ pub const SOURCE_TITLE_MAX: usize = 60;
 /// Hosts whose pages are secondary sources (Q&A sites, forums, mailing lists,
 /// social media): language-level data in `data/sources/`, the same for every pack.
 fn secondary_hosts() -> impl Iterator<Item = &'static str> {
-    include_str!("../../data/sources/secondary-hosts.txt")
+    include_str!("../../../../data/sources/secondary-hosts.txt")
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))

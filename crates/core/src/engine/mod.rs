@@ -23,8 +23,8 @@ use rustc_hash::FxHashMap as HashMap;
 use index::{Hit, Index, Reading, Target};
 
 use crate::answer::{Answer, Outcome};
+use crate::embed::{self, EmbedDoc, Unsure};
 use crate::knowledge::{ContenderIdx, Pack, Pick, TopicIdx, UseCaseIdx};
-use crate::render::embed::{self, EmbedDoc, Unsure};
 
 /// Below this confidence the engine says it is not sure.
 pub const CONFIDENCE_THRESHOLD: f32 = 0.5;

@@ -108,7 +108,7 @@ impl Weights {
     /// The weights shipped with the engine, trained by `stackpick train`.
     pub fn shipped() -> &'static Weights {
         static SHIPPED: LazyLock<Weights> = LazyLock::new(|| {
-            serde_json::from_str(include_str!("../../data/semantic/decision.json"))
+            serde_json::from_str(include_str!("../../../../data/semantic/decision.json"))
                 .expect("data/semantic/decision.json is valid (tested)")
         });
         &SHIPPED
@@ -184,7 +184,7 @@ fn memo_encode(encoder: &Encoder, text: &str) -> Arc<Vec<f32>> {
 
 /// The general negatives, one per line (`#` comments).
 fn negative_lines() -> impl Iterator<Item = &'static str> {
-    include_str!("../../data/semantic/negatives.txt")
+    include_str!("../../../../data/semantic/negatives.txt")
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
@@ -194,7 +194,7 @@ fn negative_lines() -> impl Iterator<Item = &'static str> {
 /// engine data, read from the binary; empty when the file was never written.
 fn stored_negatives() -> &'static StoredVectors {
     static STORED: LazyLock<StoredVectors> = LazyLock::new(|| {
-        StoredVectors::from_bytes(include_bytes!("../../data/semantic/negatives.bin")).unwrap_or_default()
+        StoredVectors::from_bytes(include_bytes!("../../../../data/semantic/negatives.bin")).unwrap_or_default()
     });
     &STORED
 }

@@ -1,11 +1,10 @@
-//! Embeds as data: built once per entry, checked against Discord's limits, and
-//! turned into serenity's [`CreateEmbed`] when sent.
+//! Embeds as data: built once per entry and checked against Discord's limits;
+//! the Discord face turns them into serenity's builder when sent.
 //!
-//! Keeping our own small [`EmbedDoc`] (instead of building `CreateEmbed`
-//! directly) lets the pack validator and the tests measure exactly what will
-//! be sent; serenity's builder hides its fields.
-
-use serenity::builder::{CreateEmbed, CreateEmbedFooter};
+//! Keeping our own small [`EmbedDoc`] (instead of building serenity's
+//! `CreateEmbed` here) keeps this crate free of any chat platform's library
+//! and lets the pack validator and the tests measure exactly what will be
+//! sent; serenity's builder hides its fields.
 
 use crate::knowledge::{Pack, Pick, Source, TopicIdx, UseCaseIdx};
 use crate::limits;
@@ -80,22 +79,6 @@ impl EmbedDoc {
             + len(&self.description)
             + len(&self.footer)
             + self.fields.iter().map(|f| len(&f.name) + len(&f.value)).sum::<usize>()
-    }
-
-    /// The serenity builder for this embed.
-    pub fn to_create_embed(&self) -> CreateEmbed {
-        let mut e = CreateEmbed::new().colour(self.colour);
-        if !self.title.is_empty() {
-            e = e.title(&self.title);
-        }
-        if !self.description.is_empty() {
-            e = e.description(&self.description);
-        }
-        e = e.fields(self.fields.iter().map(|f| (f.name.clone(), f.value.clone(), f.inline)));
-        if !self.footer.is_empty() {
-            e = e.footer(CreateEmbedFooter::new(&self.footer));
-        }
-        e
     }
 }
 

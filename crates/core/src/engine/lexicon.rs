@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use rustc_hash::FxHashSet as HashSet;
 
 static ENGLISH: LazyLock<HashSet<&'static str>> =
-    LazyLock::new(|| include_str!("../../data/words/en.txt").lines().filter(|l| !l.is_empty()).collect());
+    LazyLock::new(|| include_str!("../../../../data/words/en.txt").lines().filter(|l| !l.is_empty()).collect());
 
 /// The real words of `language` (an ISO code such as "en"), if the engine has a list for it.
 pub(crate) fn words(language: Option<&str>) -> Option<&'static HashSet<&'static str>> {
