@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::store::{FeedbackRecord, QuestionRecord, Store};
 
@@ -42,7 +43,7 @@ impl Journal {
     /// queue is written out.
     pub fn start(store: Store, retention_days: u32) -> (Journal, Writer) {
         let (tx, rx) = mpsc::channel(QUEUE);
-        let stop = Arc::new(tokio::sync::Notify::new());
+        let stop = CancellationToken::new();
         let handle = tokio::spawn(writer(store, rx, retention_days, stop.clone()));
         (Journal { tx, dropped: Arc::new(AtomicU64::new(0)) }, Writer { handle, stop })
     }
@@ -67,13 +68,13 @@ impl Journal {
 #[derive(Debug)]
 pub struct Writer {
     handle: JoinHandle<()>,
-    stop: Arc<tokio::sync::Notify>,
+    stop: CancellationToken,
 }
 
 impl Writer {
     /// Stops taking new entries, writes the queued ones, and waits (at most `limit`).
     pub async fn finish(self, limit: Duration) {
-        self.stop.notify_one();
+        self.stop.cancel();
         let _ = tokio::time::timeout(limit, self.handle).await;
     }
 }
@@ -82,7 +83,7 @@ impl Writer {
 /// back within this time keeps the settings, log, votes and welcomes.
 pub const FORGET_AFTER: Duration = Duration::from_secs(7 * 86_400);
 
-async fn writer(store: Store, mut rx: mpsc::Receiver<Entry>, retention_days: u32, stop: Arc<tokio::sync::Notify>) {
+async fn writer(store: Store, mut rx: mpsc::Receiver<Entry>, retention_days: u32, stop: CancellationToken) {
     let retention = i64::from(retention_days) * 86_400;
     let prune = |store: Store| async move {
         match store.prune(crate::store::now() - retention).await {
@@ -102,10 +103,10 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Entry>, retention_days: u32
     let mut next_prune = tokio::time::Instant::now() + Duration::from_secs(3600);
     let mut buf = Vec::with_capacity(BATCH);
     loop {
-        let first = tokio::select! {
-            e = rx.recv() => e,
-            _ = stop.notified() => {
-                // No new entries; the loop drains what is queued and ends.
+        let received = tokio::select! {
+            n = rx.recv_many(&mut buf, BATCH) => n,
+            // Once stopped, no new entries: the loop drains what is queued and ends.
+            _ = stop.cancelled(), if !rx.is_closed() => {
                 rx.close();
                 continue;
             }
@@ -115,21 +116,20 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Entry>, retention_days: u32
                 continue;
             }
         };
-        let Some(first) = first else { break };
-        buf.push(first);
+        if received == 0 {
+            break; // closed and written out
+        }
         // Let a batch gather: a few transactions a second instead of one per
         // question, so a busy bot spends its CPU on answers, not commits.
-        if !rx.is_closed() {
+        if !rx.is_closed() && buf.len() < BATCH {
             tokio::select! {
                 _ = tokio::time::sleep(BATCH_WINDOW) => {}
-                _ = stop.notified() => rx.close(),
+                _ = stop.cancelled() => rx.close(),
             }
         }
-        while buf.len() < BATCH {
-            match rx.try_recv() {
-                Ok(e) => buf.push(e),
-                Err(_) => break,
-            }
+        if !rx.is_empty() && buf.len() < BATCH {
+            let room = BATCH - buf.len();
+            rx.recv_many(&mut buf, room).await;
         }
         let (mut questions, mut votes) = (Vec::new(), Vec::new());
         for e in buf.drain(..) {

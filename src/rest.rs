@@ -16,7 +16,7 @@
 //!   also at most [`MAX_RETRIES`] times. serenity's error does not carry
 //!   `retry_after`, so these wait [`RETRY_WITHOUT_HINT`].
 //!
-//! Retries are capped because every 429 counts toward Discord's limit of
+//! Every loop asks one [`RetryPolicy`] ([`POLICY`]). Retries are capped because every 429 counts toward Discord's limit of
 //! 10,000 invalid requests per 10 minutes, after which the bot is banned for a while.
 
 use std::future::Future;
@@ -37,6 +37,30 @@ pub const INTERACTION_WINDOW: Duration = Duration::from_secs(3);
 const MARGIN: Duration = Duration::from_millis(500);
 /// The longest `retry_after` worth waiting for at all.
 const LONGEST_WAIT: Duration = Duration::from_secs(10);
+
+/// The one retry policy for Discord REST: every retry loop in this module asks
+/// it whether a rate-limited call is tried again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// How many times one call is retried after a 429.
+    pub max_retries: u32,
+    /// The longest `retry_after` worth waiting for at all.
+    pub longest_wait: Duration,
+}
+
+/// The policy every call here follows.
+pub const POLICY: RetryPolicy = RetryPolicy { max_retries: MAX_RETRIES, longest_wait: LONGEST_WAIT };
+
+impl RetryPolicy {
+    /// Whether a call already retried `retries` times is tried again after
+    /// `wait`, when it must have landed by `deadline` (with [`MARGIN`] for the
+    /// request to travel) if it has one.
+    pub fn allows(&self, retries: u32, wait: Duration, deadline: Option<Instant>) -> bool {
+        retries < self.max_retries
+            && wait <= self.longest_wait
+            && deadline.is_none_or(|d| Instant::now() + wait + MARGIN <= d)
+    }
+}
 
 static CLIENT: LazyLock<reqwest::Client> = LazyLock::new(|| {
     reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("a default HTTP client builds")
@@ -103,14 +127,14 @@ pub async fn respond(
         Request::new(Route::InteractionResponse { interaction_id: id, token }, LightMethod::Post)
             .body(Some(body.clone()))
     };
+    let deadline = received + INTERACTION_WINDOW;
     let mut retries = 0;
     loop {
         let wait = match attempt(http, request()).await? {
             Attempt::Done => return Ok(()),
             Attempt::RetryAfter(wait) => wait,
         };
-        let fits = received.elapsed() + wait + MARGIN <= INTERACTION_WINDOW;
-        if fits && retries < MAX_RETRIES {
+        if POLICY.allows(retries, wait, Some(deadline)) {
             retries += 1;
             tracing::info!(?wait, retries, "interaction response rate limited; retrying");
             tokio::time::sleep(wait).await;
@@ -118,12 +142,12 @@ pub async fn respond(
         }
         // It would not land in time: say "thinking…" now, answer by editing.
         let value = serde_json::to_value(&response).map_err(serenity::Error::from)?;
-        if value["type"] != 4 || retries >= MAX_RETRIES {
+        if value["type"] != 4 || retries >= POLICY.max_retries {
             return Err(RestError::RateLimited(retries));
         }
         tracing::info!(?wait, "interaction response rate limited past the 3 s window; deferring");
         defer(http, id, token, is_ephemeral(&value)).await?;
-        if wait > LONGEST_WAIT {
+        if wait > POLICY.longest_wait {
             return Err(RestError::RateLimited(retries));
         }
         tokio::time::sleep(wait).await;
@@ -168,7 +192,7 @@ async fn send_retrying<'a>(http: &Http, request: impl Fn() -> Request<'a>) -> Re
     loop {
         match attempt(http, request()).await? {
             Attempt::Done => return Ok(()),
-            Attempt::RetryAfter(wait) if retries < MAX_RETRIES && wait <= LONGEST_WAIT => {
+            Attempt::RetryAfter(wait) if POLICY.allows(retries, wait, None) => {
                 retries += 1;
                 tokio::time::sleep(wait).await;
             }
@@ -210,7 +234,7 @@ where
     loop {
         match call().await {
             Err(serenity::Error::Http(HttpError::UnsuccessfulRequest(e)))
-                if e.status_code.as_u16() == 429 && retries < MAX_RETRIES =>
+                if e.status_code.as_u16() == 429 && POLICY.allows(retries, RETRY_WITHOUT_HINT, None) =>
             {
                 retries += 1;
                 tracing::info!(url = %e.url, retries, "rate limited; retrying");
@@ -224,6 +248,18 @@ where
 #[cfg(test)]
 mod deferred_tests {
     use super::*;
+
+    #[test]
+    fn the_retry_policy_counts_waits_and_deadlines() {
+        let second = Duration::from_secs(1);
+        assert!(POLICY.allows(0, second, None));
+        assert!(POLICY.allows(MAX_RETRIES - 1, second, None));
+        assert!(!POLICY.allows(MAX_RETRIES, second, None), "retries are capped");
+        assert!(!POLICY.allows(0, LONGEST_WAIT + second, None), "a wait too long is not waited");
+        let soon = Instant::now() + INTERACTION_WINDOW;
+        assert!(POLICY.allows(0, second, Some(soon)), "1 s fits a fresh 3 s window");
+        assert!(!POLICY.allows(0, Duration::from_millis(2600), Some(soon)), "the request must still land in time");
+    }
 
     #[test]
     fn a_deferred_response_is_type_5_and_private_only_when_asked() {

@@ -20,17 +20,25 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use ed25519_dalek::{Signature, Verifier, VerifyingKey};
 use serenity::all::{CreateInteractionResponse, Http, Interaction};
+use serenity::interactions_endpoint::Verifier;
 
 use crate::bot::{respond, Bot};
 
 /// The largest request body accepted; Discord's interactions are far smaller.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// The application's public key, parsed once at start.
-#[derive(Clone, Copy, Debug)]
-pub struct PublicKey(VerifyingKey);
+/// The application's public key, parsed once at start. Checking a signature is
+/// serenity's [`Verifier`]; it sits behind [`PublicKey::verify`] alone, so a
+/// faster verifier (ed25519-dalek 3) would be a change to that one function.
+#[derive(Clone)]
+pub struct PublicKey(Verifier);
+
+impl std::fmt::Debug for PublicKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PublicKey(..)")
+    }
+}
 
 impl PublicKey {
     /// Parses the hex key from the Developer Portal (General Information → Public Key).
@@ -38,19 +46,16 @@ impl PublicKey {
         let bytes = hex::decode(hex_key.trim()).ok().and_then(|b| <[u8; 32]>::try_from(b).ok()).context(
             "DISCORD_PUBLIC_KEY must be 64 hex characters (Developer Portal → General Information → Public Key)",
         )?;
-        let key = VerifyingKey::from_bytes(&bytes).context("DISCORD_PUBLIC_KEY is not a valid Ed25519 public key")?;
-        Ok(PublicKey(key))
+        let verifier = Verifier::try_new(bytes)
+            .map_err(|e| anyhow::anyhow!("DISCORD_PUBLIC_KEY is not a valid Ed25519 public key ({e})"))?;
+        Ok(PublicKey(verifier))
     }
 
-    /// Whether `signature` (hex) signs `timestamp` followed by `body`.
+    /// Whether `signature` (hex) signs `timestamp` followed by `body`. Only hex
+    /// digits count as a signature: serenity's parser would also take a `+`
+    /// sign inside a byte (`+f` for `0f`), a second spelling of the same bytes.
     pub fn verify(&self, signature_hex: &str, timestamp: &str, body: &[u8]) -> bool {
-        let Some(sig) = hex::decode(signature_hex).ok().and_then(|b| <[u8; 64]>::try_from(b).ok()) else {
-            return false;
-        };
-        let mut message = Vec::with_capacity(timestamp.len() + body.len());
-        message.extend_from_slice(timestamp.as_bytes());
-        message.extend_from_slice(body);
-        self.0.verify(&message, &Signature::from_bytes(&sig)).is_ok()
+        signature_hex.bytes().all(|b| b.is_ascii_hexdigit()) && self.0.verify(signature_hex, timestamp, body).is_ok()
     }
 }
 
@@ -235,5 +240,21 @@ mod tests {
             let e = PublicKey::from_hex(bad).unwrap_err().to_string();
             assert!(e.contains("DISCORD_PUBLIC_KEY"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_signature_is_its_hex_spelling_only() {
+        use ed25519_dalek::Signer;
+        let signing = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
+        let key = PublicKey::from_hex(&hex::encode(signing.verifying_key().to_bytes())).unwrap();
+        let sig = hex::encode(signing.sign(b"1700000000{}").to_bytes());
+        assert!(key.verify(&sig, "1700000000", b"{}"));
+        assert!(!key.verify(&sig, "1700000001", b"{}"), "another timestamp");
+        assert!(!key.verify(&sig, "1700000000", b"{ }"), "another body");
+        // The same bytes with a sign in place of a leading zero ("0f" as "+f").
+        let at = (0..sig.len()).step_by(2).find(|&i| sig.as_bytes()[i] == b'0').expect("a byte below 0x10");
+        let mut signed = sig.clone();
+        signed.replace_range(at..at + 1, "+");
+        assert!(!key.verify(&signed, "1700000000", b"{}"));
     }
 }
