@@ -104,3 +104,40 @@ fn knowledge_depends_on_nothing_above_it() {
         }
     }
 }
+
+/// "Every outgoing Discord message gets `allowed_mentions` from one builder":
+/// only `src/bot/respond.rs` calls serenity's message constructors; everything
+/// else starts from `respond::response` or `respond::message`.
+#[test]
+fn every_discord_message_starts_in_the_one_builder() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // A deferred response ("thinking…") carries only flags: no text, no one to ping.
+    let exempt = [("src/rest.rs", "CreateInteractionResponseMessage::new().ephemeral(ephemeral)")];
+    let constructors = [
+        "CreateInteractionResponseMessage::new(",
+        "CreateMessage::new(",
+        "EditMessage::new(",
+        "CreateInteractionResponseFollowup::new(",
+        "EditInteractionResponse::new(",
+        "ExecuteWebhook::new(",
+    ];
+    let mut found = Vec::new();
+    for dir in ["src", "crates"] {
+        for (file, text) in sources(&root.join(dir)) {
+            let relative = file.strip_prefix(&format!("{}/", root.display())).unwrap_or(&file).to_owned();
+            if relative == "src/bot/respond.rs" {
+                continue;
+            }
+            for line in text.lines() {
+                let allowed = exempt.iter().any(|(f, l)| *f == relative && line.contains(l));
+                if constructors.iter().any(|c| line.contains(c)) && !allowed {
+                    found.push(format!("{relative}: {}", line.trim()));
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "messages built outside bot::respond:\n{}", found.join("\n"));
+    let respond = std::fs::read_to_string(root.join("src/bot/respond.rs")).unwrap();
+    assert!(respond.contains("CreateInteractionResponseMessage::new().allowed_mentions(mentions(mention))"));
+    assert!(respond.contains("CreateMessage::new().allowed_mentions(mentions(mention))"));
+}

@@ -543,10 +543,9 @@ impl Bot {
             fields: Vec::new(),
             footer: "Pick a topic below, or use /compare topic:…".into(),
         };
-        let m = CreateInteractionResponseMessage::new()
+        let m = respond::response(None)
             .embed(doc.to_create_embed())
             .components(respond::topic_menus(engine, "Open a topic…"))
-            .allowed_mentions(respond::mentions(None))
             .ephemeral(true);
         ephemeral(m)
     }
@@ -577,10 +576,7 @@ impl Bot {
             fields: vec![embed::Field { name: "Popular topics".into(), value: examples.join("\n"), inline: false }],
             footer: format!("Source: {}", pack.info.source),
         };
-        CreateInteractionResponseMessage::new()
-            .embed(doc.to_create_embed())
-            .allowed_mentions(respond::mentions(None))
-            .ephemeral(true)
+        respond::response(None).embed(doc.to_create_embed()).ephemeral(true)
     }
 
     async fn kb(&self, cmd: &CommandInteraction) -> Reply {
@@ -616,12 +612,7 @@ impl Bot {
                     reports::stats(store, &engine, guild, days.unwrap_or(30)).await
                 };
                 match doc {
-                    Ok(doc) => ephemeral(
-                        CreateInteractionResponseMessage::new()
-                            .embed(doc.to_create_embed())
-                            .allowed_mentions(respond::mentions(None))
-                            .ephemeral(true),
-                    ),
+                    Ok(doc) => ephemeral(respond::response(None).embed(doc.to_create_embed()).ephemeral(true)),
                     Err(e) => {
                         tracing::warn!(error = %e, "report failed");
                         ephemeral(respond::notice("I couldn't read the question log just now; try again later."))
@@ -830,10 +821,7 @@ impl Bot {
                 "Hi! Ask me something about {}, like “which is faster?” — or try `/help`.",
                 engine.pack().info.scope
             );
-            let greeting = CreateMessage::new()
-                .content(text)
-                .allowed_mentions(respond::mentions(None))
-                .reference_message(reference);
+            let greeting = respond::message(None).content(text).reference_message(reference);
             return Some(ChatReply::Send(Box::new(greeting)));
         };
         self.log(msg.guild_id, Some(msg.channel_id), &answer, &engine);

@@ -5,8 +5,7 @@ use crate::render::ToCreateEmbed;
 use std::time::Instant;
 
 use serenity::builder::{
-    CreateActionRow, CreateButton, CreateInputText, CreateInteractionResponse, CreateInteractionResponseMessage,
-    CreateMessage, CreateModal,
+    CreateActionRow, CreateButton, CreateInputText, CreateInteractionResponse, CreateMessage, CreateModal,
 };
 use serenity::model::application::{
     ActionRowComponent, ButtonStyle, CommandInteraction, InputTextStyle, ModalInteraction,
@@ -65,13 +64,7 @@ fn parts(engine: &Engine, member: UserId, server: &str) -> Option<(String, Embed
 /// The welcome for `member`: only they are pinged.
 pub fn message(engine: &Engine, member: UserId, server: &str) -> Option<CreateMessage> {
     let (mention, doc, rows) = parts(engine, member, server)?;
-    Some(
-        CreateMessage::new()
-            .content(mention)
-            .embed(doc.to_create_embed())
-            .components(rows)
-            .allowed_mentions(respond::mentions(Some(member))),
-    )
+    Some(respond::message(Some(member)).content(mention).embed(doc.to_create_embed()).components(rows))
 }
 
 /// `/onboarding preview`: the welcome, shown privately to the admin.
@@ -88,11 +81,10 @@ pub fn preview(bot: &Bot, cmd: &CommandInteraction, directory: &dyn super::Direc
         return ephemeral(respond::notice("This knowledge pack has no welcome (knowledge/onboarding.toml)."));
     };
     ephemeral(
-        CreateInteractionResponseMessage::new()
+        respond::response(None)
             .content("This is how new members will be welcomed:")
             .embed(doc.to_create_embed())
             .components(rows)
-            .allowed_mentions(respond::mentions(None))
             .ephemeral(true),
     )
 }

@@ -1,5 +1,11 @@
 //! Building what the bot sends: answer embeds with their follow-up components,
 //! and the `allowed_mentions` that go on every single message.
+//!
+//! This module is the one place a Discord message starts: [`response`] (an
+//! interaction's message) and [`message`] (a channel message) are the only
+//! constructors the bot uses, and both set who may be pinged before anything
+//! else is added (`tests/architecture.rs` checks that no other file calls
+//! serenity's constructors).
 
 use crate::render::ToCreateEmbed;
 use serenity::builder::{
@@ -28,6 +34,16 @@ pub fn mentions(target: Option<UserId>) -> CreateAllowedMentions {
     }
 }
 
+/// An interaction's message that may ping only `mention` (or nobody).
+pub fn response(mention: Option<UserId>) -> CreateInteractionResponseMessage {
+    CreateInteractionResponseMessage::new().allowed_mentions(mentions(mention))
+}
+
+/// A channel message that may ping only `mention` (or nobody).
+pub fn message(mention: Option<UserId>) -> CreateMessage {
+    CreateMessage::new().allowed_mentions(mentions(mention))
+}
+
 /// An answer ready to send, independent of how it is sent.
 #[derive(Debug, Clone)]
 pub struct Outgoing {
@@ -39,11 +55,7 @@ pub struct Outgoing {
 
 impl Outgoing {
     pub fn interaction(self, ephemeral: bool) -> CreateInteractionResponseMessage {
-        let mut m = CreateInteractionResponseMessage::new()
-            .embed(self.embed)
-            .components(self.components)
-            .allowed_mentions(mentions(self.mention))
-            .ephemeral(ephemeral);
+        let mut m = response(self.mention).embed(self.embed).components(self.components).ephemeral(ephemeral);
         if let Some(content) = self.content {
             m = m.content(content);
         }
@@ -51,8 +63,7 @@ impl Outgoing {
     }
 
     pub fn message(self) -> CreateMessage {
-        let mut m =
-            CreateMessage::new().embed(self.embed).components(self.components).allowed_mentions(mentions(self.mention));
+        let mut m = message(self.mention).embed(self.embed).components(self.components);
         if let Some(content) = self.content {
             m = m.content(content);
         }
@@ -145,8 +156,5 @@ pub fn topic_menus(engine: &Engine, placeholder: &str) -> Vec<CreateActionRow> {
 
 /// A short notice: ephemeral text with no pings.
 pub fn notice(text: impl Into<String>) -> CreateInteractionResponseMessage {
-    CreateInteractionResponseMessage::new()
-        .content(limits::truncate(&text.into(), limits::MESSAGE_CONTENT).into_owned())
-        .allowed_mentions(mentions(None))
-        .ephemeral(true)
+    response(None).content(limits::truncate(&text.into(), limits::MESSAGE_CONTENT).into_owned()).ephemeral(true)
 }

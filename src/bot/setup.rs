@@ -2,7 +2,7 @@
 //! Every change is validated, committed, and only then confirmed.
 
 use crate::render::ToCreateEmbed;
-use serenity::builder::{CreateCommand, CreateCommandOption, CreateInteractionResponseMessage};
+use serenity::builder::{CreateCommand, CreateCommandOption};
 use serenity::model::application::{
     CommandInteraction, CommandOptionType, InteractionContext, ResolvedOption, ResolvedValue,
 };
@@ -295,10 +295,5 @@ fn show(bot: &Bot, s: &GuildSettings) -> Reply {
         ],
         footer: String::new(),
     };
-    ephemeral(
-        CreateInteractionResponseMessage::new()
-            .embed(doc.to_create_embed())
-            .allowed_mentions(respond::mentions(None))
-            .ephemeral(true),
-    )
+    ephemeral(respond::response(None).embed(doc.to_create_embed()).ephemeral(true))
 }
