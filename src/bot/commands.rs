@@ -16,7 +16,8 @@ pub const KB: &str = "kb";
 pub const KB_RELOAD: &str = "reload";
 pub const KB_GAPS: &str = "gaps";
 pub const KB_STATS: &str = "stats";
-pub const SETUP: &str = "setup";
+/// `/setup`, defined with its handler in [`super::setup`].
+pub const SETUP: &str = super::setup::NAME;
 pub const ONBOARDING: &str = "onboarding";
 /// The message command (right-click a message → Apps).
 pub const ASK_MESSAGE: &str = "Ask stackpick";

@@ -11,7 +11,7 @@ use serenity::model::id::{ChannelId, GuildId};
 use serenity::model::permissions::Permissions;
 
 use super::directory::{needed_to_post, ChannelCheck, Directory};
-use super::{commands, ephemeral, manages_server, respond, Bot, Reply};
+use super::{ephemeral, manages_server, respond, Bot, Reply};
 use crate::render::embed::{EmbedDoc, Field};
 use crate::store::GuildSettings;
 
@@ -21,9 +21,13 @@ fn channel_option(description: &str) -> CreateCommandOption {
         .channel_types(vec![ChannelType::Text, ChannelType::News])
 }
 
+/// The command's name. The command list (`super::commands`) takes it from
+/// here, so the arrow between the two modules runs one way.
+pub const NAME: &str = "setup";
+
 /// The `/setup` command.
 pub fn command() -> CreateCommand {
-    CreateCommand::new(commands::SETUP)
+    CreateCommand::new(NAME)
         .description("Configure stackpick for this server (server managers)")
         .default_member_permissions(Permissions::MANAGE_GUILD)
         .contexts(vec![InteractionContext::Guild])
