@@ -170,6 +170,13 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         guild: u64,
     },
+    /// Copy the database, consistently, while the bot runs (reads DATABASE_URL).
+    #[command(after_help = env_section(&[env_help::REPORTS, env_help::LOGS]))]
+    Backup {
+        /// The new file to write; an existing file is never replaced.
+        #[arg(long, value_name = "FILE")]
+        to: std::path::PathBuf,
+    },
     /// Serve Discord's HTTP interactions endpoint (needs DISCORD_PUBLIC_KEY).
     #[command(after_help = env_section(&[env_help::SERVE, env_help::BEHAVIOUR, env_help::STORE, env_help::PACK, env_help::LOGS]))]
     Serve {
@@ -385,6 +392,24 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 crate::bot::reports::stat_counts(&store, guild, days).await
             })?;
             print_report(out, json, &stats, crate::bot::reports::stats_text)
+        }
+        Command::Backup { to } => {
+            let (from, bytes) = runtime()?.block_on(async {
+                // Read-only: a missing or foreign database is refused, and the original is never changed.
+                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
+                let bytes = store.backup_to(&to).await;
+                let from = store.name().to_owned();
+                store.close().await;
+                anyhow::Ok((from, bytes?))
+            })?;
+            writeln!(out, "backed up `{from}` to `{}` ({bytes} bytes, one consistent snapshot)", to.display())?;
+            writeln!(
+                out,
+                "the key that hashes member ids is not in it: keep `{}` (or {}) with the backup",
+                crate::store::Store::key_file(std::path::Path::new(&from)).display(),
+                crate::store::HASH_KEY_VAR
+            )?;
+            Ok(())
         }
         Command::Forget { guild } => {
             let rows = runtime()?.block_on(async move {

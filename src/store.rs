@@ -251,6 +251,24 @@ impl Store {
         Ok(Store { pool, key, name: shown })
     }
 
+    /// Writes a consistent copy of the database to `to` (SQLite's `VACUUM
+    /// INTO`: one read transaction, so the bot may keep writing meanwhile) and
+    /// returns its size in bytes. Refuses to replace an existing file. Works on
+    /// a store opened read-only, so a backup never changes the original.
+    pub async fn backup_to(&self, to: &std::path::Path) -> Result<u64> {
+        if to.exists() {
+            anyhow::bail!("`{}` already exists: a backup never replaces a file; choose a new name", to.display());
+        }
+        let target = to.to_str().with_context(|| format!("`{}` is not a UTF-8 path", to.display()))?;
+        sqlx::query("VACUUM INTO ?")
+            .bind(target)
+            .execute(&self.pool)
+            .await
+            .with_context(|| format!("cannot back up `{}` to `{}`", self.name, to.display()))?;
+        let size = std::fs::metadata(to).with_context(|| format!("the backup `{}` was not written", to.display()))?;
+        Ok(size.len())
+    }
+
     /// The database file (or URL) this store writes to, for messages.
     pub fn name(&self) -> &str {
         &self.name

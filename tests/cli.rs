@@ -301,7 +301,7 @@ fn help_names_each_subcommands_environment() {
         assert!(o.status.success());
         stdout(&o)
     };
-    let wants: [(&str, &[&str]); 6] = [
+    let wants: [(&str, &[&str]); 7] = [
         (
             "run",
             &[
@@ -323,6 +323,7 @@ fn help_names_each_subcommands_environment() {
         ("ask", &["STACKPICK_KNOWLEDGE", "STACKPICK_MODEL"]),
         ("gaps", &["DATABASE_URL"]),
         ("stats", &["DATABASE_URL"]),
+        ("backup", &["DATABASE_URL"]),
     ];
     for (sub, vars) in wants {
         let text = help(sub);

@@ -535,3 +535,44 @@ async fn a_store_never_prints_its_hashing_key() {
     assert!(shown.contains("k.db"), "{shown}");
     store.close().await;
 }
+
+/// `stackpick backup --to FILE` writes a consistent copy while the bot has the
+/// database open, never replaces a file, and never creates a missing database.
+#[tokio::test]
+async fn backup_copies_the_database_and_replaces_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = url(&dir, "live.db");
+    let store = Store::open(&db).await.unwrap();
+    let s = GuildSettings { guild_id: 7, cooldown_secs: Some(9), answer_channels: Some(vec![3]), ..Default::default() };
+    store.save_settings(&s).await.unwrap();
+    let backup = |database: &str, to: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+            .args(["backup", "--to"])
+            .arg(to)
+            .env("DATABASE_URL", database)
+            .env_remove("STACKPICK_HASH_KEY")
+            .output()
+            .unwrap()
+    };
+    // While the bot's store is still open.
+    let to = dir.path().join("copy.db");
+    let o = backup(&db, &to);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("copy.db") && out.contains("live.db.key"), "{out}");
+    let copy = Store::open_read_only(&format!("sqlite://{}", to.display())).await.unwrap();
+    assert_eq!(copy.all_settings().await.unwrap(), vec![s]);
+    copy.close().await;
+    store.close().await;
+    // An existing file is never replaced.
+    let before = std::fs::read(&to).unwrap();
+    let o = backup(&db, &to);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(std::fs::read(&to).unwrap(), before);
+    // A missing database is an error, and nothing is created.
+    let missing = dir.path().join("missing.db");
+    let o = backup(&format!("sqlite://{}", missing.display()), &dir.path().join("other.db"));
+    assert!(!o.status.success());
+    assert!(!missing.exists() && !dir.path().join("other.db").exists());
+}
