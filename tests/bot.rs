@@ -250,3 +250,27 @@ async fn the_onboarding_preview_stays_neutral_without_a_cache() {
     .await;
     assert_eq!(body["data"]["embeds"][0]["title"], "Welcome to this server!");
 }
+
+/// A deferred response's flags stay on the answer that replaces it: a private
+/// `/ask` must defer privately and a public one publicly (before, every `/ask`
+/// deferred publicly). Questions may wait (the encoder reads them); `/compare` does not.
+#[test]
+fn deferral_keeps_the_answers_privacy() {
+    use stackpick::bot::{defers_privately, may_wait};
+    let private = interaction(p::ask("which is faster?", json!([{"type": 5, "name": "private", "value": true}])));
+    let public = interaction(p::ask("which is faster?", json!([])));
+    assert!(defers_privately(&private));
+    assert!(!defers_privately(&public));
+    assert!(may_wait(&private) && may_wait(&public));
+    let (message, _) = p::message_command("which is faster?");
+    assert!(defers_privately(&interaction(message.clone())) && may_wait(&interaction(message)));
+    let kb = interaction(p::slash_as(
+        "kb",
+        json!([{"type": 1, "name": "stats", "options": []}]),
+        p::MODERATOR_PERMS,
+        fake::USER_ID,
+    ));
+    assert!(defers_privately(&kb) && may_wait(&kb));
+    let compare = interaction(p::slash("compare", json!([{"type": 3, "name": "topic", "value": "performance"}])));
+    assert!(!may_wait(&compare));
+}

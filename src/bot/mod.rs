@@ -42,16 +42,36 @@ use crate::store::{FeedbackRecord, GuildSettings, QuestionRecord, Store};
 use custom_id::{Action, Vote};
 pub use directory::{ChannelCheck, Directory, NoDirectory};
 
-/// After this long without a reply (only `/setup` and the `/kb` reports wait,
-/// on the database), a transport sends a deferred response and edits it with
-/// the reply when it comes: Discord voids a token not answered within 3 s.
+/// After this long without a reply a transport sends a deferred response and
+/// edits it with the reply when it comes: Discord voids a token not answered
+/// within 3 s. See [`may_wait`] for the replies that can take this long.
 pub const DEFER_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
 
+/// Whether the reply to this interaction may take longer than
+/// [`DEFER_AFTER`]: `/setup` and the `/kb` reports wait on the database, and
+/// a question (`/ask`, the message command) is read by the sentence encoder,
+/// tens of milliseconds each that queue up under a burst of questions.
+pub fn may_wait(interaction: &Interaction) -> bool {
+    matches!(interaction, Interaction::Command(c)
+        if matches!(c.data.name.as_str(), commands::SETUP | commands::KB | commands::ASK | commands::ASK_MESSAGE))
+}
+
 /// Whether a deferred response to this interaction should be private, like
-/// the reply it stands for (`/setup` and `/kb` reply privately).
+/// the reply it stands for: the flags of a deferred response stay on the
+/// answer that replaces it, so a private `/ask` must never defer publicly.
+/// `/setup`, `/kb` and the message command's notice are private; `/ask` as
+/// its `private` option says.
 pub fn defers_privately(interaction: &Interaction) -> bool {
     match interaction {
-        Interaction::Command(cmd) => matches!(cmd.data.name.as_str(), commands::SETUP | commands::KB),
+        Interaction::Command(cmd) => match cmd.data.name.as_str() {
+            commands::SETUP | commands::KB | commands::ASK_MESSAGE => true,
+            commands::ASK => cmd
+                .data
+                .options()
+                .iter()
+                .any(|o| o.name == commands::OPT_PRIVATE && matches!(o.value, ResolvedValue::Boolean(true))),
+            _ => false,
+        },
         _ => true,
     }
 }

@@ -126,13 +126,12 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
         Err(_) => return plain(StatusCode::BAD_REQUEST, "not an interaction Discord would send"),
     };
 
-    let waits_on_database = matches!(&interaction, Interaction::Command(c)
-        if matches!(c.data.name.as_str(), crate::bot::commands::SETUP | crate::bot::commands::KB));
-    let mut reply = if waits_on_database {
+    let mut reply = if crate::bot::may_wait(&interaction) {
+        let private = crate::bot::defers_privately(&interaction);
         match answer_or_defer(&state, interaction).await {
             Some(reply) => reply,
             None => {
-                return json(crate::rest::deferred_response(true).to_string().into_bytes());
+                return json(crate::rest::deferred_response(private).to_string().into_bytes());
             }
         }
     } else {
