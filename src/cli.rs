@@ -136,6 +136,9 @@ pub enum Command {
         /// The total number of shards across all processes.
         #[arg(long, value_name = "N", requires = "shard_range")]
         total: Option<u32>,
+        /// Serve the process's counters at GET /metrics on this address (Prometheus) [env: STACKPICK_METRICS_ADDR].
+        #[arg(long, value_name = "ADDR", env = "STACKPICK_METRICS_ADDR", hide_env = true)]
+        metrics_addr: Option<std::net::SocketAddr>,
     },
     /// Register the slash commands by bulk overwrite (needs DISCORD_TOKEN).
     #[command(after_help = env_section(&[env_help::DISCORD, env_help::PACK, env_help::LOGS]))]
@@ -300,7 +303,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::Topics { json } => topics(&engine(&dir)?, json, out),
         Command::Chat => chat(&engine(&dir)?, out),
-        Command::Run { shard_range, total } => {
+        Command::Run { shard_range, total, metrics_addr } => {
             let token = settings::Token::from_env()?;
             let engine = engine(&dir)?;
             let bot = crate::bot::Bot::new(engine, dir, settings::bot_config()?);
@@ -317,6 +320,17 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             };
             let proxy = settings::http_proxy();
             runtime()?.block_on(async move {
+                if let Some(addr) = metrics_addr {
+                    // Bound first, like `serve`: a busy port fails before anything starts.
+                    let listener = crate::serve::bind(addr).await?;
+                    tracing::info!(%addr, "serving metrics at GET /metrics");
+                    let app = axum::Router::new().route("/metrics", axum::routing::get(crate::serve::metrics));
+                    tokio::spawn(async move {
+                        if let Err(e) = axum::serve(listener, app).await {
+                            tracing::warn!(error = %e, "the metrics endpoint stopped");
+                        }
+                    });
+                }
                 let (bot, writer) = with_store(bot).await?;
                 let make_http = move || gateway::http(&token, proxy.as_deref());
                 let result = gateway::run(bot, make_http, registration, sharding).await;

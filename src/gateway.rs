@@ -142,6 +142,7 @@ impl EventHandler for Handler {
             _ => return,
         };
         let id = interaction.id();
+        crate::metrics::get().interaction(crate::metrics::Face::Gateway);
         let directory = CacheDirectory(&ctx.cache);
         let reply = self.bot.interaction(&interaction, &directory);
         tokio::pin!(reply);
@@ -366,6 +367,7 @@ pub async fn run(
             return result.map_err(explain);
         }
         tracing::info!("reconnecting with the privileged intents onboarding needs");
+        crate::metrics::get().reconnect();
     }
 }
 

@@ -4,7 +4,9 @@
 //! writer task drains it in batches, one transaction per batch. When the
 //! database is slow, locked, full or read-only the writer logs the failure and
 //! drops that batch; when the queue is full new entries are dropped and
-//! counted. Either way the bot keeps answering.
+//! counted (`Journal::dropped`, the `stackpick_log_dropped_rows` metric) and
+//! logged at the first drop and then at most once a minute with the running
+//! total. Either way the bot keeps answering.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -35,6 +37,16 @@ pub enum Entry {
 pub struct Journal {
     tx: mpsc::Sender<Entry>,
     dropped: Arc<AtomicU64>,
+    /// When the last drop warning was logged, in [`seconds_since_start`].
+    warned_at: Arc<AtomicU64>,
+}
+
+/// How often a full queue is reported while it keeps dropping.
+const WARN_EVERY_SECS: u64 = 60;
+
+fn seconds_since_start() -> u64 {
+    static START: std::sync::LazyLock<std::time::Instant> = std::sync::LazyLock::new(std::time::Instant::now);
+    START.elapsed().as_secs()
 }
 
 impl Journal {
@@ -45,15 +57,27 @@ impl Journal {
         let (tx, rx) = mpsc::channel(QUEUE);
         let stop = CancellationToken::new();
         let handle = tokio::spawn(writer(store, rx, retention_days, stop.clone()));
-        (Journal { tx, dropped: Arc::new(AtomicU64::new(0)) }, Writer { handle, stop })
+        (
+            Journal { tx, dropped: Arc::new(AtomicU64::new(0)), warned_at: Arc::new(AtomicU64::new(0)) },
+            Writer { handle, stop },
+        )
     }
 
     /// Queues an entry without waiting.
     pub fn record(&self, entry: Entry) {
-        if self.tx.try_send(entry).is_err() {
+        let metrics = crate::metrics::get();
+        let sent = self.tx.try_send(entry).is_ok();
+        metrics.log_queue(self.tx.max_capacity() - self.tx.capacity());
+        if !sent {
+            metrics.log_dropped(1);
             let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
-            if n.is_power_of_two() {
-                tracing::warn!(dropped = n, "question log queue is full; entries dropped");
+            // The first drop, then at most once a minute, with the running total.
+            let now = seconds_since_start();
+            let last = self.warned_at.load(Ordering::Relaxed);
+            if (n == 1 || now >= last + WARN_EVERY_SECS)
+                && self.warned_at.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            {
+                tracing::warn!(dropped_total = n, "question log queue is full; entries dropped");
             }
         }
     }
@@ -138,7 +162,10 @@ async fn writer(store: Store, mut rx: mpsc::Receiver<Entry>, retention_days: u32
                 Entry::Vote(v) => votes.push(v),
             }
         }
+        crate::metrics::get().log_queue(rx.len());
         if let Err(e) = store.write_log(&questions, &votes).await {
+            crate::metrics::get().store_error();
+            crate::metrics::get().log_dropped((questions.len() + votes.len()) as u64);
             tracing::warn!(
                 database = store.name(),
                 error = %e,

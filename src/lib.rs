@@ -14,6 +14,7 @@ pub mod bot;
 pub mod cli;
 pub mod gateway;
 pub mod journal;
+pub mod metrics;
 pub mod render;
 pub mod rest;
 pub mod serve;

@@ -15,7 +15,7 @@ fn main() -> ExitCode {
     let _ = dotenvy::dotenv();
     // `.env.example` lists every variable, some blank: a blank one means "not set",
     // not "an empty value" (clap would refuse `--knowledge ""`).
-    for name in ["STACKPICK_KNOWLEDGE", "STACKPICK_ADDR"] {
+    for name in ["STACKPICK_KNOWLEDGE", "STACKPICK_ADDR", "STACKPICK_METRICS_ADDR"] {
         if std::env::var_os(name).is_some_and(|v| v.is_empty()) {
             std::env::remove_var(name);
         }

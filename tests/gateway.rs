@@ -545,3 +545,31 @@ async fn sigterm_shuts_down_cleanly() {
         tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("exits after SIGTERM").unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// `stackpick run --metrics-addr` serves the gateway process's counters.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_process_serves_its_metrics() {
+    let fake = FakeDiscord::start().await;
+    let db = common::TempDb::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let _bot = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .args(["run", "--metrics-addr", &format!("127.0.0.1:{port}")])
+        .env("DISCORD_TOKEN", "secret-token-value-123")
+        .env("DISCORD_HTTP_PROXY", fake.url())
+        .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
+        .env("DATABASE_URL", db.url())
+        .env("COOLDOWN_SECS", "0")
+        .env_remove("STACKPICK_HASH_KEY")
+        .env_remove("STACKPICK_KNOWLEDGE")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    fake.wait_for("command registration", |r| r.method == "PUT" && r.path.ends_with("/commands")).await;
+    let body = fake.interact(p::ask("which is faster?", json!([]))).await;
+    assert_eq!(body["data"]["embeds"][0]["title"], "Performance and speed");
+    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await.unwrap().text().await.unwrap();
+    assert!(text.contains("stackpick_interactions_total{face=\"Gateway\"} 1"), "{text}");
+    assert!(text.contains("stackpick_questions_total{outcome=\"Answered\"} 1"), "{text}");
+}

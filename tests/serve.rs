@@ -387,3 +387,24 @@ async fn setup_on_a_stalled_database_defers_in_the_body_then_edits() {
     assert!(edit.body["content"].as_str().unwrap_or_default().starts_with("❌ I couldn't save that"), "{}", edit.body);
     sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
 }
+
+/// `GET /metrics` is Prometheus's text format and counts what the endpoint did
+/// (other tests in this process count into the same registry, hence "at least").
+#[tokio::test]
+async fn metrics_count_interactions_and_questions() {
+    let s = start(None).await;
+    s.interact(&p::ask("which is faster?", json!([]))).await;
+    let res = s.client.get(format!("{}/metrics", s.url)).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let ctype = res.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(ctype.starts_with("application/openmetrics-text"), "{ctype}");
+    let text = res.text().await.unwrap();
+    let value = |series: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no `{series}` in:\n{text}"));
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(value("stackpick_interactions_total{face=\"Http\"}") >= 1.0);
+    assert!(value("stackpick_questions_total{outcome=\"Answered\"}") >= 1.0);
+    assert!(value("stackpick_answer_seconds_count") >= 1.0);
+    assert!(text.contains("stackpick_log_dropped_rows_total") && text.ends_with("# EOF\n"));
+}

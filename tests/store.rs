@@ -576,3 +576,34 @@ async fn backup_copies_the_database_and_replaces_nothing() {
     assert!(!o.status.success());
     assert!(!missing.exists() && !dir.path().join("other.db").exists());
 }
+
+/// Past the queue's bound, entries are dropped and every one is counted (and
+/// exposed as a metric); what was queued is still written.
+#[tokio::test]
+async fn a_full_log_queue_counts_every_dropped_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&url(&dir, "full.db")).await.unwrap();
+    let (journal, writer) = stackpick::journal::Journal::start(store.clone(), 90);
+    let before = stackpick::metrics::get().render();
+    let dropped_metric = |text: &str| -> u64 {
+        let line = text.lines().find(|l| l.starts_with("stackpick_log_dropped_rows_total")).unwrap();
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    // The single-threaded test runtime cannot run the writer until this loop
+    // awaits, so the queue fills exactly.
+    for i in 0..stackpick::journal::QUEUE + 5 {
+        journal.record(stackpick::journal::Entry::Question(QuestionRecord {
+            guild_id: Some(1),
+            channel_id: None,
+            text: format!("question {i}"),
+            topic: None,
+            confidence: 0.0,
+            answered: false,
+            asked_at: stackpick::store::now(),
+        }));
+    }
+    assert_eq!(journal.dropped(), 5);
+    assert_eq!(dropped_metric(&stackpick::metrics::get().render()) - dropped_metric(&before), 5);
+    writer.finish(Duration::from_secs(30)).await;
+    assert_eq!(store.stats(Some(1), 0).await.unwrap().questions, stackpick::journal::QUEUE as u64);
+}

@@ -200,6 +200,15 @@ pub fn computing<R>(f: impl FnOnce() -> R) -> R {
     }
 }
 
+/// Answers a question from chat, counting it and its time in the metrics.
+pub(crate) fn timed_answer(engine: &Engine, question: &str) -> Answer {
+    let started = Instant::now();
+    let answer = engine.answer(question);
+    let outcome = if answer.answered() { crate::metrics::Outcome::Answered } else { crate::metrics::Outcome::Refused };
+    crate::metrics::get().question(outcome, started.elapsed());
+    answer
+}
+
 pub(crate) fn ephemeral(m: CreateInteractionResponseMessage) -> Reply {
     CreateInteractionResponse::Message(m).into()
 }
@@ -452,7 +461,7 @@ impl Bot {
                 if let Some(reply) = self.cooling(cmd.guild_id, asker, now) {
                     return reply;
                 }
-                let answer = engine.answer(question);
+                let answer = timed_answer(&engine, question);
                 self.log(cmd.guild_id, Some(cmd.channel_id), &answer, &engine);
                 self.answer_reply(&engine, &answer, answer_buttons, mention, private)
             }
@@ -679,7 +688,7 @@ impl Bot {
         if let Some(reply) = self.cooling(cmd.guild_id, cmd.user.id, now) {
             return reply;
         }
-        let answer = engine.answer(&target.content);
+        let answer = timed_answer(engine, &target.content);
         self.log(cmd.guild_id, Some(cmd.channel_id), &answer, engine);
         let out = respond::answer(engine, &answer, Buttons { delete_by: Some(cmd.user.id), feedback: true }, None);
         let reply = out.message().reference_message(reference(target.channel_id, target.id));
@@ -811,7 +820,7 @@ impl Bot {
             }
             None
         } else {
-            let mut answer = engine.answer(question);
+            let mut answer = timed_answer(&engine, question);
             if trigger == Trigger::Reply {
                 // "is that true for the other one too?" under an answer about
                 // speed is read with the subject of the answer it replies to.

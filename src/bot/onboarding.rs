@@ -131,7 +131,7 @@ pub fn modal(bot: &Bot, m: &ModalInteraction, now: Instant) -> Reply {
         return reply;
     }
     let engine = bot.engine();
-    let answer = engine.answer(&question);
+    let answer = super::timed_answer(&engine, &question);
     bot.log(m.guild_id, Some(m.channel_id), &answer, &engine);
     let out = respond::answer(&engine, &answer, Buttons { delete_by: None, feedback: true }, None);
     CreateInteractionResponse::Message(out.interaction(true)).into()

@@ -73,6 +73,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/interactions", post(interactions))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
@@ -126,6 +127,7 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
         Err(_) => return plain(StatusCode::BAD_REQUEST, "not an interaction Discord would send"),
     };
 
+    crate::metrics::get().interaction(crate::metrics::Face::Http);
     let mut reply = if crate::bot::may_wait(&interaction) {
         let private = crate::bot::defers_privately(&interaction);
         match answer_or_defer(&state, interaction).await {
@@ -158,6 +160,11 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
             plain(StatusCode::INTERNAL_SERVER_ERROR, "internal error")
         }
     }
+}
+
+/// `GET /metrics`: the process's counters for Prometheus.
+pub async fn metrics() -> Response {
+    ([(axum::http::header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)], crate::metrics::get().render()).into_response()
 }
 
 /// Runs a reply that waits on the database in a task of its own: `Some` when
