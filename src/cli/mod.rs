@@ -1,0 +1,399 @@
+//! The command-line face: `stackpick ask | topics | check | chat`.
+//!
+//! Parsing lives in clap's derive types; every command is a thin call into the
+//! engine and a renderer, writing to the given output so tests can capture it.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+
+use crate::engine::Engine;
+use crate::knowledge::PackSource;
+use crate::render::{json, terminal};
+use crate::{gateway, knowledge, settings};
+
+mod args;
+mod chat;
+mod pack;
+
+pub use args::{Cli, Command, ReportArgs};
+use chat::*;
+use pack::*;
+
+/// The permissions the bot asks for when invited: read and answer in
+/// channels and threads, with embeds and replies, and add the ⏳ reaction
+/// that asks someone in their cooldown to slow down. Nothing more.
+pub fn invite_permissions() -> serenity::model::permissions::Permissions {
+    use serenity::model::permissions::Permissions as P;
+    P::VIEW_CHANNEL
+        | P::SEND_MESSAGES
+        | P::SEND_MESSAGES_IN_THREADS
+        | P::EMBED_LINKS
+        | P::READ_MESSAGE_HISTORY
+        | P::ADD_REACTIONS
+}
+
+/// The OAuth2 link that adds the bot with its commands.
+pub fn invite_url(application_id: u64) -> String {
+    format!(
+        "https://discord.com/oauth2/authorize?client_id={application_id}&scope=bot%20applications.commands&permissions={}",
+        invite_permissions().bits()
+    )
+}
+
+/// The pack to use: the flag or environment, else `./knowledge` when it holds a
+/// pack, else the shipped pack built into the binary (so an installed binary,
+/// far from any checkout, still answers).
+pub fn pack_source(explicit: Option<&Path>) -> PackSource {
+    if let Some(dir) = explicit {
+        return PackSource::Dir(dir.to_path_buf());
+    }
+    let local = PathBuf::from("knowledge");
+    if local.join(knowledge::PACK_FILE).is_file() {
+        return PackSource::Dir(local);
+    }
+    PackSource::Shipped
+}
+
+/// A pack folder that is not there is one clear line, before any file of it is read.
+fn ensure_folder(source: &PackSource) -> Result<()> {
+    match source.dir() {
+        Some(dir) if !dir.is_dir() => anyhow::bail!(
+            "knowledge folder `{}` does not exist (set --knowledge or STACKPICK_KNOWLEDGE)",
+            dir.display()
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// Loads the pack and builds the engine, or explains what is wrong.
+pub fn engine(source: &PackSource) -> Result<Engine> {
+    ensure_folder(source)?;
+    let pack = knowledge::load_from(source).with_context(|| format!("cannot load the knowledge pack in `{source}`"))?;
+    Ok(Engine::new(pack))
+}
+
+/// Runs a parsed command line, writing to `out`.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
+    let dir = pack_source(cli.knowledge.as_deref());
+    match cli.command {
+        Command::Check { allow_warnings, quiet, examples } => {
+            let detail = match (quiet, examples) {
+                (true, _) => Detail::Quiet,
+                (false, true) => Detail::Examples,
+                (false, false) => Detail::Grouped,
+            };
+            check(&dir, allow_warnings, detail, out)
+        }
+        Command::Train { files, out: path } => train(&dir, &files, &path, out),
+        Command::Vectors { negatives } => vectors(&dir, negatives.as_deref(), out),
+        Command::Eval { files, misses, json, min, split, cross_validate, weights } => {
+            eval(&dir, &files, EvalOptions { misses, json, min, split, cross_validate, weights }, out)
+        }
+        Command::Ask { json, explain, question } => {
+            let engine = engine(&dir)?;
+            let show = match (json, explain) {
+                (true, _) => Show::Json,
+                (false, true) => Show::Explain,
+                (false, false) => Show::Text,
+            };
+            if question.is_empty() {
+                let stdin = std::io::stdin();
+                if stdin.is_terminal() {
+                    // Someone typing, not a pipe: say what is expected.
+                    eprintln!("Type a question per line; Ctrl-D to finish.");
+                }
+                ask_lines(&engine, stdin.lock(), show, out)
+            } else {
+                ask_one(&engine, &question.join(" "), show, out)
+            }
+        }
+        Command::Topics { json } => topics(&engine(&dir)?, json, out),
+        Command::Chat => chat(&engine(&dir)?, out),
+        Command::Run { shard_range, total, metrics_addr } => {
+            let token = settings::Token::from_env()?;
+            let engine = engine(&dir)?;
+            let bot = crate::bot::Bot::new(engine, dir, settings::bot_config()?);
+            let registration = match settings::guild_id()? {
+                Some(g) => gateway::Registration::Guild(g),
+                None => gateway::Registration::Global,
+            };
+            let sharding = match (shard_range, total) {
+                (Some((start, end)), Some(total)) => {
+                    anyhow::ensure!(end <= total, "--shard-range {start}..{end} goes past --total {total}");
+                    gateway::Sharding::Range { start, end, total }
+                }
+                _ => gateway::Sharding::Auto,
+            };
+            let proxy = settings::http_proxy();
+            runtime()?.block_on(async move {
+                if let Some(addr) = metrics_addr {
+                    // Bound first, like `serve`: a busy port fails before anything starts.
+                    let listener = crate::serve::bind(addr).await?;
+                    tracing::info!(%addr, "serving metrics at GET /metrics");
+                    let app = axum::Router::new().route("/metrics", axum::routing::get(crate::serve::metrics));
+                    tokio::spawn(async move {
+                        if let Err(e) = axum::serve(listener, app).await {
+                            tracing::warn!(error = %e, "the metrics endpoint stopped");
+                        }
+                    });
+                }
+                let (bot, writer) = with_store(bot).await?;
+                let make_http = move || gateway::http(&token, proxy.as_deref());
+                let result = gateway::run(bot, make_http, registration, sharding).await;
+                finish(writer).await;
+                result
+            })
+        }
+        Command::Register { guild, clear } => {
+            let token = settings::Token::from_env()?;
+            let engine = engine(&dir)?;
+            let target = match guild.map(serenity::model::id::GuildId::new).or(settings::guild_id()?) {
+                Some(g) => gateway::Registration::Guild(g),
+                None => gateway::Registration::Global,
+            };
+            let proxy = settings::http_proxy();
+            let n = runtime()?.block_on(async move {
+                let http = gateway::http(&token, proxy.as_deref());
+                let app = application_id(&http).await?;
+                http.set_application_id(app.into());
+                gateway::register(&http, engine.pack(), target, clear).await.context("registering commands failed")
+            })?;
+            let place = match target {
+                gateway::Registration::Guild(g) => format!("server {g}"),
+                _ => "all servers (global; may take a while to show)".to_owned(),
+            };
+            if clear {
+                writeln!(out, "Removed every command from {place}.")?;
+            } else {
+                writeln!(out, "Registered {n} commands to {place}.")?;
+            }
+            Ok(())
+        }
+        Command::Serve { addr } => {
+            let key = std::env::var("DISCORD_PUBLIC_KEY").map_err(|_| {
+                anyhow::anyhow!(
+                    "DISCORD_PUBLIC_KEY is not set: copy the Public Key from the Developer Portal \
+                     (General Information) into the environment or .env"
+                )
+            })?;
+            let key = crate::serve::PublicKey::from_hex(&key)?;
+            let engine = engine(&dir)?;
+            let bot = crate::bot::Bot::new(engine, dir, settings::bot_config()?);
+            let token = settings::Token::from_env().ok();
+            let proxy = settings::http_proxy();
+            runtime()?.block_on(async move {
+                let listener = crate::serve::bind(addr).await?;
+                let (bot, writer) = with_store(bot).await?;
+                let http = token.map(|t| std::sync::Arc::new(gateway::http(&t, proxy.as_deref())));
+                let result =
+                    crate::serve::serve(listener, std::sync::Arc::new(crate::serve::AppState { bot, key, http })).await;
+                finish(writer).await;
+                result
+            })
+        }
+        Command::Gaps { tsv: true, report: ReportArgs { guild, days, .. } } => {
+            let rows = runtime()?.block_on(async move {
+                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
+                crate::bot::reports::gap_rows(&store, guild, days).await
+            })?;
+            write!(out, "{rows}")?;
+            Ok(())
+        }
+        Command::Gaps { report: ReportArgs { guild, days, json }, .. } => {
+            let gaps = runtime()?.block_on(async move {
+                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
+                crate::bot::reports::gap_list(&store, guild, days).await
+            })?;
+            print_report(out, json, gaps.as_slice(), crate::bot::reports::gaps_text)
+        }
+        Command::Stats(ReportArgs { guild, days, json }) => {
+            let stats = runtime()?.block_on(async move {
+                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
+                crate::bot::reports::stat_counts(&store, guild, days).await
+            })?;
+            print_report(out, json, &stats, crate::bot::reports::stats_text)
+        }
+        Command::Backup { to } => {
+            let (from, bytes) = runtime()?.block_on(async {
+                // Read-only: a missing or foreign database is refused, and the original is never changed.
+                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
+                let bytes = store.backup_to(&to).await;
+                let from = store.name().to_owned();
+                store.close().await;
+                anyhow::Ok((from, bytes?))
+            })?;
+            writeln!(out, "backed up `{from}` to `{}` ({bytes} bytes, one consistent snapshot)", to.display())?;
+            writeln!(
+                out,
+                "the key that hashes member ids is not in it: keep `{}` (or {}) with the backup",
+                crate::store::Store::key_file(std::path::Path::new(&from)).display(),
+                crate::store::HASH_KEY_VAR
+            )?;
+            Ok(())
+        }
+        Command::Forget { guild } => {
+            let rows = runtime()?.block_on(async move {
+                let url = settings::database_url();
+                // Refuses a missing or foreign database before writing anything.
+                crate::store::Store::open_read_only(&url).await?.close().await;
+                let store = crate::store::Store::open(&url).await?;
+                let rows = store.forget(guild).await?;
+                store.close().await;
+                anyhow::Ok(rows)
+            })?;
+            writeln!(out, "deleted {rows} row(s) about server {guild}: settings, question log, votes and welcomes")?;
+            Ok(())
+        }
+        Command::Invite => {
+            let app = match settings::application_id()? {
+                Some(id) => id,
+                None => {
+                    let token = settings::Token::from_env().context(
+                        "set DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID), or DISCORD_TOKEN",
+                    )?;
+                    runtime()?.block_on(async move { application_id(&gateway::http(&token, None)).await })?
+                }
+            };
+            writeln!(out, "{}", invite_url(app))?;
+            Ok(())
+        }
+    }
+}
+
+/// Opens DATABASE_URL for the bot. A database that cannot be used is logged
+/// and the bot runs without settings or a question log; one written by a newer
+/// stackpick stops the start (it must not be changed).
+async fn with_store(bot: crate::bot::Bot) -> Result<(std::sync::Arc<crate::bot::Bot>, Option<crate::journal::Writer>)> {
+    let database = settings::database();
+    database.prepare()?;
+    let url = database.url();
+    let retention = settings::log_retention_days()?;
+    let store = match crate::store::Store::open(&url).await {
+        Ok(store) => store,
+        Err(e) if e.downcast_ref::<crate::store::NewerSchema>().is_some() => return Err(e),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "database unavailable; answering without per-server settings or question log");
+            return Ok((std::sync::Arc::new(bot), None));
+        }
+    };
+    let saved = match store.all_settings().await {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "cannot read settings; using defaults");
+            Vec::new()
+        }
+    };
+    let (journal, writer) = crate::journal::Journal::start(store.clone(), retention);
+    let key = match std::env::var(crate::store::HASH_KEY_VAR) {
+        Ok(v) if !v.trim().is_empty() => format!("from {}", crate::store::HASH_KEY_VAR),
+        _ => {
+            let file = crate::store::Store::key_file(std::path::Path::new(store.name()));
+            if file.is_file() {
+                file.display().to_string()
+            } else {
+                "none (a database in memory)".to_owned()
+            }
+        }
+    };
+    tracing::info!(database = %store.name(), key = %key, servers = saved.len(), "database ready");
+    Ok((std::sync::Arc::new(bot.with_store(store, journal, saved)), Some(writer)))
+}
+
+/// Lets the log writer finish what is queued (bounded, so shutdown stays quick).
+async fn finish(writer: Option<crate::journal::Writer>) {
+    if let Some(w) = writer {
+        w.finish(std::time::Duration::from_secs(5)).await;
+    }
+}
+
+/// A report as one JSON line or as readable text.
+fn print_report<T: serde::Serialize + ?Sized>(
+    out: &mut dyn Write,
+    json: bool,
+    report: &T,
+    text: impl Fn(&T) -> String,
+) -> Result<()> {
+    if json {
+        writeln!(out, "{}", serde_json::to_string(report)?)?;
+    } else {
+        write!(out, "{}", text(report))?;
+    }
+    Ok(())
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
+}
+
+/// `DISCORD_APPLICATION_ID`, or the application the token belongs to.
+async fn application_id(http: &serenity::http::Http) -> Result<u64> {
+    if let Some(id) = settings::application_id()? {
+        return Ok(id);
+    }
+    let info = http.get_current_application_info().await.context("cannot read the application from Discord")?;
+    Ok(info.id.get())
+}
+
+/// How `ask` shows an answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    /// Readable text.
+    Text,
+    /// One JSON object (the documented contract).
+    Json,
+    /// How the question was read, then the answer as text.
+    Explain,
+}
+
+fn ask_one(engine: &Engine, question: &str, show: Show, out: &mut dyn Write) -> Result<()> {
+    let answer = engine.answer(question);
+    match show {
+        Show::Json => writeln!(out, "{}", json::line_for(engine, question, &answer))?,
+        Show::Explain => write!(out, "{}{}", engine.explain(question), terminal::render(engine, &answer))?,
+        Show::Text => write!(out, "{}", terminal::render(engine, &answer))?,
+    }
+    Ok(())
+}
+
+/// One answer per input line; JSON lines with `as_json`, blank-line separated text otherwise.
+///
+/// Lines are read as bytes and invalid UTF-8 is replaced (U+FFFD), so one bad
+/// line never stops the answers to the lines after it.
+pub fn ask_lines(engine: &Engine, mut input: impl BufRead, show: Show, out: &mut dyn Write) -> Result<()> {
+    let mut buf = Vec::new();
+    for i in 0.. {
+        buf.clear();
+        if input.read_until(b'\n', &mut buf).context("cannot read standard input")? == 0 {
+            break;
+        }
+        let text = String::from_utf8_lossy(&buf);
+        let line = text.strip_suffix('\n').unwrap_or(&text);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if show != Show::Json && i > 0 {
+            writeln!(out)?;
+        }
+        ask_one(engine, line, show, out)?;
+    }
+    Ok(())
+}
+
+fn topics(engine: &Engine, as_json: bool, out: &mut dyn Write) -> Result<()> {
+    let pack = engine.pack();
+    if as_json {
+        let list: Vec<serde_json::Value> = pack
+            .topics
+            .iter()
+            .map(|t| serde_json::json!({ "id": t.id, "title": t.title, "pick": pack.pick_id(t.verdict.pick) }))
+            .collect();
+        writeln!(out, "{}", serde_json::to_string(&list)?)?;
+    } else {
+        let width = pack.topics.iter().map(|t| t.id.len()).max().unwrap_or(0);
+        for t in &pack.topics {
+            writeln!(out, "{:width$}  {}", t.id, t.title)?;
+        }
+    }
+    Ok(())
+}
