@@ -60,26 +60,19 @@ impl Choice {
 
 /// The process's encoder as [`MODEL_VAR`] chooses it, loaded once; `None`
 /// when it says `off` or the files cannot be read (then the engine answers
-/// from words alone, and the log says why).
+/// from words alone, and the log says why). The shipped model is
+/// [`shipped`]'s copy, so a process that also trains or tests holds it once.
 pub fn shared() -> Option<Arc<Encoder>> {
-    static SHARED: LazyLock<Option<Arc<Encoder>>> = LazyLock::new(|| {
-        let (dir, asked) = match Choice::parse(std::env::var_os(MODEL_VAR).as_deref()) {
-            Choice::Off => return None,
-            Choice::Shipped => (default_dir(), false),
-            Choice::Folder(dir) => (dir, true),
-        };
-        match load(&dir) {
-            Ok(e) => Some(Arc::new(e)),
-            Err(e) if asked => {
-                tracing::warn!("{e}; answering from words alone");
-                None
+    static SHARED: LazyLock<Option<Arc<Encoder>>> =
+        LazyLock::new(|| match Choice::parse(std::env::var_os(MODEL_VAR).as_deref()) {
+            Choice::Off => None,
+            Choice::Shipped => shipped()
+                .map_err(|e| tracing::info!("{e}; answering from words alone (set {MODEL_VAR} to a model folder)"))
+                .ok(),
+            Choice::Folder(dir) => {
+                load(&dir).map(Arc::new).map_err(|e| tracing::warn!("{e}; answering from words alone")).ok()
             }
-            Err(e) => {
-                tracing::info!("{e}; answering from words alone (set {MODEL_VAR} to a model folder)");
-                None
-            }
-        }
-    });
+        });
     SHARED.clone()
 }
 
