@@ -399,10 +399,7 @@ async fn metrics_count_interactions_and_questions() {
     let ctype = res.headers()["content-type"].to_str().unwrap().to_owned();
     assert!(ctype.starts_with("application/openmetrics-text"), "{ctype}");
     let text = res.text().await.unwrap();
-    let value = |series: &str| -> f64 {
-        let line = text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no `{series}` in:\n{text}"));
-        line.rsplit(' ').next().unwrap().parse().unwrap()
-    };
+    let value = |series: &str| common::metric(&text, series);
     assert!(value("stackpick_interactions_total{face=\"Http\"}") >= 1.0);
     assert!(value("stackpick_questions_total{outcome=\"Answered\"}") >= 1.0);
     assert!(value("stackpick_answer_seconds_count") >= 1.0);

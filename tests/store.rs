@@ -585,10 +585,7 @@ async fn a_full_log_queue_counts_every_dropped_row() {
     let store = Store::open(&url(&dir, "full.db")).await.unwrap();
     let (journal, writer) = stackpick::journal::Journal::start(store.clone(), 90);
     let before = stackpick::metrics::get().render();
-    let dropped_metric = |text: &str| -> u64 {
-        let line = text.lines().find(|l| l.starts_with("stackpick_log_dropped_rows_total")).unwrap();
-        line.rsplit(' ').next().unwrap().parse().unwrap()
-    };
+    let dropped_metric = |text: &str| common::metric(text, "stackpick_log_dropped_rows_total");
     // The single-threaded test runtime cannot run the writer until this loop
     // awaits, so the queue fills exactly.
     for i in 0..stackpick::journal::QUEUE + 5 {
@@ -603,7 +600,7 @@ async fn a_full_log_queue_counts_every_dropped_row() {
         }));
     }
     assert_eq!(journal.dropped(), 5);
-    assert_eq!(dropped_metric(&stackpick::metrics::get().render()) - dropped_metric(&before), 5);
+    assert_eq!(dropped_metric(&stackpick::metrics::get().render()) - dropped_metric(&before), 5.0);
     writer.finish(Duration::from_secs(30)).await;
     assert_eq!(store.stats(Some(1), 0).await.unwrap().questions, stackpick::journal::QUEUE as u64);
 }

@@ -13,8 +13,7 @@ impl Bot {
                 _ => None,
             })
         };
-        let private =
-            options.iter().any(|o| o.name == commands::OPT_PRIVATE && matches!(o.value, ResolvedValue::Boolean(true)));
+        let private = asks_privately(&options);
         let mention = options.iter().find(|o| o.name == commands::OPT_MENTION).and_then(|o| match o.value {
             ResolvedValue::User(u, _) if !u.bot => Some(u.id),
             _ => None,

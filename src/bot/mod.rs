@@ -68,11 +68,7 @@ pub fn defers_privately(interaction: &Interaction) -> bool {
     match interaction {
         Interaction::Command(cmd) => match cmd.data.name.as_str() {
             commands::SETUP | commands::KB | commands::ASK_MESSAGE => true,
-            commands::ASK => cmd
-                .data
-                .options()
-                .iter()
-                .any(|o| o.name == commands::OPT_PRIVATE && matches!(o.value, ResolvedValue::Boolean(true))),
+            commands::ASK => asks_privately(&cmd.data.options()),
             _ => false,
         },
         _ => true,
@@ -210,6 +206,11 @@ pub(crate) fn timed_answer(engine: &Engine, question: &str) -> Answer {
     let outcome = if answer.answered() { crate::metrics::Outcome::Answered } else { crate::metrics::Outcome::Refused };
     crate::metrics::get().question(outcome, started.elapsed());
     answer
+}
+
+/// Whether a command's options ask for a private answer (`private: True`).
+pub(crate) fn asks_privately(options: &[ResolvedOption<'_>]) -> bool {
+    options.iter().any(|o| o.name == commands::OPT_PRIVATE && matches!(o.value, ResolvedValue::Boolean(true)))
 }
 
 pub(crate) fn ephemeral(m: CreateInteractionResponseMessage) -> Reply {

@@ -111,3 +111,9 @@ pub fn check(engine: &Engine, case: &Case) -> Result<(), String> {
         ))
     }
 }
+
+/// The value of one series in Prometheus's text format (`name{labels} value`).
+pub fn metric(text: &str, series: &str) -> f64 {
+    let line = text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no `{series}` in:\n{text}"));
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
