@@ -120,6 +120,24 @@ impl Metrics {
     }
 }
 
+/// The store reports its log's queue, drops and failures here.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreObserver;
+
+impl stackpick_store::Observer for StoreObserver {
+    fn queued(&self, depth: usize) {
+        get().log_queue(depth);
+    }
+
+    fn dropped(&self, rows: u64) {
+        get().log_dropped(rows);
+    }
+
+    fn failed(&self) {
+        get().store_error();
+    }
+}
+
 /// The process's metrics.
 pub fn get() -> &'static Metrics {
     static METRICS: LazyLock<Metrics> = LazyLock::new(Metrics::new);

@@ -6,7 +6,7 @@ use std::process::Command;
 
 /// The layers, lowest first, as ARCHITECTURE.md states them: each crate may
 /// depend on the ones before it, never on one after it.
-const LAYERS: [&str; 2] = ["stackpick-core", "stackpick"];
+const LAYERS: [&str; 3] = ["stackpick-core", "stackpick-store", "stackpick"];
 
 /// What the engine crate may not reach, directly or through another crate: a
 /// chat platform's library, an async runtime, a database, an HTTP stack.
@@ -65,6 +65,60 @@ fn no_crate_depends_on_a_layer_above_it() {
     let mut layers = LAYERS.to_vec();
     layers.sort();
     assert_eq!(members, layers, "every workspace crate is a layer of ARCHITECTURE.md, and only those");
+}
+
+/// Database drivers: only the storage crate may name one.
+const DATABASE_DRIVERS: [&str; 4] = ["sqlx", "rusqlite", "postgres", "tokio-postgres"];
+
+/// "Only the storage crate speaks SQL": no other workspace crate depends on a
+/// database driver directly (tests may, to build old databases and locks).
+#[test]
+fn only_the_storage_crate_speaks_sql() {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--offline", "--no-deps", "--format-version", "1"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
+    let mut checked = 0;
+    for package in metadata["packages"].as_array().unwrap() {
+        let name = package["name"].as_str().unwrap();
+        let drivers: Vec<&str> = package["dependencies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["kind"].is_null()) // normal dependencies; dev and build ones have a kind
+            .filter_map(|d| d["name"].as_str())
+            .filter(|d| DATABASE_DRIVERS.contains(d))
+            .collect();
+        if name == "stackpick-store" {
+            assert_eq!(drivers, ["sqlx"], "the storage crate is where SQL lives");
+        } else {
+            assert!(drivers.is_empty(), "{name} depends on {drivers:?}: SQL belongs in stackpick-store");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, LAYERS.len());
+}
+
+/// "Handlers do not branch on storage": the command layer holds the storage
+/// traits (`Arc<dyn Storage>`), never a concrete store, and never asks
+/// whether it has one.
+#[test]
+fn handlers_hold_the_storage_traits_not_a_store() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bot");
+    for (file, text) in sources(&root) {
+        assert!(!text.contains("SqliteStore"), "{file} names the SQLite store");
+        assert!(!text.contains("Option<Arc<dyn Storage>>") && !text.contains("Option<&dyn Storage>"), "{file}");
+        for line in text.lines() {
+            let branch = line.contains("if let Some(store)") || line.contains("let Some(store)");
+            assert!(!branch, "{file} branches on having a store: {}", line.trim());
+            // The in-memory store is the default the bot starts with, in one place.
+            if line.contains("MemoryStore") {
+                assert!(file.ends_with("bot/mod.rs") && line.contains("MemoryStore::new()"), "{file}: {}", line.trim());
+            }
+        }
+    }
 }
 
 fn sources(dir: &Path) -> Vec<(String, String)> {

@@ -14,11 +14,11 @@ use serde_json::{json, Value};
 use serenity::all::{GuildId, HttpBuilder};
 use stackpick::bot::{Bot, Config};
 use stackpick::gateway::{self, Registration, Sharding};
-use stackpick::store::Store;
+use stackpick::store::{Reports, Server, Settings, SqliteStore};
 
 struct Running {
     fake: FakeDiscord,
-    store: Store,
+    store: SqliteStore,
     _dir: tempfile::TempDir,
 }
 
@@ -30,11 +30,10 @@ async fn start() -> Running {
 async fn start_with_flags(flags: u64) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("bot.db").display());
-    let store = Store::open(&url).await.unwrap();
-    let (journal, _writer) = stackpick::journal::Journal::start(store.clone(), 90);
+    let store = SqliteStore::open(&url).await.unwrap();
     let config = Config { cooldown: Duration::ZERO, ..Config::default() };
     let bot =
-        Bot::new(common::engine_owned(), common::pack_dir(), config).with_store(store.clone(), journal, Vec::new());
+        Bot::new(common::engine_owned(), common::pack_dir(), config).with_store(Arc::new(store.clone()), Vec::new());
     let fake = FakeDiscord::start().await;
     fake.set_app_flags(flags);
     let url = fake.url();
@@ -65,8 +64,9 @@ async fn setup(r: &Running, path: &[&str], leaf: Value) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_setup_command_is_validated_committed_and_echoed() {
     let r = start().await;
-    let settings =
-        || async { r.store.all_settings().await.unwrap().into_iter().find(|s| s.guild_id == GUILD_ID).unwrap() };
+    let settings = || async {
+        r.store.all_settings().await.unwrap().into_iter().find(|s| s.server == Server::discord(GUILD_ID)).unwrap()
+    };
 
     let body = setup(&r, &["onboarding", "channel"], p::channel_option(WELCOME_CHANNEL_ID)).await;
     assert!(
@@ -75,7 +75,7 @@ async fn every_setup_command_is_validated_committed_and_echoed() {
         "{body}"
     );
     let s = settings().await;
-    assert!(s.onboarding_enabled && s.onboarding_channel == Some(WELCOME_CHANNEL_ID) && !s.onboarding_dm);
+    assert!(s.onboarding_enabled && s.onboarding_channel == Some(WELCOME_CHANNEL_ID.to_string()) && !s.onboarding_dm);
 
     let body = setup(&r, &["onboarding", "channel"], p::channel_option(NO_EMBEDS_CHANNEL_ID)).await;
     assert!(
@@ -83,7 +83,11 @@ async fn every_setup_command_is_validated_committed_and_echoed() {
             .starts_with(&format!("❌ I can't post in <#{NO_EMBEDS_CHANNEL_ID}>: I'm missing **Embed Links** there.")),
         "{body}"
     );
-    assert_eq!(settings().await.onboarding_channel, Some(WELCOME_CHANNEL_ID), "a refused change changes nothing");
+    assert_eq!(
+        settings().await.onboarding_channel,
+        Some(WELCOME_CHANNEL_ID.to_string()),
+        "a refused change changes nothing"
+    );
 
     let body = setup(&r, &["onboarding", "dm"], json!([{"type": 5, "name": "enabled", "value": true}])).await;
     assert_eq!(content(&body), "✅ Onboarding is on: I'll welcome new members by direct message.");
@@ -96,7 +100,7 @@ async fn every_setup_command_is_validated_committed_and_echoed() {
         content(&body),
         format!("✅ <#{ANSWER_CHANNEL_ID}> is an answer channel: I read every message there and answer when I'm sure.")
     );
-    assert_eq!(settings().await.answer_channels, Some(vec![ANSWER_CHANNEL_ID]));
+    assert_eq!(settings().await.answer_channels, Some(vec![ANSWER_CHANNEL_ID.to_string()]));
     let body = setup(&r, &["answer-channel", "remove"], p::channel_option(ANSWER_CHANNEL_ID)).await;
     assert_eq!(content(&body), format!("✅ <#{ANSWER_CHANNEL_ID}> is no longer an answer channel."));
     assert_eq!(settings().await.answer_channels, Some(vec![]));
@@ -159,7 +163,7 @@ async fn new_members_are_welcomed_once_and_only_they_are_pinged() {
     r.fake.wait_until("the third welcome", |f| posts(f) > before).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(posts(&r.fake), before + 1);
-    assert_eq!(r.store.stats(Some(GUILD_ID), 0).await.unwrap().welcomes, 2);
+    assert_eq!(r.store.stats(Some(&Server::discord(GUILD_ID)), 0).await.unwrap().welcomes, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -232,7 +236,7 @@ async fn questions_and_feedback_are_logged_and_reported() {
     // The log is written behind the answers; give the writer a moment.
     let mut stats = Default::default();
     for _ in 0..50 {
-        stats = r.store.stats(Some(GUILD_ID), 0).await.unwrap();
+        stats = r.store.stats(Some(&Server::discord(GUILD_ID)), 0).await.unwrap();
         if stats.questions == 4 && stats.helpful + stats.unhelpful == 2 {
             break;
         }
@@ -281,8 +285,9 @@ async fn questions_and_feedback_are_logged_and_reported() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_onboarding_sequence_confirms_the_state_it_committed() {
     let r = start().await;
-    let settings =
-        || async { r.store.all_settings().await.unwrap().into_iter().find(|s| s.guild_id == GUILD_ID).unwrap() };
+    let settings = || async {
+        r.store.all_settings().await.unwrap().into_iter().find(|s| s.server == Server::discord(GUILD_ID)).unwrap()
+    };
     let commands: Vec<(&[&str], Value)> = vec![
         (&["onboarding", "channel"], p::channel_option(WELCOME_CHANNEL_ID)),
         (&["onboarding", "off"], json!([])),
@@ -296,7 +301,7 @@ async fn every_onboarding_sequence_confirms_the_state_it_committed() {
                 let body = setup(&r, path, leaf.clone()).await;
                 let said = content(&body).to_owned();
                 let s = settings().await;
-                let described = match (s.onboarding_enabled, s.onboarding_dm, s.onboarding_channel) {
+                let described = match (s.onboarding_enabled, s.onboarding_dm, &s.onboarding_channel) {
                     (true, true, _) => said.contains("by direct message"),
                     (true, false, Some(ch)) => said.contains(&format!("welcome new members in <#{ch}>")),
                     (true, false, None) => false,

@@ -360,11 +360,10 @@ async fn idle_connections_beyond_the_open_file_limit_do_not_take_the_endpoint_of
 async fn setup_on_a_stalled_database_defers_in_the_body_then_edits() {
     let fake = FakeDiscord::start().await;
     let db = common::TempDb::new();
-    let store = stackpick::store::Store::open(&db.url()).await.unwrap();
-    let (journal, _writer) = stackpick::journal::Journal::start(store.clone(), 90);
+    let store = stackpick::store::SqliteStore::open(&db.url()).await.unwrap();
     let config = Config { cooldown: Duration::ZERO, ..Config::default() };
     let bot =
-        Arc::new(Bot::new(common::engine_owned(), common::pack_dir(), config).with_store(store, journal, Vec::new()));
+        Arc::new(Bot::new(common::engine_owned(), common::pack_dir(), config).with_store(Arc::new(store), Vec::new()));
     let key_hex = hex::encode(key().verifying_key().to_bytes());
     let http = Arc::new(HttpBuilder::new("fake-token").proxy(fake.url()).ratelimiter_disabled(true).build());
     let app = serve::router(Arc::new(AppState { bot, key: PublicKey::from_hex(&key_hex).unwrap(), http: Some(http) }));

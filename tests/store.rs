@@ -7,13 +7,37 @@ mod common;
 mod fake;
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ed25519_dalek::{Signer, SigningKey};
 use serde_json::{json, Value};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
-use stackpick::store::{GuildSettings, NewerSchema, QuestionRecord, Store};
+use stackpick::store::{
+    Entry, KeySource, Member, OpenOptions, Place, Platform, QuestionLog, QuestionRecord, Reports, Server,
+    ServerSettings, Settings, SqliteStore, StoreError, Vote, Welcomes,
+};
+
+/// A Discord server's settings with a cooldown and answer channels.
+fn settings(guild: u64, cooldown: u32, channels: &[u64]) -> ServerSettings {
+    ServerSettings {
+        cooldown_secs: Some(cooldown),
+        answer_channels: Some(channels.iter().map(u64::to_string).collect()),
+        ..ServerSettings::new(Server::discord(guild))
+    }
+}
+
+/// Where a Discord question was asked.
+fn place(guild: Option<u64>, channel: Option<u64>) -> Place {
+    Place { platform: Platform::Discord, server: guild.map(|g| g.to_string()), channel: channel.map(|c| c.to_string()) }
+}
+
+fn discord(guild: u64) -> Option<Server> {
+    Some(Server::discord(guild))
+}
+
+const CLOSE: Duration = Duration::from_secs(10);
 
 fn url(dir: &tempfile::TempDir, name: &str) -> String {
     format!("sqlite://{}", dir.path().join(name).display())
@@ -25,7 +49,9 @@ async fn raw_pool(url: &str) -> SqlitePool {
 }
 
 async fn migrator_up_to(version: i64) -> Migrator {
-    let mut m = Migrator::new(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations"))).await.unwrap();
+    let mut m = Migrator::new(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/crates/store/migrations")))
+        .await
+        .unwrap();
     m.migrations = Cow::Owned(m.migrations.iter().filter(|x| x.version <= version).cloned().collect());
     m
 }
@@ -33,17 +59,16 @@ async fn migrator_up_to(version: i64) -> Migrator {
 #[tokio::test]
 async fn migrates_from_empty() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&url(&dir, "new.db")).await.unwrap();
-    assert!(Store::latest_version() >= 2);
-    let s =
-        GuildSettings { guild_id: 1, cooldown_secs: Some(5), answer_channels: Some(vec![7, 8]), ..Default::default() };
+    let store = SqliteStore::open(&url(&dir, "new.db")).await.unwrap();
+    assert!(SqliteStore::latest_version() >= 2);
+    let s = settings(1, 5, &[7, 8]);
     store.save_settings(&s).await.unwrap();
     assert_eq!(store.all_settings().await.unwrap(), vec![s]);
 }
 
 #[tokio::test]
 async fn migrates_from_each_earlier_version_keeping_data() {
-    for version in 1..Store::latest_version() {
+    for version in 1..SqliteStore::latest_version() {
         let dir = tempfile::tempdir().unwrap();
         let url = url(&dir, "old.db");
         let pool = raw_pool(&url).await;
@@ -58,21 +83,131 @@ async fn migrates_from_each_earlier_version_keeping_data() {
             .unwrap();
         pool.close().await;
 
-        let store = Store::open(&url).await.unwrap();
+        let store = SqliteStore::open(&url).await.unwrap();
         let settings = store.all_settings().await.unwrap();
         assert_eq!(settings.len(), 1, "from version {version}");
-        assert_eq!(settings[0].onboarding_channel, Some(9));
+        assert_eq!(settings[0].onboarding_channel.as_deref(), Some("9"));
         assert_eq!(settings[0].cooldown_secs, Some(7));
         assert_eq!(settings[0].answer_channels, None, "not configured before: the environment default applies");
-        assert_eq!(store.stats(Some(42), 0).await.unwrap().questions, 1);
+        assert_eq!(store.stats(discord(42).as_ref(), 0).await.unwrap().questions, 1);
     }
+}
+
+/// The schema of the last release that keyed servers by integer: version 3.
+const LAST_INTEGER_SCHEMA: i64 = 3;
+
+/// A database written by the last release (integer Discord ids) moves to
+/// platform-neutral keys without losing a row, and the members it hashed are
+/// still recognised: nobody is welcomed twice, a vote is replaced, not doubled.
+#[tokio::test]
+async fn a_database_from_the_last_release_moves_to_platform_neutral_keys_without_losing_a_row() {
+    use hmac::{Hmac, Mac};
+    let dir = tempfile::tempdir().unwrap();
+    let url = url(&dir, "release.db");
+    let pool = raw_pool(&url).await;
+    migrator_up_to(LAST_INTEGER_SCHEMA).await.run(&pool).await.unwrap();
+    let key = [9u8; 32];
+    // How that release hashed a member: HMAC-SHA256 over the id's eight little-endian bytes.
+    let old_hash = |id: u64| {
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+        mac.update(&id.to_le_bytes());
+        hex::encode(&mac.finalize().into_bytes()[..16])
+    };
+    let big: u64 = 1_234_567_890_123_456_789; // a snowflake of today's size
+    for sql in [
+        format!(
+            "INSERT INTO guild_settings (guild_id, onboarding_channel, onboarding_enabled, onboarding_dm, cooldown_secs, \
+             updated_at, answer_channels_set) VALUES ({big}, 11, 1, 0, 30, 5, 1), (2, NULL, 0, 1, NULL, 6, 0)"
+        ),
+        format!("INSERT INTO answer_channels (guild_id, channel_id) VALUES ({big}, 21), ({big}, 1100000000000000000)"),
+        format!(
+            "INSERT INTO questions (guild_id, channel_id, text, topic, confidence, answered, asked_at) VALUES \
+             ({big}, 21, 'which is faster', 'performance', 0.9, 1, 100), (NULL, NULL, 'a question in a DM', NULL, 0.1, 0, 101)"
+        ),
+        format!(
+            "INSERT INTO feedback (topic, voter, guild_id, helpful, voted_at) VALUES ('performance', '{}', {big}, 0, 102)",
+            old_hash(42)
+        ),
+        format!(
+            "INSERT INTO welcomes (guild_id, member, status, at) VALUES ({big}, '{}', 'sent', 103), ({big}, '{}', 'pending', 104)",
+            old_hash(42),
+            old_hash(43)
+        ),
+        "INSERT INTO departures (guild_id, left_at) VALUES (2, 105)".to_owned(),
+    ] {
+        sqlx::query(&sql).execute(&pool).await.unwrap();
+    }
+    let tables =
+        |settings: &'static str| [settings, "answer_channels", "questions", "feedback", "welcomes", "departures"];
+    let mut before = Vec::new();
+    for table in tables("guild_settings") {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&pool).await.unwrap();
+        before.push(n);
+    }
+    pool.close().await;
+
+    let store =
+        SqliteStore::open_with(&url, OpenOptions { key: KeySource::Key(key), ..OpenOptions::default() }).await.unwrap();
+    let pool = raw_pool(&url).await;
+    let mut after = Vec::new();
+    for table in tables("server_settings") {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}")).fetch_one(&pool).await.unwrap();
+        after.push(n);
+    }
+    assert_eq!(after, before, "every row of every table came across");
+    let dm: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM questions WHERE platform = 'discord' AND server IS NULL AND channel IS NULL",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(dm, 1, "a DM's question keeps having no server");
+    pool.close().await;
+
+    let mut saved = store.all_settings().await.unwrap();
+    saved.sort_by(|a, b| a.server.cmp(&b.server));
+    assert_eq!(
+        saved,
+        vec![
+            ServerSettings {
+                onboarding_enabled: true,
+                onboarding_channel: Some("11".into()),
+                cooldown_secs: Some(30),
+                answer_channels: Some(vec!["21".into(), "1100000000000000000".into()]),
+                ..ServerSettings::new(Server::discord(big))
+            },
+            ServerSettings { onboarding_dm: true, ..ServerSettings::new(Server::discord(2)) },
+        ]
+    );
+    let stats = store.stats(discord(big).as_ref(), 0).await.unwrap();
+    assert_eq!((stats.questions, stats.answered, stats.unhelpful, stats.welcomes), (1, 1, 1, 1));
+    assert_eq!(stats.per_topic, vec![("performance".to_owned(), 1)]);
+    assert_eq!(store.stats(None, 0).await.unwrap().questions, 2);
+
+    // The members that release hashed are the same members now.
+    let server = Server::discord(big);
+    assert!(!store.claim_welcome(&server, &Member::discord(42), false).await.unwrap(), "welcomed once, not twice");
+    assert!(store.claim_pending_welcome(&server, &Member::discord(43)).await.unwrap(), "the pending member passes");
+    let vote = Vote {
+        topic: "performance".into(),
+        member: Member::discord(42),
+        server: Some(big.to_string()),
+        helpful: true,
+        voted_at: 200,
+    };
+    store.write_log(&[], &[vote]).await.unwrap();
+    let stats = store.stats(discord(big).as_ref(), 0).await.unwrap();
+    assert_eq!((stats.helpful, stats.unhelpful), (1, 0), "the member's vote was replaced, not doubled");
+    // The departure still counts from when the server left.
+    assert_eq!(store.forget_departed(106).await.unwrap(), vec![Server::discord(2)]);
+    store.close(CLOSE).await;
 }
 
 #[tokio::test]
 async fn a_database_from_a_newer_version_is_refused_and_untouched() {
     let dir = tempfile::tempdir().unwrap();
     let url = url(&dir, "newer.db");
-    Store::open(&url).await.unwrap().close().await;
+    SqliteStore::open(&url).await.unwrap().close(CLOSE).await;
     let pool = raw_pool(&url).await;
     sqlx::query("INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) VALUES (9999, 'from the future', CURRENT_TIMESTAMP, 1, x'00', 0)")
         .execute(&pool)
@@ -81,22 +216,20 @@ async fn a_database_from_a_newer_version_is_refused_and_untouched() {
     sqlx::query("CREATE TABLE future_table (x INTEGER)").execute(&pool).await.unwrap();
     pool.close().await;
 
-    let err = Store::open(&url).await.unwrap_err();
-    let newer = err.downcast_ref::<NewerSchema>().expect("a NewerSchema error");
-    assert_eq!(newer.theirs, 9999);
+    let err = SqliteStore::open(&url).await.unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { theirs: 9999, .. }), "{err}");
     assert!(err.to_string().contains("written by a newer stackpick (schema version 9999"), "{err}");
     let pool = raw_pool(&url).await;
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&pool).await.unwrap();
-    assert_eq!(n, Store::latest_version() + 1, "nothing was applied or removed");
+    assert_eq!(n, SqliteStore::latest_version() + 1, "nothing was applied or removed");
 }
 
 #[tokio::test]
 async fn the_journal_writes_everything_queued_and_prunes_old_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&url(&dir, "log.db")).await.unwrap();
+    let store = SqliteStore::open(&url(&dir, "log.db")).await.unwrap();
     let old = QuestionRecord {
-        guild_id: Some(1),
-        channel_id: None,
+        place: place(Some(1), None),
         text: "ancient question".into(),
         topic: None,
         confidence: 0.0,
@@ -104,11 +237,12 @@ async fn the_journal_writes_everything_queued_and_prunes_old_rows() {
         asked_at: 1_000,
     };
     store.write_log(&[old], &[]).await.unwrap();
-    let (journal, writer) = stackpick::journal::Journal::start(store.clone(), 90);
+    store.close(CLOSE).await;
+    let options = OpenOptions { retention_days: Some(90), ..OpenOptions::default() };
+    let store = SqliteStore::open_with(&url(&dir, "log.db"), options).await.unwrap();
     for i in 0..1_000 {
-        journal.record(stackpick::journal::Entry::Question(QuestionRecord {
-            guild_id: Some(1),
-            channel_id: Some(2),
+        store.record(Entry::Question(QuestionRecord {
+            place: place(Some(1), Some(2)),
             text: format!("question {i}"),
             topic: Some("performance".into()),
             confidence: 0.8,
@@ -116,9 +250,10 @@ async fn the_journal_writes_everything_queued_and_prunes_old_rows() {
             asked_at: stackpick::store::now(),
         }));
     }
-    writer.finish(Duration::from_secs(10)).await;
-    assert_eq!(journal.dropped(), 0);
-    let stats = store.stats(Some(1), 0).await.unwrap();
+    store.close(CLOSE).await;
+    assert_eq!(store.dropped(), 0);
+    let store = SqliteStore::open_read_only(&url(&dir, "log.db")).await.unwrap();
+    let stats = store.stats(discord(1).as_ref(), 0).await.unwrap();
     assert_eq!(stats.questions, 1_000, "the ancient row was pruned, every new one written");
 }
 
@@ -213,11 +348,13 @@ async fn nothing_confirmed_is_lost_when_the_process_is_killed() {
     child.wait().await.unwrap();
     assert_eq!(confirmed.len(), 50, "every change was confirmed");
 
-    let store = Store::open(&db).await.expect("the database opens cleanly after SIGKILL");
+    let store = SqliteStore::open(&db).await.expect("the database opens cleanly after SIGKILL");
     let saved = store.all_settings().await.unwrap();
     for (guild, secs) in confirmed {
-        let s =
-            saved.iter().find(|s| s.guild_id == guild).unwrap_or_else(|| panic!("confirmed change for {guild} lost"));
+        let s = saved
+            .iter()
+            .find(|s| s.server == Server::discord(guild))
+            .unwrap_or_else(|| panic!("confirmed change for {guild} lost"));
         assert_eq!(s.cooldown_secs, Some(secs as u32));
     }
     // Questions are logged behind the answers; whatever reached the database is intact.
@@ -230,7 +367,7 @@ async fn nothing_confirmed_is_lost_when_the_process_is_killed() {
 async fn a_read_only_database_does_not_stop_the_answers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ro.db");
-    Store::open(&format!("sqlite://{}", path.display())).await.unwrap().close().await;
+    SqliteStore::open(&format!("sqlite://{}", path.display())).await.unwrap().close(CLOSE).await;
     let key = SigningKey::from_bytes(&[6u8; 32]);
     let (_child, base) = spawn_serve(&format!("sqlite://{}?mode=ro", path.display()), &key).await;
     let client = reqwest::Client::new();
@@ -245,10 +382,9 @@ async fn a_read_only_database_does_not_stop_the_answers() {
 async fn gaps_and_stats_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let db = url(&dir, "cli.db");
-    let store = Store::open(&db).await.unwrap();
+    let store = SqliteStore::open(&db).await.unwrap();
     let q = |text: &str, guild: u64, answered: bool| QuestionRecord {
-        guild_id: Some(guild),
-        channel_id: None,
+        place: place(Some(guild), None),
         text: text.into(),
         topic: answered.then(|| "performance".to_owned()),
         confidence: if answered { 0.9 } else { 0.1 },
@@ -267,7 +403,7 @@ async fn gaps_and_stats_from_the_cli() {
         )
         .await
         .unwrap();
-    store.close().await;
+    store.close(CLOSE).await;
 
     let run = |args: &[&str]| {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
@@ -341,11 +477,11 @@ fn an_unsupported_database_url_names_the_supported_schemes() {
 async fn the_database_file_alone_cannot_link_a_vote_or_welcome_to_a_member() {
     let dir = tempfile::tempdir().unwrap();
     let db = url(&dir, "bot.db");
-    let store = Store::open(&db).await.unwrap();
+    let store = SqliteStore::open(&db).await.unwrap();
     let member = 123_456_789_012_345_678u64;
-    let hashed = store.hash_user(member);
-    assert!(store.claim_welcome(1, &hashed, false).await.unwrap());
-    store.close().await;
+    let hashed = store.hash_member(&Member::discord(member));
+    assert!(store.claim_welcome(&Server::discord(1), &Member::discord(member), false).await.unwrap());
+    store.close(CLOSE).await;
     // No key in the database...
     let pool = raw_pool(&db).await;
     let keys: i64 =
@@ -355,31 +491,33 @@ async fn the_database_file_alone_cannot_link_a_vote_or_welcome_to_a_member() {
     assert!(!stored.iter().any(|m| m.contains(&member.to_string())), "member id in clear");
     pool.close().await;
     // ...but in a key file beside it, readable by its owner only.
-    let key_file = Store::key_file(&dir.path().join("bot.db"));
+    let key_file = SqliteStore::key_file(&dir.path().join("bot.db"));
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&key_file).unwrap().permissions().mode() & 0o777, 0o600);
     }
     // The same key next time: the member is recognised.
-    let again = Store::open(&db).await.unwrap();
-    assert_eq!(again.hash_user(member), hashed);
-    again.close().await;
+    let again = SqliteStore::open(&db).await.unwrap();
+    assert_eq!(again.hash_member(&Member::discord(member)), hashed);
+    again.close(CLOSE).await;
     // With the database copied away from its key file, hashes no longer match.
     let copy = tempfile::tempdir().unwrap();
     std::fs::copy(dir.path().join("bot.db"), copy.path().join("bot.db")).unwrap();
-    let stranger = Store::open(&url(&copy, "bot.db")).await.unwrap();
-    assert_ne!(stranger.hash_user(member), hashed);
-    stranger.close().await;
+    let stranger = SqliteStore::open(&url(&copy, "bot.db")).await.unwrap();
+    assert_ne!(stranger.hash_member(&Member::discord(member)), hashed);
+    stranger.close(CLOSE).await;
 }
 
 #[tokio::test]
 async fn a_key_kept_in_the_database_by_an_older_version_moves_to_the_key_file() {
     let dir = tempfile::tempdir().unwrap();
     let db = url(&dir, "old.db");
-    let store = Store::open_with(&db, stackpick::store::KeySource::Key([7; 32])).await.unwrap();
-    let expected = store.hash_user(42);
-    store.close().await;
+    let store = SqliteStore::open_with(&db, OpenOptions { key: KeySource::Key([7; 32]), ..OpenOptions::default() })
+        .await
+        .unwrap();
+    let expected = store.hash_member(&Member::discord(42));
+    store.close(CLOSE).await;
     let pool = raw_pool(&db).await;
     sqlx::query("INSERT INTO meta (key, value) VALUES ('user_hash_key', ?)")
         .bind(vec![7u8; 32])
@@ -387,11 +525,10 @@ async fn a_key_kept_in_the_database_by_an_older_version_moves_to_the_key_file() 
         .await
         .unwrap();
     pool.close().await;
-    let store = Store::open_with(&db, stackpick::store::KeySource::File(Store::key_file(&dir.path().join("old.db"))))
-        .await
-        .unwrap();
-    assert_eq!(store.hash_user(42), expected, "votes and welcomes stay recognised");
-    store.close().await;
+    let key = KeySource::File(SqliteStore::key_file(&dir.path().join("old.db")));
+    let store = SqliteStore::open_with(&db, OpenOptions { key, ..OpenOptions::default() }).await.unwrap();
+    assert_eq!(store.hash_member(&Member::discord(42)), expected, "votes and welcomes stay recognised");
+    store.close(CLOSE).await;
     let pool = raw_pool(&db).await;
     let keys: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM meta WHERE key = 'user_hash_key'").fetch_one(&pool).await.unwrap();
@@ -399,13 +536,11 @@ async fn a_key_kept_in_the_database_by_an_older_version_moves_to_the_key_file() 
     pool.close().await;
 }
 
-async fn seed(store: &Store, guild: u64) {
-    let s =
-        GuildSettings { guild_id: guild, cooldown_secs: Some(5), answer_channels: Some(vec![7]), ..Default::default() };
+async fn seed(store: &SqliteStore, guild: u64) {
+    let s = settings(guild, 5, &[7]);
     store.save_settings(&s).await.unwrap();
     let q = QuestionRecord {
-        guild_id: Some(guild),
-        channel_id: Some(1),
+        place: place(Some(guild), Some(1)),
         text: "which is faster".into(),
         topic: Some("performance".into()),
         confidence: 0.9,
@@ -413,18 +548,19 @@ async fn seed(store: &Store, guild: u64) {
         asked_at: stackpick::store::now(),
     };
     store.write_log(&[q], &[]).await.unwrap();
-    assert!(store.claim_welcome(guild, &store.hash_user(42), false).await.unwrap());
+    assert!(store.claim_welcome(&Server::discord(guild), &Member::discord(42), false).await.unwrap());
 }
 
 async fn rows_about(db: &str, guild: i64) -> i64 {
     let pool = raw_pool(db).await;
     let mut n = 0;
-    for table in ["guild_settings", "answer_channels", "questions", "welcomes"] {
-        let c: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE guild_id = ?"))
-            .bind(guild)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+    for table in ["server_settings", "answer_channels", "questions", "welcomes"] {
+        let c: i64 =
+            sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table} WHERE platform = 'discord' AND server = ?"))
+                .bind(guild.to_string())
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         n += c;
     }
     pool.close().await;
@@ -435,20 +571,20 @@ async fn rows_about(db: &str, guild: i64) -> i64 {
 async fn a_server_that_removed_the_bot_is_forgotten_after_the_grace_period_unless_it_comes_back() {
     let dir = tempfile::tempdir().unwrap();
     let db = url(&dir, "bot.db");
-    let store = Store::open(&db).await.unwrap();
+    let store = SqliteStore::open(&db).await.unwrap();
     for g in [1, 2, 3] {
         seed(&store, g).await;
     }
     let now = stackpick::store::now();
-    store.departed(1, now - 10).await.unwrap();
-    store.departed(2, now - 10).await.unwrap();
-    store.returned(2).await.unwrap(); // added back within the grace period
-                                      // Inside the grace period nothing goes.
+    store.departed(&Server::discord(1), now - 10).await.unwrap();
+    store.departed(&Server::discord(2), now - 10).await.unwrap();
+    store.returned(&Server::discord(2)).await.unwrap(); // added back within the grace period
+                                                        // Inside the grace period nothing goes.
     assert!(store.forget_departed(now - 3600).await.unwrap().is_empty());
     assert!(rows_about(&db, 1).await > 0);
     // Past it, only the server that stayed away is forgotten.
-    assert_eq!(store.forget_departed(now).await.unwrap(), vec![1]);
-    store.close().await;
+    assert_eq!(store.forget_departed(now).await.unwrap(), vec![Server::discord(1)]);
+    store.close(CLOSE).await;
     assert_eq!(rows_about(&db, 1).await, 0);
     assert!(rows_about(&db, 2).await > 0 && rows_about(&db, 3).await > 0);
 }
@@ -457,10 +593,10 @@ async fn a_server_that_removed_the_bot_is_forgotten_after_the_grace_period_unles
 async fn forget_deletes_one_server_at_once_from_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let db = url(&dir, "bot.db");
-    let store = Store::open(&db).await.unwrap();
+    let store = SqliteStore::open(&db).await.unwrap();
     seed(&store, 5).await;
     seed(&store, 6).await;
-    store.close().await;
+    store.close(CLOSE).await;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
         .args(["forget", "--guild", "5"])
         .env("DATABASE_URL", &db)
@@ -485,21 +621,20 @@ async fn forget_deletes_one_server_at_once_from_the_cli() {
 async fn gaps_as_tsv_are_evaluation_rows_waiting_for_a_label() {
     let dir = tempfile::tempdir().unwrap();
     let db = url(&dir, "bot.db");
-    let store = Store::open(&db).await.unwrap();
+    let store = SqliteStore::open(&db).await.unwrap();
     let now = stackpick::store::now();
     let q = |text: &str, topic: Option<&str>, answered: bool| QuestionRecord {
-        guild_id: Some(1),
-        channel_id: Some(1),
+        place: place(Some(1), Some(1)),
         text: text.into(),
         topic: topic.map(str::to_owned),
         confidence: if answered { 0.9 } else { 0.0 },
         answered,
         asked_at: now,
     };
-    let vote = stackpick::store::FeedbackRecord {
+    let vote = Vote {
         topic: "cost".into(),
-        voter: store.hash_user(9),
-        guild_id: Some(1),
+        member: Member::discord(9),
+        server: Some("1".into()),
         helpful: false,
         voted_at: now,
     };
@@ -510,7 +645,7 @@ async fn gaps_as_tsv_are_evaluation_rows_waiting_for_a_label() {
         )
         .await
         .unwrap();
-    store.close().await;
+    store.close(CLOSE).await;
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
         .args(["gaps", "--tsv"])
         .env("DATABASE_URL", &db)
@@ -528,12 +663,17 @@ async fn gaps_as_tsv_are_evaluation_rows_waiting_for_a_label() {
 #[tokio::test]
 async fn a_store_never_prints_its_hashing_key() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_with(&url(&dir, "k.db"), stackpick::store::KeySource::Key([0xAB; 32])).await.unwrap();
+    let store = SqliteStore::open_with(
+        &url(&dir, "k.db"),
+        OpenOptions { key: KeySource::Key([0xAB; 32]), ..OpenOptions::default() },
+    )
+    .await
+    .unwrap();
     let shown = format!("{store:?}");
     assert!(!shown.contains("171"), "the key's bytes are in {shown}");
     assert!(!shown.to_lowercase().contains("abab"), "{shown}");
     assert!(shown.contains("k.db"), "{shown}");
-    store.close().await;
+    store.close(CLOSE).await;
 }
 
 /// `stackpick backup --to FILE` writes a consistent copy while the bot has the
@@ -542,8 +682,8 @@ async fn a_store_never_prints_its_hashing_key() {
 async fn backup_copies_the_database_and_replaces_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let db = url(&dir, "live.db");
-    let store = Store::open(&db).await.unwrap();
-    let s = GuildSettings { guild_id: 7, cooldown_secs: Some(9), answer_channels: Some(vec![3]), ..Default::default() };
+    let store = SqliteStore::open(&db).await.unwrap();
+    let s = settings(7, 9, &[3]);
     store.save_settings(&s).await.unwrap();
     let backup = |database: &str, to: &std::path::Path| {
         std::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
@@ -560,10 +700,10 @@ async fn backup_copies_the_database_and_replaces_nothing() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.contains("copy.db") && out.contains("live.db.key"), "{out}");
-    let copy = Store::open_read_only(&format!("sqlite://{}", to.display())).await.unwrap();
+    let copy = SqliteStore::open_read_only(&format!("sqlite://{}", to.display())).await.unwrap();
     assert_eq!(copy.all_settings().await.unwrap(), vec![s]);
-    copy.close().await;
-    store.close().await;
+    copy.close(CLOSE).await;
+    store.close(CLOSE).await;
     // An existing file is never replaced.
     let before = std::fs::read(&to).unwrap();
     let o = backup(&db, &to);
@@ -582,16 +722,15 @@ async fn backup_copies_the_database_and_replaces_nothing() {
 #[tokio::test]
 async fn a_full_log_queue_counts_every_dropped_row() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&url(&dir, "full.db")).await.unwrap();
-    let (journal, writer) = stackpick::journal::Journal::start(store.clone(), 90);
+    let options = OpenOptions { observer: Arc::new(stackpick::metrics::StoreObserver), ..OpenOptions::default() };
+    let store = SqliteStore::open_with(&url(&dir, "full.db"), options).await.unwrap();
     let before = stackpick::metrics::get().render();
     let dropped_metric = |text: &str| common::metric(text, "stackpick_log_dropped_rows_total");
     // The single-threaded test runtime cannot run the writer until this loop
     // awaits, so the queue fills exactly.
-    for i in 0..stackpick::journal::QUEUE + 5 {
-        journal.record(stackpick::journal::Entry::Question(QuestionRecord {
-            guild_id: Some(1),
-            channel_id: None,
+    for i in 0..stackpick::store::QUEUE + 5 {
+        store.record(Entry::Question(QuestionRecord {
+            place: place(Some(1), None),
             text: format!("question {i}"),
             topic: None,
             confidence: 0.0,
@@ -599,8 +738,9 @@ async fn a_full_log_queue_counts_every_dropped_row() {
             asked_at: stackpick::store::now(),
         }));
     }
-    assert_eq!(journal.dropped(), 5);
+    assert_eq!(store.dropped(), 5);
     assert_eq!(dropped_metric(&stackpick::metrics::get().render()) - dropped_metric(&before), 5.0);
-    writer.finish(Duration::from_secs(30)).await;
-    assert_eq!(store.stats(Some(1), 0).await.unwrap().questions, stackpick::journal::QUEUE as u64);
+    store.close(Duration::from_secs(30)).await;
+    let store = SqliteStore::open_read_only(&url(&dir, "full.db")).await.unwrap();
+    assert_eq!(store.stats(discord(1).as_ref(), 0).await.unwrap().questions, stackpick::store::QUEUE as u64);
 }

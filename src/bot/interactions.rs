@@ -257,15 +257,13 @@ impl Bot {
                 if pack.topic_by_id(&topic).is_none() {
                     return ephemeral(respond::notice("That answer's topic is no longer in the knowledge base."));
                 }
-                if let (Some(store), Some(journal)) = (&self.store, &self.journal) {
-                    journal.record(Entry::Vote(FeedbackRecord {
-                        topic: topic.clone(),
-                        voter: store.hash_user(presser.get()),
-                        guild_id: c.guild_id.map(|g| g.get()),
-                        helpful: vote == Vote::Up,
-                        voted_at: crate::store::now(),
-                    }));
-                }
+                self.store.record(Entry::Vote(crate::store::Vote {
+                    topic: topic.clone(),
+                    member: member(presser),
+                    server: c.guild_id.map(|g| g.to_string()),
+                    helpful: vote == Vote::Up,
+                    voted_at: crate::store::now(),
+                }));
                 let text = match self.feedback.record(&topic, presser, vote) {
                     Recorded::New | Recorded::Changed if vote == Vote::Up => "Thanks! Glad it helped.",
                     Recorded::New | Recorded::Changed => "Thanks for telling me. I'll use it to improve this answer.",

@@ -25,10 +25,9 @@ impl Bot {
         match sub.name {
             commands::KB_RELOAD => ephemeral(respond::notice(self.reload())),
             commands::KB_GAPS | commands::KB_STATS => {
-                let Some(store) = &self.store else {
-                    return ephemeral(respond::notice("There is no question log: the database is not available."));
-                };
-                let guild = cmd.guild_id.map(|g| g.get());
+                let store = self.store();
+                let guild = cmd.guild_id.map(server);
+                let guild = guild.as_ref();
                 let engine = self.engine();
                 let doc = if sub.name == commands::KB_GAPS {
                     reports::gaps(store, &engine, guild, days.unwrap_or(30)).await

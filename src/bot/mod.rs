@@ -39,9 +39,8 @@ use serenity::model::permissions::Permissions;
 use crate::answer::Answer;
 use crate::engine::recommend::Request;
 use crate::engine::Engine;
-use crate::journal::{Entry, Journal};
 use crate::render::embed;
-use crate::store::{FeedbackRecord, GuildSettings, QuestionRecord, Store};
+use crate::store::{Entry, Member, Place, Platform, QuestionRecord, Server, ServerSettings, Storage};
 use custom_id::{Action, Vote};
 pub use directory::{ChannelCheck, Directory, NoDirectory};
 
@@ -142,20 +141,18 @@ pub enum ChatReply {
 /// The reaction that says "slow down" without a message.
 pub const SLOW_DOWN: &str = "⏳";
 
-/// The bot: an engine (swappable by `/kb reload`), settings and in-memory state,
-/// and optionally a store for per-server settings and the question log.
+/// The bot: an engine (swappable by `/kb reload`), settings and in-memory
+/// state, and a store for per-server settings, welcomes and the question log
+/// (a bounded in-memory one until [`Bot::with_store`] gives it a database).
 pub struct Bot {
     engine: ArcSwap<Engine>,
     knowledge: crate::knowledge::PackSource,
     config: Config,
     cooldowns: Cooldowns,
     feedback: Feedback,
-    store: Option<Store>,
-    journal: Option<Journal>,
+    store: Arc<dyn Storage>,
     /// Per-server settings as committed; answers read this copy, never the database.
-    settings: RwLock<HashMap<u64, GuildSettings>>,
-    /// Welcome bookkeeping when there is no store: (guild, member) → still pending.
-    welcomed: std::sync::Mutex<state::BoundedMap<(u64, u64), bool>>,
+    settings: RwLock<HashMap<Server, ServerSettings>>,
     /// The gateway connection's privileged intents; `None` without a gateway.
     gateway: std::sync::Mutex<Option<GatewayState>>,
     /// Wakes the gateway to reconnect (with the intents onboarding needs).
@@ -225,10 +222,8 @@ impl Bot {
             cooldowns: Cooldowns::new(config.cooldown),
             config,
             feedback: Feedback::default(),
-            store: None,
-            journal: None,
+            store: Arc::new(crate::store::MemoryStore::new()),
             settings: RwLock::new(HashMap::new()),
-            welcomed: std::sync::Mutex::new(state::BoundedMap::new(WELCOMES_KEPT, "welcomed members (no database)")),
             gateway: std::sync::Mutex::new(None),
             reconnect: Arc::new(tokio::sync::Notify::new()),
             reconnect_pending: std::sync::atomic::AtomicBool::new(false),
@@ -295,78 +290,58 @@ impl Bot {
         }
     }
 
-    /// Without a store: whether to welcome now (and remember pending members).
-    fn claim_in_memory(&self, guild: GuildId, member: UserId, pending: bool) -> bool {
-        let mut map = self.welcomed.lock().unwrap_or_else(|e| e.into_inner());
-        let key = (guild.get(), member.get());
-        if map.contains_key(&key) {
-            return false;
-        }
-        map.insert(key, pending);
-        !pending
-    }
-
-    /// Without a store: whether a pending member is now to be welcomed.
-    fn release_in_memory(&self, guild: GuildId, member: UserId) -> bool {
-        let mut map = self.welcomed.lock().unwrap_or_else(|e| e.into_inner());
-        match map.get_mut(&(guild.get(), member.get())) {
-            Some(pending @ true) => {
-                *pending = false;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// Adds the store: settings already committed, and the question log queue.
-    pub fn with_store(mut self, store: Store, journal: Journal, settings: Vec<GuildSettings>) -> Bot {
-        self.settings = RwLock::new(settings.into_iter().map(|s| (s.guild_id, s)).collect());
-        self.store = Some(store);
-        self.journal = Some(journal);
+    /// Puts the store in place of the in-memory one, with the settings it holds.
+    pub fn with_store(mut self, store: Arc<dyn Storage>, settings: Vec<ServerSettings>) -> Bot {
+        self.settings = RwLock::new(settings.into_iter().map(|s| (s.server.clone(), s)).collect());
+        self.store = store;
         self
     }
 
-    pub fn store(&self) -> Option<&Store> {
+    /// Where settings, welcomes and the question log are kept.
+    pub fn store(&self) -> &dyn Storage {
         self.store.as_ref()
     }
 
     /// One server's settings as committed (defaults when it has none).
-    pub fn guild_settings(&self, guild: u64) -> GuildSettings {
+    pub fn guild_settings(&self, guild: GuildId) -> ServerSettings {
+        let server = server(guild);
         let map = self.settings.read().unwrap_or_else(|e| e.into_inner());
-        map.get(&guild).cloned().unwrap_or(GuildSettings { guild_id: guild, ..GuildSettings::default() })
+        map.get(&server).cloned().unwrap_or_else(|| ServerSettings::new(server))
     }
 
-    fn remember_settings(&self, settings: GuildSettings) {
+    fn remember_settings(&self, settings: ServerSettings) {
         let mut map = self.settings.write().unwrap_or_else(|e| e.into_inner());
-        map.insert(settings.guild_id, settings);
+        map.insert(settings.server.clone(), settings);
     }
 
     /// The per-user cooldown in a server: its setting, else `COOLDOWN_SECS`.
     fn cooldown_for(&self, guild: Option<GuildId>) -> Duration {
         guild
-            .and_then(|g| self.guild_settings(g.get()).cooldown_secs)
+            .and_then(|g| self.guild_settings(g).cooldown_secs)
             .map_or(self.config.cooldown, |s| Duration::from_secs(u64::from(s)))
     }
 
     /// Whether a channel is an answer channel: the server's setting, else `ANSWER_CHANNEL_IDS`.
     fn is_answer_channel(&self, guild: Option<GuildId>, channel: ChannelId) -> bool {
-        match guild.and_then(|g| self.guild_settings(g.get()).answer_channels) {
-            Some(list) => list.contains(&channel.get()),
+        match guild.and_then(|g| self.guild_settings(g).answer_channels) {
+            Some(list) => list.contains(&channel.to_string()),
             None => self.config.answer_channels.contains(&channel),
         }
     }
 
     /// Queues a question for the log; never waits.
     fn log(&self, guild: Option<GuildId>, channel: Option<ChannelId>, answer: &Answer, engine: &Engine) {
-        let Some(journal) = &self.journal else { return };
         let cleaned = crate::engine::text::clean(&answer.question);
         let text = cleaned.split_whitespace().collect::<Vec<_>>().join(" ");
         if text.is_empty() {
             return;
         }
-        journal.record(Entry::Question(QuestionRecord {
-            guild_id: guild.map(|g| g.get()),
-            channel_id: channel.map(|c| c.get()),
+        self.store.record(Entry::Question(QuestionRecord {
+            place: Place {
+                platform: Platform::Discord,
+                server: guild.map(|g| g.to_string()),
+                channel: channel.map(|c| c.to_string()),
+            },
             text: crate::limits::cut(&text, 500).to_owned(),
             topic: answer.topic().map(|t| engine.pack().topic(t).id.clone()),
             confidence: answer.confidence,
@@ -376,22 +351,18 @@ impl Bot {
     }
 
     /// The bot was removed from a server (not an outage): its data is deleted
-    /// after the grace period ([`crate::journal::FORGET_AFTER`]) unless it is
+    /// after the grace period ([`crate::store::FORGET_AFTER`]) unless it is
     /// added back first.
     pub async fn guild_left(&self, guild: GuildId) {
-        if let Some(store) = self.store() {
-            if let Err(e) = store.departed(guild.get(), crate::store::now()).await {
-                tracing::warn!(error = %e, %guild, "could not note the server's departure");
-            }
+        if let Err(e) = self.store.departed(&server(guild), crate::store::now()).await {
+            tracing::warn!(error = %e, %guild, "could not note the server's departure");
         }
     }
 
     /// The bot is in a server (at start or added back): keep its data.
     pub async fn guild_present(&self, guild: GuildId) {
-        if let Some(store) = self.store() {
-            if let Err(e) = store.returned(guild.get()).await {
-                tracing::warn!(error = %e, %guild, "could not note the server's return");
-            }
+        if let Err(e) = self.store.returned(&server(guild)).await {
+            tracing::warn!(error = %e, %guild, "could not note the server's return");
         }
     }
 
@@ -437,8 +408,15 @@ impl Bot {
     }
 }
 
-/// How many members the bot remembers as welcomed when it has no database.
-const WELCOMES_KEPT: usize = 100_000;
+/// A Discord server as the store keys it.
+pub(crate) fn server(guild: GuildId) -> Server {
+    Server::discord(guild.get())
+}
+
+/// A Discord user as the store keys them (the store keeps only a keyed hash).
+pub(crate) fn member(user: UserId) -> Member {
+    Member::discord(user.get())
+}
 
 /// Whether the member who used a command has Manage Server.
 pub(crate) fn manages_server(cmd: &CommandInteraction) -> bool {

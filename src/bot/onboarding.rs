@@ -152,16 +152,13 @@ impl Bot {
             return None;
         }
         let to = self.welcome_target(guild, member)?;
-        let first = match self.store() {
-            Some(store) => match store.claim_welcome(guild.get(), &store.hash_user(member.get()), pending).await {
-                Ok(first) => first,
-                Err(e) => {
-                    // Better a rare second welcome than none at all.
-                    tracing::warn!(error = %e, "welcome bookkeeping failed");
-                    !pending
-                }
-            },
-            None => self.claim_in_memory(guild, member, pending),
+        let first = match self.store().claim_welcome(&super::server(guild), &super::member(member), pending).await {
+            Ok(first) => first,
+            Err(e) => {
+                // Better a rare second welcome than none at all.
+                tracing::warn!(error = %e, "welcome bookkeeping failed");
+                !pending
+            }
         };
         if !first {
             return None;
@@ -182,15 +179,13 @@ impl Bot {
             return None;
         }
         let to = self.welcome_target(guild, member)?;
-        let passed = match self.store() {
-            Some(store) => {
-                store.claim_pending_welcome(guild.get(), &store.hash_user(member.get())).await.unwrap_or_else(|e| {
+        let passed =
+            self.store().claim_pending_welcome(&super::server(guild), &super::member(member)).await.unwrap_or_else(
+                |e| {
                     tracing::warn!(error = %e, "welcome bookkeeping failed");
                     false
-                })
-            }
-            None => self.release_in_memory(guild, member),
-        };
+                },
+            );
         if !passed {
             return None;
         }
@@ -198,14 +193,17 @@ impl Bot {
     }
 
     fn welcome_target(&self, guild: GuildId, member: UserId) -> Option<WelcomeTo> {
-        let s = self.guild_settings(guild.get());
+        let s = self.guild_settings(guild);
         if !s.onboarding_enabled {
             return None;
         }
         if s.onboarding_dm {
             Some(WelcomeTo::Dm(member))
         } else {
-            s.onboarding_channel.map(|c| WelcomeTo::Channel(ChannelId::new(c)))
+            s.onboarding_channel
+                .as_deref()
+                .and_then(|c| c.parse::<std::num::NonZeroU64>().ok())
+                .map(|c| WelcomeTo::Channel(ChannelId::from(c)))
         }
     }
 }

@@ -3,9 +3,11 @@
 
 use anyhow::Result;
 
+use crate::store::{Server, Storage};
+
 use crate::engine::{Engine, CONFIDENCE_THRESHOLD};
 use crate::render::embed::{EmbedDoc, Field};
-use crate::store::{Gap, Stats, Store};
+use crate::store::{Gap, Stats};
 
 /// Answers below this confidence count as "unsure" in gaps, even when given.
 pub const UNSURE_BELOW: f32 = CONFIDENCE_THRESHOLD + 0.1;
@@ -15,24 +17,24 @@ fn since(days: u32) -> i64 {
 }
 
 /// The gaps, most asked first.
-pub async fn gap_list(store: &Store, guild: Option<u64>, days: u32) -> Result<Vec<Gap>> {
-    store.gaps(guild, since(days), UNSURE_BELOW).await
+pub async fn gap_list(store: &dyn Storage, server: Option<&Server>, days: u32) -> Result<Vec<Gap>> {
+    Ok(store.gaps(server, since(days), UNSURE_BELOW).await?)
 }
 
 /// Gaps and 👎-voted questions as evaluation rows with an empty label column,
 /// for a maintainer to label and turn into `examples` or eval lines.
-pub async fn gap_rows(store: &Store, guild: Option<u64>, days: u32) -> Result<String> {
+pub async fn gap_rows(store: &dyn Storage, server: Option<&Server>, days: u32) -> Result<String> {
     let mut out = String::from(
         "# Questions from the question log, as evaluation rows: fill the second column with the topic ids\n\
          # that should answer (or `-` when none should), then add them to a topic's `examples` or to an\n\
          # evaluation file. Columns: question, topics, pick (`.` = unchecked).\n",
     );
     let tsv_text = |t: &str| t.replace(['\t', '\n', '\r'], " ");
-    for g in store.gaps(guild, since(days), UNSURE_BELOW).await? {
+    for g in store.gaps(server, since(days), UNSURE_BELOW).await? {
         let how = g.answered_as.map_or("not answered".to_owned(), |t| format!("answered unsure as {t}"));
         out.push_str(&format!("# {}× · {how}\n{}\t\t.\n", g.count, tsv_text(&g.example)));
     }
-    for g in store.disliked(guild, since(days)).await? {
+    for g in store.disliked(server, since(days)).await? {
         let how = g.answered_as.map_or(String::new(), |t| format!("answered as {t}, which got 👎"));
         out.push_str(&format!("# {}× · {how}\n{}\t\t.\n", g.count, tsv_text(&g.example)));
     }
@@ -40,8 +42,18 @@ pub async fn gap_rows(store: &Store, guild: Option<u64>, days: u32) -> Result<St
 }
 
 /// The stats.
-pub async fn stat_counts(store: &Store, guild: Option<u64>, days: u32) -> Result<Stats> {
-    store.stats(guild, since(days)).await
+pub async fn stat_counts(store: &dyn Storage, server: Option<&Server>, days: u32) -> Result<Stats> {
+    Ok(store.stats(server, since(days)).await?)
+}
+
+/// Where the counts come from, when it is not a database: the admin should
+/// know they start again at the next restart.
+fn kept_where(store: &dyn Storage) -> String {
+    if store.durable() {
+        String::new()
+    } else {
+        " Counted in memory since the bot started (no database): the counts start again at the next restart.".to_owned()
+    }
 }
 
 fn gap_line(g: &Gap) -> String {
@@ -53,8 +65,8 @@ fn gap_line(g: &Gap) -> String {
 }
 
 /// `/kb gaps` as an embed.
-pub async fn gaps(store: &Store, engine: &Engine, guild: Option<u64>, days: u32) -> Result<EmbedDoc> {
-    let gaps = gap_list(store, guild, days).await?;
+pub async fn gaps(store: &dyn Storage, engine: &Engine, server: Option<&Server>, days: u32) -> Result<EmbedDoc> {
+    let gaps = gap_list(store, server, days).await?;
     let description = if gaps.is_empty() {
         format!("No unanswered or unsure questions in the last {days} days.")
     } else {
@@ -65,13 +77,13 @@ pub async fn gaps(store: &Store, engine: &Engine, guild: Option<u64>, days: u32)
         description,
         colour: engine.pack().info.either.colour,
         fields: Vec::new(),
-        footer: "Similar questions are grouped; add the most asked ones to knowledge/.".into(),
+        footer: format!("Similar questions are grouped; add the most asked ones to knowledge/.{}", kept_where(store)),
     })
 }
 
 /// `/kb stats` as an embed.
-pub async fn stats(store: &Store, engine: &Engine, guild: Option<u64>, days: u32) -> Result<EmbedDoc> {
-    let s = stat_counts(store, guild, days).await?;
+pub async fn stats(store: &dyn Storage, engine: &Engine, server: Option<&Server>, days: u32) -> Result<EmbedDoc> {
+    let s = stat_counts(store, server, days).await?;
     let share = if s.questions == 0 { 0.0 } else { 100.0 * s.answered as f64 / s.questions as f64 };
     let votes = s.helpful + s.unhelpful;
     let helpful = if votes == 0 {
@@ -92,7 +104,7 @@ pub async fn stats(store: &Store, engine: &Engine, guild: Option<u64>, days: u32
         ),
         colour: engine.pack().info.either.colour,
         fields: vec![Field { name: "Questions per topic".into(), value: topics, inline: false }],
-        footer: String::new(),
+        footer: kept_where(store).trim_start().to_owned(),
     })
 }
 

@@ -13,7 +13,7 @@ use serenity::model::permissions::Permissions;
 use super::directory::{needed_to_post, ChannelCheck, Directory};
 use super::{ephemeral, manages_server, respond, Bot, Reply};
 use crate::render::embed::{EmbedDoc, Field};
-use crate::store::GuildSettings;
+use crate::store::{ServerSettings, StoreError};
 
 fn channel_option(description: &str) -> CreateCommandOption {
     CreateCommandOption::new(CommandOptionType::Channel, "channel", description)
@@ -143,7 +143,7 @@ pub async fn handle(bot: &Bot, cmd: &CommandInteraction, directory: &dyn Directo
     }
     let options = cmd.data.options();
     let (names, leaf) = path(&options);
-    let current = bot.guild_settings(guild.get());
+    let current = bot.guild_settings(guild);
     if names == ["show"] {
         return show(bot, &current);
     }
@@ -158,7 +158,7 @@ pub async fn handle(bot: &Bot, cmd: &CommandInteraction, directory: &dyn Directo
             Ok(n) => {
                 note = n.unwrap_or("");
                 next.onboarding_enabled = true;
-                next.onboarding_channel = Some(ch.get());
+                next.onboarding_channel = Some(ch.to_string());
                 next.onboarding_dm = false;
                 onboarding_confirmation(&next)
             }
@@ -185,8 +185,8 @@ pub async fn handle(bot: &Bot, cmd: &CommandInteraction, directory: &dyn Directo
             Ok(n) => {
                 note = n.unwrap_or("");
                 let mut list = next.answer_channels.take().unwrap_or_else(|| defaults(bot));
-                if !list.contains(&ch.get()) {
-                    list.push(ch.get());
+                if !list.contains(&ch.to_string()) {
+                    list.push(ch.to_string());
                 }
                 next.answer_channels = Some(list);
                 format!("✅ <#{ch}> is an answer channel: I read every message there and answer when I'm sure.")
@@ -195,8 +195,9 @@ pub async fn handle(bot: &Bot, cmd: &CommandInteraction, directory: &dyn Directo
         },
         (["answer-channel", "remove"], Some(ch)) => {
             let mut list = next.answer_channels.take().unwrap_or_else(|| defaults(bot));
-            let had = list.contains(&ch.get());
-            list.retain(|&c| c != ch.get());
+            let id = ch.to_string();
+            let had = list.contains(&id);
+            list.retain(|c| *c != id);
             next.answer_channels = Some(list);
             if had {
                 format!("✅ <#{ch}> is no longer an answer channel.")
@@ -224,12 +225,15 @@ pub async fn handle(bot: &Bot, cmd: &CommandInteraction, directory: &dyn Directo
         _ => return notice("Unknown `/setup` option."),
     };
 
-    let Some(store) = bot.store() else {
-        return notice("❌ I can't save settings right now: the database is not available. Nothing changed.");
-    };
-    if let Err(e) = store.save_settings(&next).await {
-        tracing::warn!(error = %e, guild = %guild, "saving settings failed");
-        return notice("❌ I couldn't save that (database error). Nothing changed; please try again.");
+    match bot.store().save_settings(&next).await {
+        Ok(()) => {}
+        Err(StoreError::NotKept) => {
+            return notice("❌ I can't save settings right now: the database is not available. Nothing changed.");
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, guild = %guild, "saving settings failed");
+            return notice("❌ I couldn't save that (database error). Nothing changed; please try again.");
+        }
     }
     let onboarding_on = next.onboarding_enabled && !current.onboarding_enabled;
     let answer_channel_added = names.as_slice() == ["answer-channel", "add"];
@@ -246,8 +250,8 @@ pub async fn handle(bot: &Bot, cmd: &CommandInteraction, directory: &dyn Directo
 
 /// The confirmation of an onboarding change, said from the state that will be
 /// committed, so it can never describe something else.
-fn onboarding_confirmation(s: &GuildSettings) -> String {
-    match (s.onboarding_enabled, s.onboarding_dm, s.onboarding_channel) {
+fn onboarding_confirmation(s: &ServerSettings) -> String {
+    match (s.onboarding_enabled, s.onboarding_dm, &s.onboarding_channel) {
         (true, true, _) => "✅ Onboarding is on: I'll welcome new members by direct message.".to_owned(),
         (true, false, Some(ch)) => format!("✅ Onboarding is on: I'll welcome new members in <#{ch}>."),
         (false, _, Some(ch)) => format!(
@@ -261,14 +265,14 @@ fn onboarding_confirmation(s: &GuildSettings) -> String {
 }
 
 /// Answer channels from `ANSWER_CHANNEL_IDS`, the starting point of a server's own list.
-fn defaults(bot: &Bot) -> Vec<u64> {
-    let mut v: Vec<u64> = bot.config().answer_channels.iter().map(|c| c.get()).collect();
+fn defaults(bot: &Bot) -> Vec<String> {
+    let mut v: Vec<ChannelId> = bot.config().answer_channels.iter().copied().collect();
     v.sort_unstable();
-    v
+    v.iter().map(ChannelId::to_string).collect()
 }
 
-fn show(bot: &Bot, s: &GuildSettings) -> Reply {
-    let onboarding = match (s.onboarding_enabled, s.onboarding_dm, s.onboarding_channel) {
+fn show(bot: &Bot, s: &ServerSettings) -> Reply {
+    let onboarding = match (s.onboarding_enabled, s.onboarding_dm, &s.onboarding_channel) {
         (false, _, _) => "Off".to_owned(),
         (true, true, _) => "On, by direct message".to_owned(),
         (true, false, Some(ch)) => format!("On, in <#{ch}>"),

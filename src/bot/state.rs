@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serenity::model::id::UserId;
 
 use super::custom_id::Vote;
+use crate::store::BoundedMap;
 
 /// Per-user cooldown, so one person cannot make the bot flood a channel.
 #[derive(Debug)]
@@ -60,68 +61,6 @@ impl Cooldowns {
     }
 }
 
-/// A map that forgets its oldest entries past a bound, a tenth at a time.
-///
-/// The bot's in-memory records (votes; welcomes when there is no database)
-/// must not grow with every member it ever sees. What is forgotten is counted
-/// and logged: a vote forgotten may be cast again, a member forgotten may be
-/// welcomed again if seen again.
-#[derive(Debug)]
-pub struct BoundedMap<K, V> {
-    map: indexmap::IndexMap<K, V>,
-    bound: usize,
-    forgotten: u64,
-    what: &'static str,
-}
-
-impl<K: std::hash::Hash + Eq, V> BoundedMap<K, V> {
-    /// A map of at most `bound` entries; `what` names them in the log.
-    pub fn new(bound: usize, what: &'static str) -> Self {
-        BoundedMap { map: indexmap::IndexMap::new(), bound: bound.max(1), forgotten: 0, what }
-    }
-
-    pub fn get_mut(&mut self, key: &K) -> Option<&mut V> {
-        self.map.get_mut(key)
-    }
-
-    pub fn contains_key(&self, key: &K) -> bool {
-        self.map.contains_key(key)
-    }
-
-    /// Inserts (or replaces) an entry, first forgetting the oldest tenth when full.
-    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
-        if !self.map.contains_key(&key) && self.map.len() >= self.bound {
-            let n = (self.bound / 10).max(1);
-            self.map.drain(..n);
-            self.forgotten += n as u64;
-            tracing::warn!(
-                forgotten = self.forgotten,
-                bound = self.bound,
-                what = self.what,
-                "in-memory records full: the oldest were forgotten"
-            );
-        }
-        self.map.insert(key, value)
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
-        self.map.iter()
-    }
-
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    /// How many entries were forgotten so far.
-    pub fn forgotten(&self) -> u64 {
-        self.forgotten
-    }
-}
-
 /// How many votes the bot keeps in memory (about 10 MB at most).
 pub const VOTES_KEPT: usize = 100_000;
 
@@ -168,22 +107,6 @@ impl Feedback {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_bounded_map_forgets_its_oldest_and_counts_them() {
-        let mut m = BoundedMap::new(10, "test entries");
-        for k in 0..25u32 {
-            m.insert(k, k * 2);
-        }
-        assert!(m.len() <= 10, "{}", m.len());
-        assert!(m.contains_key(&24), "the newest stays");
-        assert!(!m.contains_key(&0), "the oldest goes");
-        assert_eq!(m.forgotten() as usize + m.len(), 25, "every entry is kept or counted");
-        // Replacing an entry that is there forgets nothing.
-        let before = m.forgotten();
-        m.insert(24, 0);
-        assert_eq!(m.forgotten(), before);
-    }
 
     #[test]
     fn cooldown_blocks_then_frees() {

@@ -5,6 +5,8 @@
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -12,6 +14,7 @@ use clap::{Parser, Subcommand};
 use crate::engine::Engine;
 use crate::knowledge::PackSource;
 use crate::render::{json, terminal};
+use crate::store::{OpenOptions, QuestionLog, Server, Settings, SqliteStore, StoreError, HASH_KEY_VAR};
 use crate::{gateway, knowledge, settings};
 
 mod args;
@@ -140,10 +143,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                         }
                     });
                 }
-                let (bot, writer) = with_store(bot).await?;
+                let bot = with_store(bot).await?;
                 let make_http = move || gateway::http(&token, proxy.as_deref());
-                let result = gateway::run(bot, make_http, registration, sharding).await;
-                finish(writer).await;
+                let result = gateway::run(bot.clone(), make_http, registration, sharding).await;
+                finish(&bot).await;
                 result
             })
         }
@@ -186,50 +189,50 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             let proxy = settings::http_proxy();
             runtime()?.block_on(async move {
                 let listener = crate::serve::bind(addr).await?;
-                let (bot, writer) = with_store(bot).await?;
+                let bot = with_store(bot).await?;
                 let http = token.map(|t| std::sync::Arc::new(gateway::http(&t, proxy.as_deref())));
-                let result =
-                    crate::serve::serve(listener, std::sync::Arc::new(crate::serve::AppState { bot, key, http })).await;
-                finish(writer).await;
+                let state = crate::serve::AppState { bot: bot.clone(), key, http };
+                let result = crate::serve::serve(listener, std::sync::Arc::new(state)).await;
+                finish(&bot).await;
                 result
             })
         }
         Command::Gaps { tsv: true, report: ReportArgs { guild, days, .. } } => {
             let rows = runtime()?.block_on(async move {
-                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
-                crate::bot::reports::gap_rows(&store, guild, days).await
+                let store = SqliteStore::open_read_only(&settings::database_url()).await?;
+                crate::bot::reports::gap_rows(&store, guild.map(Server::discord).as_ref(), days).await
             })?;
             write!(out, "{rows}")?;
             Ok(())
         }
         Command::Gaps { report: ReportArgs { guild, days, json }, .. } => {
             let gaps = runtime()?.block_on(async move {
-                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
-                crate::bot::reports::gap_list(&store, guild, days).await
+                let store = SqliteStore::open_read_only(&settings::database_url()).await?;
+                crate::bot::reports::gap_list(&store, guild.map(Server::discord).as_ref(), days).await
             })?;
             print_report(out, json, gaps.as_slice(), crate::bot::reports::gaps_text)
         }
         Command::Stats(ReportArgs { guild, days, json }) => {
             let stats = runtime()?.block_on(async move {
-                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
-                crate::bot::reports::stat_counts(&store, guild, days).await
+                let store = SqliteStore::open_read_only(&settings::database_url()).await?;
+                crate::bot::reports::stat_counts(&store, guild.map(Server::discord).as_ref(), days).await
             })?;
             print_report(out, json, &stats, crate::bot::reports::stats_text)
         }
         Command::Backup { to } => {
             let (from, bytes) = runtime()?.block_on(async {
                 // Read-only: a missing or foreign database is refused, and the original is never changed.
-                let store = crate::store::Store::open_read_only(&settings::database_url()).await?;
+                let store = SqliteStore::open_read_only(&settings::database_url()).await?;
                 let bytes = store.backup_to(&to).await;
                 let from = store.name().to_owned();
-                store.close().await;
+                store.close(Duration::ZERO).await;
                 anyhow::Ok((from, bytes?))
             })?;
             writeln!(out, "backed up `{from}` to `{}` ({bytes} bytes, one consistent snapshot)", to.display())?;
             writeln!(
                 out,
                 "the key that hashes member ids is not in it: keep `{}` (or {}) with the backup",
-                crate::store::Store::key_file(std::path::Path::new(&from)).display(),
+                SqliteStore::key_file(std::path::Path::new(&from)).display(),
                 crate::store::HASH_KEY_VAR
             )?;
             Ok(())
@@ -238,10 +241,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             let rows = runtime()?.block_on(async move {
                 let url = settings::database_url();
                 // Refuses a missing or foreign database before writing anything.
-                crate::store::Store::open_read_only(&url).await?.close().await;
-                let store = crate::store::Store::open(&url).await?;
-                let rows = store.forget(guild).await?;
-                store.close().await;
+                SqliteStore::open_read_only(&url).await?.close(Duration::ZERO).await;
+                let store = SqliteStore::open(&url).await?;
+                let rows = store.forget(&Server::discord(guild)).await?;
+                store.close(Duration::from_secs(5)).await;
                 anyhow::Ok(rows)
             })?;
             writeln!(out, "deleted {rows} row(s) about server {guild}: settings, question log, votes and welcomes")?;
@@ -264,33 +267,37 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
 }
 
 /// Opens DATABASE_URL for the bot. A database that cannot be used is logged
-/// and the bot runs without settings or a question log; one written by a newer
-/// stackpick stops the start (it must not be changed).
-async fn with_store(bot: crate::bot::Bot) -> Result<(std::sync::Arc<crate::bot::Bot>, Option<crate::journal::Writer>)> {
+/// and the bot keeps its bounded in-memory store (no settings can be saved,
+/// the log lasts until the process ends); one written by a newer stackpick
+/// stops the start (it must not be changed).
+async fn with_store(bot: crate::bot::Bot) -> Result<Arc<crate::bot::Bot>> {
     let database = settings::database();
     database.prepare()?;
     let url = database.url();
-    let retention = settings::log_retention_days()?;
-    let store = match crate::store::Store::open(&url).await {
+    let options = OpenOptions {
+        retention_days: Some(settings::log_retention_days()?),
+        observer: Arc::new(crate::metrics::StoreObserver),
+        ..OpenOptions::default()
+    };
+    let store = match SqliteStore::open_with(&url, options).await {
         Ok(store) => store,
-        Err(e) if e.downcast_ref::<crate::store::NewerSchema>().is_some() => return Err(e),
+        Err(e @ StoreError::NewerSchema { .. }) => return Err(e.into()),
         Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "database unavailable; answering without per-server settings or question log");
-            return Ok((std::sync::Arc::new(bot), None));
+            tracing::error!(error = %e, "database unavailable; answering without per-server settings, with the question log in memory");
+            return Ok(Arc::new(bot));
         }
     };
     let saved = match store.all_settings().await {
         Ok(s) => s,
         Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "cannot read settings; using defaults");
+            tracing::error!(error = %e, "cannot read settings; using defaults");
             Vec::new()
         }
     };
-    let (journal, writer) = crate::journal::Journal::start(store.clone(), retention);
-    let key = match std::env::var(crate::store::HASH_KEY_VAR) {
-        Ok(v) if !v.trim().is_empty() => format!("from {}", crate::store::HASH_KEY_VAR),
+    let key = match std::env::var(HASH_KEY_VAR) {
+        Ok(v) if !v.trim().is_empty() => format!("from {HASH_KEY_VAR}"),
         _ => {
-            let file = crate::store::Store::key_file(std::path::Path::new(store.name()));
+            let file = SqliteStore::key_file(std::path::Path::new(store.name()));
             if file.is_file() {
                 file.display().to_string()
             } else {
@@ -299,14 +306,12 @@ async fn with_store(bot: crate::bot::Bot) -> Result<(std::sync::Arc<crate::bot::
         }
     };
     tracing::info!(database = %store.name(), key = %key, servers = saved.len(), "database ready");
-    Ok((std::sync::Arc::new(bot.with_store(store, journal, saved)), Some(writer)))
+    Ok(Arc::new(bot.with_store(Arc::new(store), saved)))
 }
 
 /// Lets the log writer finish what is queued (bounded, so shutdown stays quick).
-async fn finish(writer: Option<crate::journal::Writer>) {
-    if let Some(w) = writer {
-        w.finish(std::time::Duration::from_secs(5)).await;
-    }
+async fn finish(bot: &crate::bot::Bot) {
+    bot.store().close(Duration::from_secs(5)).await;
 }
 
 /// A report as one JSON line or as readable text.

@@ -1,0 +1,211 @@
+//! The question log's write-behind queue: answers never wait on the database.
+//!
+//! The bot hands each question or vote to a bounded queue and moves on; one
+//! writer task drains it in batches, one transaction per batch. When the
+//! database is slow, locked, full or read-only the writer logs the failure and
+//! counts that batch as dropped; when the queue is full new entries are
+//! dropped and counted, and logged at the first drop and then at most once a
+//! minute with the running total. Either way the bot keeps answering. Counts
+//! reach the deployment's metrics through an [`Observer`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+use crate::keys::Server;
+use crate::records::{Entry, QuestionRecord, Vote};
+use crate::Result;
+
+/// Entries waiting for the writer before new ones are dropped.
+pub const QUEUE: usize = 10_000;
+/// The most rows written in one transaction.
+const BATCH: usize = 2_000;
+/// How long the writer waits for a batch to gather after its first entry.
+const BATCH_WINDOW: Duration = Duration::from_millis(100);
+/// How often a full queue is reported while it keeps dropping.
+const WARN_EVERY_SECS: u64 = 60;
+/// How often old rows are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// How long a server's data is kept after it removed the bot: adding the bot
+/// back within this time keeps the settings, log, votes and welcomes.
+pub const FORGET_AFTER: Duration = Duration::from_secs(7 * 86_400);
+
+/// Told what the log does, for metrics. Every method has a no-op default.
+pub trait Observer: Send + Sync + 'static {
+    /// Entries now waiting in the queue.
+    fn queued(&self, _depth: usize) {}
+    /// Rows that could not be kept (a full queue, a failed write).
+    fn dropped(&self, _rows: u64) {}
+    /// A database operation failed.
+    fn failed(&self) {}
+}
+
+/// The observer that observes nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Unobserved;
+impl Observer for Unobserved {}
+
+/// Where the writer puts batches: one database.
+#[async_trait::async_trait]
+pub(crate) trait Sink: Send + Sync + 'static {
+    async fn write(&self, questions: &[QuestionRecord], votes: &[Vote]) -> Result<()>;
+    /// Deletes questions and votes older than `before`; returns the rows deleted.
+    async fn prune(&self, before: i64) -> Result<u64>;
+    /// Deletes the data of servers that left before `before`; returns them.
+    async fn forget_departed(&self, before: i64) -> Result<Vec<Server>>;
+    fn describe(&self) -> String;
+}
+
+/// The sending side, and the writer task to stop at shutdown.
+pub(crate) struct Journal {
+    tx: mpsc::Sender<Entry>,
+    dropped: AtomicU64,
+    /// When the last drop warning was logged, in [`seconds_since_start`].
+    warned_at: AtomicU64,
+    observer: Arc<dyn Observer>,
+    writer: Mutex<Option<(JoinHandle<()>, CancellationToken)>>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal").field("dropped", &self.dropped).finish_non_exhaustive()
+    }
+}
+
+fn seconds_since_start() -> u64 {
+    static START: std::sync::LazyLock<std::time::Instant> = std::sync::LazyLock::new(std::time::Instant::now);
+    START.elapsed().as_secs()
+}
+
+impl Journal {
+    /// Starts the writer task on the current runtime. With `retention_days`
+    /// it prunes older rows (and departed servers) at start and then hourly.
+    /// It ends once [`Journal::close`] is called and the queue is written out.
+    pub(crate) fn start(sink: Arc<dyn Sink>, retention_days: Option<u32>, observer: Arc<dyn Observer>) -> Journal {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        let stop = CancellationToken::new();
+        let handle = tokio::spawn(writer(sink, rx, retention_days, stop.clone(), observer.clone()));
+        Journal {
+            tx,
+            dropped: AtomicU64::new(0),
+            warned_at: AtomicU64::new(0),
+            observer,
+            writer: Mutex::new(Some((handle, stop))),
+        }
+    }
+
+    /// Queues an entry without waiting; a full queue drops it, counted.
+    pub(crate) fn record(&self, entry: Entry) {
+        let sent = self.tx.try_send(entry).is_ok();
+        self.observer.queued(self.tx.max_capacity() - self.tx.capacity());
+        if !sent {
+            self.observer.dropped(1);
+            let n = self.dropped.fetch_add(1, Ordering::Relaxed) + 1;
+            // The first drop, then at most once a minute, with the running total.
+            let now = seconds_since_start();
+            let last = self.warned_at.load(Ordering::Relaxed);
+            if (n == 1 || now >= last + WARN_EVERY_SECS)
+                && self.warned_at.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+            {
+                tracing::warn!(dropped_total = n, "question log queue is full; entries dropped");
+            }
+        }
+    }
+
+    /// Entries dropped because the queue was full.
+    pub(crate) fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Stops taking new entries, writes the queued ones, and waits (at most `within`).
+    pub(crate) async fn close(&self, within: Duration) {
+        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some((handle, stop)) = writer {
+            stop.cancel();
+            let _ = tokio::time::timeout(within, handle).await;
+        }
+    }
+}
+
+async fn prune(sink: &dyn Sink, retention: i64) {
+    match sink.prune(crate::now() - retention).await {
+        Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old question log rows"),
+        Ok(_) => {}
+        Err(e) => tracing::warn!(database = sink.describe(), error = %e, "pruning the question log failed"),
+    }
+    match sink.forget_departed(crate::now() - FORGET_AFTER.as_secs() as i64).await {
+        Ok(gone) if !gone.is_empty() => {
+            tracing::info!(servers = gone.len(), "deleted the data of servers that removed the bot")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(database = sink.describe(), error = %e, "forgetting departed servers failed"),
+    }
+}
+
+async fn writer(
+    sink: Arc<dyn Sink>,
+    mut rx: mpsc::Receiver<Entry>,
+    retention_days: Option<u32>,
+    stop: CancellationToken,
+    observer: Arc<dyn Observer>,
+) {
+    let retention = retention_days.map(|d| i64::from(d) * 86_400);
+    if let Some(retention) = retention {
+        prune(sink.as_ref(), retention).await;
+    }
+    let mut next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
+    let mut buf = Vec::with_capacity(BATCH);
+    loop {
+        let received = tokio::select! {
+            n = rx.recv_many(&mut buf, BATCH) => n,
+            // Once stopped, no new entries: the loop drains what is queued and ends.
+            _ = stop.cancelled(), if !rx.is_closed() => {
+                rx.close();
+                continue;
+            }
+            _ = tokio::time::sleep_until(next_prune), if retention.is_some() => {
+                prune(sink.as_ref(), retention.unwrap_or_default()).await;
+                next_prune = tokio::time::Instant::now() + PRUNE_EVERY;
+                continue;
+            }
+        };
+        if received == 0 {
+            break; // closed and written out
+        }
+        // Let a batch gather: a few transactions a second instead of one per
+        // question, so a busy bot spends its CPU on answers, not commits.
+        if !rx.is_closed() && buf.len() < BATCH {
+            tokio::select! {
+                _ = tokio::time::sleep(BATCH_WINDOW) => {}
+                _ = stop.cancelled() => rx.close(),
+            }
+        }
+        if !rx.is_empty() && buf.len() < BATCH {
+            let room = BATCH - buf.len();
+            rx.recv_many(&mut buf, room).await;
+        }
+        let (mut questions, mut votes) = (Vec::new(), Vec::new());
+        for e in buf.drain(..) {
+            match e {
+                Entry::Question(q) => questions.push(q),
+                Entry::Vote(v) => votes.push(v),
+            }
+        }
+        observer.queued(rx.len());
+        if let Err(e) = sink.write(&questions, &votes).await {
+            observer.failed();
+            observer.dropped((questions.len() + votes.len()) as u64);
+            tracing::warn!(
+                database = sink.describe(),
+                error = %e,
+                rows = questions.len() + votes.len(),
+                "could not write the question log; rows dropped"
+            );
+        }
+    }
+}

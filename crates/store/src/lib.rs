@@ -1,0 +1,108 @@
+//! stackpick's storage: what the bot keeps between events and restarts.
+//!
+//! Four small traits say what the command layer needs — [`Settings`] per
+//! server, the [`Welcomes`] ledger, the [`QuestionLog`] of questions and
+//! votes, and the [`Reports`] read from that log — and [`Storage`] bundles
+//! them. Two implementations: [`SqliteStore`], the durable default, and
+//! [`MemoryStore`], bounded, for a bot running without a database. Handlers
+//! hold an `Arc<dyn Storage>` and never ask which one it is.
+//!
+//! Keys are platform-neutral ([`Platform`] and a text id), so Discord
+//! snowflakes and Slack's `T…`/`U…` ids live in the same tables; member ids are
+//! never stored in clear, only as a keyed hash ([`Member`]).
+//!
+//! This is the only crate that speaks SQL (an invariant ARCHITECTURE.md states
+//! and `tests/architecture.rs` checks).
+
+mod bounded;
+mod error;
+mod journal;
+mod keys;
+pub mod memory;
+mod records;
+mod similar;
+pub mod sqlite;
+
+use std::time::Duration;
+
+pub use bounded::BoundedMap;
+pub use error::StoreError;
+pub use journal::{Observer, FORGET_AFTER, QUEUE};
+pub use keys::{Member, Platform, Server};
+pub use memory::MemoryStore;
+pub use records::{Entry, Gap, Place, QuestionRecord, ServerSettings, Stats, Vote};
+pub use sqlite::{KeySource, OpenOptions, SqliteStore, HASH_KEY_VAR};
+
+/// A storage result.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Per-server settings. The bot answers from its own copy (read once with
+/// [`Settings::all_settings`]); a change is confirmed to the admin only once
+/// [`Settings::save_settings`] returned, so a confirmed setting is never lost.
+#[async_trait::async_trait]
+pub trait Settings: Send + Sync {
+    /// Every server's saved settings.
+    async fn all_settings(&self) -> Result<Vec<ServerSettings>>;
+    /// Saves one server's settings, durably, in one step. A store that cannot
+    /// keep them across a restart refuses ([`StoreError::NotKept`]) rather
+    /// than confirming a setting it would lose.
+    async fn save_settings(&self, settings: &ServerSettings) -> Result<()>;
+}
+
+/// Who was welcomed: each member of a server is welcomed once, even when two
+/// processes see the same join.
+#[async_trait::async_trait]
+pub trait Welcomes: Send + Sync {
+    /// Claims the welcome for a member who joined: `Ok(true)` means send it
+    /// now. A pending member (Discord's membership screening) is remembered
+    /// instead and released by [`Welcomes::claim_pending_welcome`].
+    async fn claim_welcome(&self, server: &Server, member: &Member, pending: bool) -> Result<bool>;
+    /// A member passed screening: `Ok(true)` once, if they were waiting.
+    async fn claim_pending_welcome(&self, server: &Server, member: &Member) -> Result<bool>;
+}
+
+/// The question log and votes, and the lifecycle of a server's data.
+#[async_trait::async_trait]
+pub trait QuestionLog: Send + Sync {
+    /// Queues a question or vote without waiting. Whatever cannot be kept
+    /// (a full queue, a failed write) is counted through the [`Observer`] and
+    /// logged, never silently lost.
+    fn record(&self, entry: Entry);
+    /// The bot was removed from `server` at `at`: its data is deleted after
+    /// [`FORGET_AFTER`] unless [`QuestionLog::returned`] comes first.
+    async fn departed(&self, server: &Server, at: i64) -> Result<()>;
+    /// The bot is in `server` (again): nothing of it is to be forgotten.
+    async fn returned(&self, server: &Server) -> Result<()>;
+    /// Deletes everything stored about `server` at once; returns the rows deleted.
+    async fn forget(&self, server: &Server) -> Result<u64>;
+    /// Writes out what is queued (waiting at most `within`) and stops taking
+    /// entries; for shutdown.
+    async fn close(&self, within: Duration);
+}
+
+/// What the log says, for `/kb gaps`, `/kb stats` and the command line.
+/// Reports never write.
+#[async_trait::async_trait]
+pub trait Reports: Send + Sync {
+    /// Questions not answered, or answered with less than `unsure_below`
+    /// confidence, since `since`, grouped by similar wording.
+    async fn gaps(&self, server: Option<&Server>, since: i64, unsure_below: f32) -> Result<Vec<Gap>>;
+    /// Answered questions whose topic got 👎 since `since`, grouped alike.
+    async fn disliked(&self, server: Option<&Server>, since: i64) -> Result<Vec<Gap>>;
+    /// Counts of questions, answers, votes and welcomes since `since`.
+    async fn stats(&self, server: Option<&Server>, since: i64) -> Result<Stats>;
+}
+
+/// Everything the bot stores, behind one handle.
+pub trait Storage: Settings + Welcomes + QuestionLog + Reports + std::fmt::Debug {
+    /// What holds the data, for log lines and reports: a database file, or
+    /// "memory (since this process started)".
+    fn describe(&self) -> String;
+    /// Whether what is stored outlives the process.
+    fn durable(&self) -> bool;
+}

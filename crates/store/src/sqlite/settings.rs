@@ -1,0 +1,109 @@
+//! Per-server settings in SQLite.
+
+use std::collections::HashMap;
+
+use sqlx::Row;
+
+use super::SqliteStore;
+use crate::error::Context as _;
+use crate::keys::{Platform, Server};
+use crate::records::ServerSettings;
+use crate::Result;
+
+#[async_trait::async_trait]
+impl crate::Settings for SqliteStore {
+    async fn all_settings(&self) -> Result<Vec<ServerSettings>> {
+        let db = &self.db;
+        let rows = sqlx::query(
+            "SELECT platform, server, onboarding_enabled, onboarding_channel, onboarding_dm, cooldown_secs, \
+             answer_channels_set FROM server_settings",
+        )
+        .fetch_all(&db.pool)
+        .await
+        .context(|| format!("cannot read the settings in `{}`", db.name))?;
+        let channels = sqlx::query("SELECT platform, server, channel FROM answer_channels")
+            .fetch_all(&db.pool)
+            .await
+            .context(|| format!("cannot read the answer channels in `{}`", db.name))?;
+        let mut by_server: HashMap<(String, String), Vec<String>> = HashMap::new();
+        for row in channels {
+            by_server.entry((row.get(0), row.get(1))).or_default().push(row.get(2));
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            let (platform, server): (String, String) = (row.get(0), row.get(1));
+            let Some(p) = Platform::from_stored(&platform) else {
+                // Written by a newer build for a platform this one does not serve.
+                continue;
+            };
+            let set: bool = row.get(6);
+            let mut answer_channels = by_server.remove(&(platform, server.clone())).unwrap_or_default();
+            sort_ids(&mut answer_channels);
+            out.push(ServerSettings {
+                server: Server::new(p, server),
+                onboarding_enabled: row.get(2),
+                onboarding_channel: row.get(3),
+                onboarding_dm: row.get(4),
+                cooldown_secs: row.get::<Option<i64>, _>(5).map(|s| s.clamp(0, 3600) as u32),
+                answer_channels: set.then_some(answer_channels),
+            });
+        }
+        Ok(out)
+    }
+
+    async fn save_settings(&self, s: &ServerSettings) -> Result<()> {
+        let db = &self.db;
+        let what = || format!("cannot save the settings of {} in `{}`", s.server, db.name);
+        let (platform, server) = (s.server.platform.as_str(), s.server.id.as_str());
+        let mut tx = db.pool.begin().await.context(what)?;
+        sqlx::query(
+            "INSERT INTO server_settings (platform, server, onboarding_enabled, onboarding_channel, onboarding_dm, \
+               cooldown_secs, answer_channels_set, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (platform, server) DO UPDATE SET onboarding_enabled = excluded.onboarding_enabled, \
+               onboarding_channel = excluded.onboarding_channel, onboarding_dm = excluded.onboarding_dm, \
+               cooldown_secs = excluded.cooldown_secs, answer_channels_set = excluded.answer_channels_set, \
+               updated_at = excluded.updated_at",
+        )
+        .bind(platform)
+        .bind(server)
+        .bind(s.onboarding_enabled)
+        .bind(&s.onboarding_channel)
+        .bind(s.onboarding_dm)
+        .bind(s.cooldown_secs.map(i64::from))
+        .bind(s.answer_channels.is_some())
+        .bind(crate::now())
+        .execute(&mut *tx)
+        .await
+        .context(what)?;
+        sqlx::query("DELETE FROM answer_channels WHERE platform = ? AND server = ?")
+            .bind(platform)
+            .bind(server)
+            .execute(&mut *tx)
+            .await
+            .context(what)?;
+        for channel in s.answer_channels.iter().flatten() {
+            sqlx::query(
+                "INSERT INTO answer_channels (platform, server, channel) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            )
+            .bind(platform)
+            .bind(server)
+            .bind(channel)
+            .execute(&mut *tx)
+            .await
+            .context(what)?;
+        }
+        tx.commit().await.context(what)?;
+        Ok(())
+    }
+}
+
+/// Ids in a stable order: numeric ids (Discord's) by value, then the rest as text.
+pub(crate) fn sort_ids(ids: &mut [String]) {
+    ids.sort_by(|a, b| match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    });
+}
