@@ -17,9 +17,9 @@ use serenity::async_trait;
 
 use crate::bot::onboarding::{Welcome, WelcomeTo};
 use crate::bot::{commands, Bot, ChannelCheck, Directory, Effect, GatewayState, Privileged};
+use crate::config::Token;
 use crate::knowledge::Pack;
 use crate::rest;
-use crate::settings::Token;
 
 /// The gateway intents the bot needs. Message content and guild members are
 /// privileged: enable them in the Developer Portal (Bot → Privileged Gateway Intents).
@@ -321,7 +321,7 @@ pub async fn run(
         let http = make_http();
         let granted = granted(&http).await;
         let wanted = Privileged {
-            members: granted.members && (bot.wants_member_events() || crate::settings::members_intent()),
+            members: granted.members && (bot.wants_member_events() || bot.config().members_intent),
             message_content: granted.message_content,
         };
         // Say what is asked for and why: Server Members only once some server

@@ -12,12 +12,12 @@
 
 pub mod bot;
 pub mod cli;
+pub mod config;
 pub mod gateway;
 pub mod metrics;
 pub mod render;
 pub mod rest;
 pub mod serve;
-pub mod settings;
 
 /// Storage: the traits the command layer holds and their SQLite and in-memory implementations.
 pub use stackpick_store as store;

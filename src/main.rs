@@ -13,17 +13,20 @@ fn colour_logs() -> bool {
 fn main() -> ExitCode {
     // A missing .env is normal; the environment may carry everything.
     let _ = dotenvy::dotenv();
-    // `.env.example` lists every variable, some blank: a blank one means "not set",
-    // not "an empty value" (clap would refuse `--knowledge ""`).
-    for name in ["STACKPICK_KNOWLEDGE", "STACKPICK_ADDR", "STACKPICK_METRICS_ADDR"] {
-        if std::env::var_os(name).is_some_and(|v| v.is_empty()) {
-            std::env::remove_var(name);
-        }
-    }
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,stackpick=info"));
     tracing_subscriber::fmt().with_env_filter(filter).with_ansi(colour_logs()).with_writer(std::io::stderr).init();
-    let cli = stackpick::cli::Cli::parse();
+    let cli = match stackpick::cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        // A setting with a bad value is one line naming it and what is wrong
+        // (clap's hint to try --help adds nothing a person needs there).
+        Err(e) if e.kind() == clap::error::ErrorKind::ValueValidation => {
+            let text = e.render().to_string();
+            eprintln!("{}", text.lines().next().unwrap_or_default());
+            return ExitCode::from(2);
+        }
+        Err(e) => e.exit(),
+    };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     match stackpick::cli::run(cli, &mut out) {

@@ -515,3 +515,79 @@ fn sources_without_titles_show_their_host_and_secondary_hosts_warn() {
     let o = stackpick(&["check", "--knowledge", knowledge], "");
     assert!(!stdout(&o).contains("secondary source"), "{}", stdout(&o));
 }
+
+/// Every setting is declared once, as a clap argument with its variable, and
+/// `.env.example` documents exactly those (plus the log subscriber's own two).
+#[test]
+fn every_environment_variable_is_declared_once_and_documented() {
+    fn walk(cmd: &clap::Command, out: &mut Vec<String>) {
+        for arg in cmd.get_arguments() {
+            if let Some(var) = arg.get_env() {
+                out.push(var.to_string_lossy().into_owned());
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            walk(sub, out);
+        }
+    }
+    let mut declared = Vec::new();
+    walk(&<stackpick::cli::Cli as clap::CommandFactory>::command(), &mut declared);
+    declared.sort();
+    declared.dedup();
+    assert!(declared.len() >= 15, "{declared:?}");
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/.env.example")).unwrap();
+    let mut documented: Vec<String> = example
+        .lines()
+        .map(|l| l.trim_start_matches('#').trim())
+        .filter_map(|l| l.split_once('='))
+        .map(|(name, _)| name.to_owned())
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+        .collect();
+    documented.sort();
+    documented.dedup();
+    let mut expected = declared.clone();
+    expected.extend(["NO_COLOR".to_owned(), "RUST_LOG".to_owned()]);
+    expected.sort();
+    assert_eq!(documented, expected, ".env.example and the declared settings differ");
+}
+
+/// `.env.example` leaves variables blank: every one of them blank at once is
+/// "nothing set", never a parse error — `serve` then names the one thing it
+/// needs, and a question is answered with the defaults.
+#[test]
+fn every_variable_blank_means_unset() {
+    let vars = [
+        "DISCORD_TOKEN",
+        "DISCORD_APPLICATION_ID",
+        "DISCORD_GUILD_ID",
+        "DISCORD_HTTP_PROXY",
+        "STACKPICK_MEMBERS_INTENT",
+        "DISCORD_PUBLIC_KEY",
+        "STACKPICK_ADDR",
+        "STACKPICK_METRICS_ADDR",
+        "COOLDOWN_SECS",
+        "ANSWER_CHANNEL_IDS",
+        "DATABASE_URL",
+        "LOG_RETENTION_DAYS",
+        "STACKPICK_HASH_KEY",
+        "STACKPICK_KNOWLEDGE",
+        "STACKPICK_MODEL",
+    ];
+    let run = |args: &[&str]| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackpick"));
+        cmd.args(args).current_dir(env!("CARGO_MANIFEST_DIR"));
+        for var in vars {
+            cmd.env(var, "");
+        }
+        cmd.output().unwrap()
+    };
+    let o = run(&["serve"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("DISCORD_PUBLIC_KEY is not set"), "{err}");
+    let o = run(&["run"]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success() && err.contains("DISCORD_TOKEN is not set"), "{err}");
+    let o = run(&["ask", "--json", "which is faster?"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout(&o).contains("\"topic\":\"performance\""));
+}

@@ -20,6 +20,7 @@ fn config() -> Config {
         cooldown: Duration::from_secs(3),
         prefix: Some("!ask".into()),
         answer_channels: [serenity::all::ChannelId::new(ANSWER_CHANNEL_ID)].into_iter().collect(),
+        ..Config::default()
     }
 }
 

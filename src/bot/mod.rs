@@ -76,7 +76,7 @@ pub fn defers_privately(interaction: &Interaction) -> bool {
 use respond::{Buttons, Outgoing};
 use state::{Cooldowns, Feedback, Recorded};
 
-/// How the bot behaves; from the environment in production.
+/// How the bot behaves; from [`crate::config::BehaviourConfig`] in production.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// Per-user pause between answers.
@@ -85,11 +85,19 @@ pub struct Config {
     pub prefix: Option<String>,
     /// Channels where every message is read and confident answers are given.
     pub answer_channels: HashSet<ChannelId>,
+    /// Ask the gateway for the Server Members intent from the start, before
+    /// any server turns onboarding on.
+    pub members_intent: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { cooldown: Duration::from_secs(3), prefix: Some("!ask".into()), answer_channels: HashSet::new() }
+        Config {
+            cooldown: Duration::from_secs(3),
+            prefix: Some("!ask".into()),
+            answer_channels: HashSet::new(),
+            members_intent: false,
+        }
     }
 }
 

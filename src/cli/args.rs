@@ -1,42 +1,29 @@
 //! The command line as clap reads it: commands, options and the environment each one reads.
 
 use super::*;
+use crate::config::{
+    maybe, metrics_address, BehaviourConfig, DatabaseConfig, DiscordConfig, Maybe, PackConfig, ServeConfig, StoreConfig,
+};
 
 /// Answers "which backend stack?" questions from a curated knowledge pack.
 #[derive(Debug, Parser)]
 #[command(name = "stackpick", version, about, propagate_version = true)]
 pub struct Cli {
-    /// The knowledge pack folder [default: ./knowledge if it has a pack.toml, else the pack built into this binary]
-    #[arg(long, global = true, env = "STACKPICK_KNOWLEDGE", hide_env_values = true, value_name = "DIR")]
-    pub knowledge: Option<PathBuf>,
+    #[command(flatten)]
+    pub pack: PackConfig,
 
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The environment each subcommand reads, shown under its `--help` (also
-/// read from a `.env` file in the folder it runs in; `.env.example` explains each).
-pub(super) mod env_help {
-    pub const LOGS: &str = "  RUST_LOG                  log filter (default: warn,stackpick=info)\n  NO_COLOR                  any value: no colours in logs (they are off when not at a terminal)";
-    pub const PACK: &str = "  STACKPICK_KNOWLEDGE       the pack folder (or --knowledge); default ./knowledge, else the built-in pack\n  STACKPICK_MODEL           `off` to read words only, or another model folder; default: the shipped sentence model";
-    pub const STORE: &str = "  DATABASE_URL              sqlite:// URL or file path; default $XDG_STATE_HOME/stackpick/stackpick.db\n  STACKPICK_HASH_KEY        64 hex characters that hash member ids; default a key file beside the database\n  LOG_RETENTION_DAYS        question-log rows older than this are pruned (default 90)";
-    pub const BEHAVIOUR: &str = "  COOLDOWN_SECS             seconds a member waits between answers (default 3)\n  ASK_PREFIX                messages starting with it are questions (default !ask; empty: off)\n  ANSWER_CHANNEL_IDS        comma-separated channel ids where every message is read";
-    pub const MEMBERS: &str = "  STACKPICK_MEMBERS_INTENT  1: ask for the Server Members intent from the start";
-    pub const SERVE: &str = "  DISCORD_PUBLIC_KEY        the application's public key (General Information), to verify requests\n  STACKPICK_ADDR            the address to listen on (or --addr; default 127.0.0.1:8080)";
-    pub const REPORTS: &str =
-        "  DATABASE_URL              sqlite:// URL or file path; default $XDG_STATE_HOME/stackpick/stackpick.db";
-    pub const DISCORD: &str = "  DISCORD_TOKEN             the bot token (Developer Portal → Bot → Reset Token)\n  DISCORD_APPLICATION_ID    the application id (default: read from Discord with the token)\n  DISCORD_GUILD_ID          register commands to this one server (instant) instead of globally\n  DISCORD_HTTP_PROXY        send REST calls through a shared rate-limit proxy";
-}
-
-/// The "Environment:" section of a subcommand's help, from [`env_help`]'s parts.
-pub(super) fn env_section(parts: &[&str]) -> String {
-    format!("Environment (also read from ./.env):\n{}", parts.join("\n"))
-}
+/// Logging, read by the log subscriber rather than by clap: shown under each
+/// subcommand's `--help` (every other variable is an option's `[env: …]`).
+pub(super) const LOGS: &str = "Logging (environment):\n  RUST_LOG  log filter (default: warn,stackpick=info)\n  NO_COLOR  any value: no colours in logs (they are off when not at a terminal)\n\nEvery setting may also come from a .env file in the folder the command runs in (.env.example explains each); a blank value means unset.";
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Answer a question; with no QUESTION, answer each line of standard input.
-    #[command(after_help = env_section(&[env_help::PACK, env_help::LOGS]))]
+    #[command(after_help = LOGS)]
     Ask {
         /// Print JSON (one object per line when reading standard input).
         #[arg(long)]
@@ -49,14 +36,14 @@ pub enum Command {
         question: Vec<String>,
     },
     /// List the topics with their ids.
-    #[command(after_help = env_section(&[env_help::PACK, env_help::LOGS]))]
+    #[command(after_help = LOGS)]
     Topics {
         /// Print JSON.
         #[arg(long)]
         json: bool,
     },
     /// Validate the knowledge pack and print every problem and warning.
-    #[command(after_help = env_section(&[env_help::PACK, env_help::LOGS]))]
+    #[command(after_help = LOGS)]
     Check {
         /// Exit successfully when there are warnings but no errors.
         #[arg(long)]
@@ -69,7 +56,7 @@ pub enum Command {
         examples: bool,
     },
     /// An interactive session: each line you type gets an answer, as in a channel.
-    #[command(after_help = env_section(&[env_help::PACK, env_help::LOGS]))]
+    #[command(after_help = LOGS)]
     Chat,
     /// Score the pack on evaluation files (question, topics, pick[, source] per line).
     Eval {
@@ -116,7 +103,7 @@ pub enum Command {
         negatives: Option<PathBuf>,
     },
     /// Connect to Discord over the gateway and answer there (needs DISCORD_TOKEN).
-    #[command(after_help = env_section(&[env_help::DISCORD, env_help::MEMBERS, env_help::BEHAVIOUR, env_help::STORE, env_help::PACK, env_help::LOGS]))]
+    #[command(after_help = LOGS)]
     Run {
         /// Run only shards START..END of --total (END exclusive), to split a large bot over processes.
         #[arg(long, value_name = "START..END", requires = "total", value_parser = parse_range)]
@@ -124,25 +111,34 @@ pub enum Command {
         /// The total number of shards across all processes.
         #[arg(long, value_name = "N", requires = "shard_range")]
         total: Option<u32>,
-        /// Serve the process's counters at GET /metrics on this address (Prometheus) [env: STACKPICK_METRICS_ADDR].
-        #[arg(long, value_name = "ADDR", env = "STACKPICK_METRICS_ADDR", hide_env = true)]
-        metrics_addr: Option<std::net::SocketAddr>,
+        /// Serve the process's counters at GET /metrics on this address (Prometheus).
+        #[arg(long, value_name = "ADDR", env = "STACKPICK_METRICS_ADDR", hide_env_values = true,
+              value_parser = maybe(metrics_address), default_value = "", hide_default_value = true)]
+        metrics_addr: Maybe<std::net::SocketAddr>,
+        #[command(flatten)]
+        discord: DiscordConfig,
+        #[command(flatten)]
+        behaviour: BehaviourConfig,
+        #[command(flatten)]
+        store: StoreConfig,
     },
     /// Register the slash commands by bulk overwrite (needs DISCORD_TOKEN).
-    #[command(after_help = env_section(&[env_help::DISCORD, env_help::PACK, env_help::LOGS]))]
+    #[command(after_help = LOGS)]
     Register {
-        /// Register to this server only (instant); default: DISCORD_GUILD_ID, else globally.
-        #[arg(long, value_name = "ID")]
-        guild: Option<u64>,
+        #[command(flatten)]
+        discord: DiscordConfig,
         /// Remove every command instead.
         #[arg(long)]
         clear: bool,
     },
     /// Print the link that adds the bot to a server, with exactly the permissions it needs.
-    #[command(after_help = env_section(&[env_help::DISCORD, env_help::LOGS]))]
-    Invite,
+    #[command(after_help = LOGS)]
+    Invite {
+        #[command(flatten)]
+        discord: DiscordConfig,
+    },
     /// Questions the bot could not answer well, most asked first (reads DATABASE_URL).
-    #[command(after_help = env_section(&[env_help::REPORTS, env_help::LOGS]))]
+    #[command(after_help = LOGS)]
     Gaps {
         /// Write evaluation rows with an empty label column: unanswered,
         /// unsure and 👎-voted questions, for labelling.
@@ -150,30 +146,47 @@ pub enum Command {
         tsv: bool,
         #[command(flatten)]
         report: ReportArgs,
+        #[command(flatten)]
+        database: DatabaseConfig,
     },
     /// Questions per topic, share answered, helpful votes, welcomes (reads DATABASE_URL).
-    #[command(after_help = env_section(&[env_help::REPORTS, env_help::LOGS]))]
-    Stats(ReportArgs),
+    #[command(after_help = LOGS)]
+    Stats {
+        #[command(flatten)]
+        report: ReportArgs,
+        #[command(flatten)]
+        database: DatabaseConfig,
+    },
     /// Delete everything stored about one server now (a server owner's request).
-    #[command(after_help = env_section(&[env_help::STORE, env_help::LOGS]))]
+    #[command(after_help = LOGS)]
     Forget {
         /// The server's id.
         #[arg(long, value_name = "ID")]
         guild: u64,
+        #[command(flatten)]
+        store: StoreConfig,
     },
     /// Copy the database, consistently, while the bot runs (reads DATABASE_URL).
-    #[command(after_help = env_section(&[env_help::REPORTS, env_help::LOGS]))]
+    #[command(after_help = LOGS)]
     Backup {
         /// The new file to write; an existing file is never replaced.
         #[arg(long, value_name = "FILE")]
         to: std::path::PathBuf,
+        #[command(flatten)]
+        database: DatabaseConfig,
     },
     /// Serve Discord's HTTP interactions endpoint (needs DISCORD_PUBLIC_KEY).
-    #[command(after_help = env_section(&[env_help::SERVE, env_help::BEHAVIOUR, env_help::STORE, env_help::PACK, env_help::LOGS]))]
+    #[command(after_help = LOGS)]
     Serve {
-        /// The address to listen on [env: STACKPICK_ADDR].
-        #[arg(long, default_value = "127.0.0.1:8080", env = "STACKPICK_ADDR", hide_env = true)]
-        addr: std::net::SocketAddr,
+        #[command(flatten)]
+        serve: ServeConfig,
+        /// For follow-ups: deferred answers edited in later.
+        #[command(flatten)]
+        discord: DiscordConfig,
+        #[command(flatten)]
+        behaviour: BehaviourConfig,
+        #[command(flatten)]
+        store: StoreConfig,
     },
 }
 
@@ -199,4 +212,15 @@ pub(super) fn parse_range(s: &str) -> Result<(u32, u32), String> {
         return Err(format!("the range {start}..{end} is empty (END is exclusive)"));
     }
     Ok((start, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// clap's own consistency checks over every subcommand and argument.
+    #[test]
+    fn the_command_line_is_well_formed() {
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
 }

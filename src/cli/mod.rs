@@ -11,11 +11,12 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 
+use crate::config::StoreConfig;
 use crate::engine::Engine;
 use crate::knowledge::PackSource;
 use crate::render::{json, terminal};
-use crate::store::{OpenOptions, QuestionLog, Server, Settings, SqliteStore, StoreError, HASH_KEY_VAR};
-use crate::{gateway, knowledge, settings};
+use crate::store::{KeySource, OpenOptions, QuestionLog, Server, Settings, SqliteStore, StoreError, HASH_KEY_VAR};
+use crate::{gateway, knowledge};
 
 mod args;
 mod chat;
@@ -80,7 +81,10 @@ pub fn engine(source: &PackSource) -> Result<Engine> {
 
 /// Runs a parsed command line, writing to `out`.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
-    let dir = pack_source(cli.knowledge.as_deref());
+    if !crate::model::choose(cli.pack.model.clone()) {
+        tracing::warn!("the sentence model was already chosen in this process; --model/STACKPICK_MODEL ignored");
+    }
+    let dir = pack_source(cli.pack.knowledge.get().map(PathBuf::as_path));
     match cli.command {
         Command::Check { allow_warnings, quiet, examples } => {
             let detail = match (quiet, examples) {
@@ -115,11 +119,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::Topics { json } => topics(&engine(&dir)?, json, out),
         Command::Chat => chat(&engine(&dir)?, out),
-        Command::Run { shard_range, total, metrics_addr } => {
-            let token = settings::Token::from_env()?;
+        Command::Run { discord, behaviour, store, shard_range, total, metrics_addr } => {
+            let token = discord.token()?;
             let engine = engine(&dir)?;
-            let bot = crate::bot::Bot::new(engine, dir, settings::bot_config()?);
-            let registration = match settings::guild_id()? {
+            let bot = crate::bot::Bot::new(engine, dir, behaviour.bot_config());
+            let registration = match discord.guild() {
                 Some(g) => gateway::Registration::Guild(g),
                 None => gateway::Registration::Global,
             };
@@ -130,9 +134,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 }
                 _ => gateway::Sharding::Auto,
             };
-            let proxy = settings::http_proxy();
+            let proxy = discord.proxy().map(str::to_owned);
             runtime()?.block_on(async move {
-                if let Some(addr) = metrics_addr {
+                if let Some(addr) = metrics_addr.into_inner() {
                     // Bound first, like `serve`: a busy port fails before anything starts.
                     let listener = crate::serve::bind(addr).await?;
                     tracing::info!(%addr, "serving metrics at GET /metrics");
@@ -143,24 +147,23 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                         }
                     });
                 }
-                let bot = with_store(bot).await?;
+                let bot = with_store(bot, &store).await?;
                 let make_http = move || gateway::http(&token, proxy.as_deref());
                 let result = gateway::run(bot.clone(), make_http, registration, sharding).await;
                 finish(&bot).await;
                 result
             })
         }
-        Command::Register { guild, clear } => {
-            let token = settings::Token::from_env()?;
+        Command::Register { discord, clear } => {
+            let token = discord.token()?;
             let engine = engine(&dir)?;
-            let target = match guild.map(serenity::model::id::GuildId::new).or(settings::guild_id()?) {
+            let target = match discord.guild() {
                 Some(g) => gateway::Registration::Guild(g),
                 None => gateway::Registration::Global,
             };
-            let proxy = settings::http_proxy();
             let n = runtime()?.block_on(async move {
-                let http = gateway::http(&token, proxy.as_deref());
-                let app = application_id(&http).await?;
+                let http = gateway::http(&token, discord.proxy());
+                let app = application_id(&http, discord.application_id.get().copied()).await?;
                 http.set_application_id(app.into());
                 gateway::register(&http, engine.pack(), target, clear).await.context("registering commands failed")
             })?;
@@ -175,21 +178,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             }
             Ok(())
         }
-        Command::Serve { addr } => {
-            let key = std::env::var("DISCORD_PUBLIC_KEY").map_err(|_| {
-                anyhow::anyhow!(
-                    "DISCORD_PUBLIC_KEY is not set: copy the Public Key from the Developer Portal \
-                     (General Information) into the environment or .env"
-                )
-            })?;
-            let key = crate::serve::PublicKey::from_hex(&key)?;
+        Command::Serve { serve, discord, behaviour, store } => {
+            let key = serve.public_key()?;
             let engine = engine(&dir)?;
-            let bot = crate::bot::Bot::new(engine, dir, settings::bot_config()?);
-            let token = settings::Token::from_env().ok();
-            let proxy = settings::http_proxy();
+            let bot = crate::bot::Bot::new(engine, dir, behaviour.bot_config());
+            let token = discord.token.get().cloned();
+            let proxy = discord.proxy().map(str::to_owned);
             runtime()?.block_on(async move {
-                let listener = crate::serve::bind(addr).await?;
-                let bot = with_store(bot).await?;
+                let listener = crate::serve::bind(serve.addr).await?;
+                let bot = with_store(bot, &store).await?;
                 let http = token.map(|t| std::sync::Arc::new(gateway::http(&t, proxy.as_deref())));
                 let state = crate::serve::AppState { bot: bot.clone(), key, http };
                 let result = crate::serve::serve(listener, std::sync::Arc::new(state)).await;
@@ -197,32 +194,32 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 result
             })
         }
-        Command::Gaps { tsv: true, report: ReportArgs { guild, days, .. } } => {
+        Command::Gaps { tsv: true, report: ReportArgs { guild, days, .. }, database } => {
             let rows = runtime()?.block_on(async move {
-                let store = SqliteStore::open_read_only(&settings::database_url()).await?;
+                let store = SqliteStore::open_read_only(&database.url()).await?;
                 crate::bot::reports::gap_rows(&store, guild.map(Server::discord).as_ref(), days).await
             })?;
             write!(out, "{rows}")?;
             Ok(())
         }
-        Command::Gaps { report: ReportArgs { guild, days, json }, .. } => {
+        Command::Gaps { report: ReportArgs { guild, days, json }, database, .. } => {
             let gaps = runtime()?.block_on(async move {
-                let store = SqliteStore::open_read_only(&settings::database_url()).await?;
+                let store = SqliteStore::open_read_only(&database.url()).await?;
                 crate::bot::reports::gap_list(&store, guild.map(Server::discord).as_ref(), days).await
             })?;
             print_report(out, json, gaps.as_slice(), crate::bot::reports::gaps_text)
         }
-        Command::Stats(ReportArgs { guild, days, json }) => {
+        Command::Stats { report: ReportArgs { guild, days, json }, database } => {
             let stats = runtime()?.block_on(async move {
-                let store = SqliteStore::open_read_only(&settings::database_url()).await?;
+                let store = SqliteStore::open_read_only(&database.url()).await?;
                 crate::bot::reports::stat_counts(&store, guild.map(Server::discord).as_ref(), days).await
             })?;
             print_report(out, json, &stats, crate::bot::reports::stats_text)
         }
-        Command::Backup { to } => {
+        Command::Backup { to, database } => {
             let (from, bytes) = runtime()?.block_on(async {
                 // Read-only: a missing or foreign database is refused, and the original is never changed.
-                let store = SqliteStore::open_read_only(&settings::database_url()).await?;
+                let store = SqliteStore::open_read_only(&database.url()).await?;
                 let bytes = store.backup_to(&to).await;
                 let from = store.name().to_owned();
                 store.close(Duration::ZERO).await;
@@ -237,12 +234,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             )?;
             Ok(())
         }
-        Command::Forget { guild } => {
+        Command::Forget { guild, store } => {
             let rows = runtime()?.block_on(async move {
-                let url = settings::database_url();
+                let url = store.database().url();
                 // Refuses a missing or foreign database before writing anything.
                 SqliteStore::open_read_only(&url).await?.close(Duration::ZERO).await;
-                let store = SqliteStore::open(&url).await?;
+                let options = OpenOptions { key: store.key_source()?, ..OpenOptions::default() };
+                let store = SqliteStore::open_with(&url, options).await?;
                 let rows = store.forget(&Server::discord(guild)).await?;
                 store.close(Duration::from_secs(5)).await;
                 anyhow::Ok(rows)
@@ -250,14 +248,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             writeln!(out, "deleted {rows} row(s) about server {guild}: settings, question log, votes and welcomes")?;
             Ok(())
         }
-        Command::Invite => {
-            let app = match settings::application_id()? {
-                Some(id) => id,
+        Command::Invite { discord } => {
+            let app = match discord.application_id.get() {
+                Some(&id) => id,
                 None => {
-                    let token = settings::Token::from_env().context(
+                    let token = discord.token().context(
                         "set DISCORD_APPLICATION_ID (Developer Portal → General Information → Application ID), or DISCORD_TOKEN",
                     )?;
-                    runtime()?.block_on(async move { application_id(&gateway::http(&token, None)).await })?
+                    runtime()?.block_on(async move { application_id(&gateway::http(&token, None), None).await })?
                 }
             };
             writeln!(out, "{}", invite_url(app))?;
@@ -270,15 +268,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
 /// and the bot keeps its bounded in-memory store (no settings can be saved,
 /// the log lasts until the process ends); one written by a newer stackpick
 /// stops the start (it must not be changed).
-async fn with_store(bot: crate::bot::Bot) -> Result<Arc<crate::bot::Bot>> {
-    let database = settings::database();
+async fn with_store(bot: crate::bot::Bot, config: &StoreConfig) -> Result<Arc<crate::bot::Bot>> {
+    let database = config.database();
     database.prepare()?;
     let url = database.url();
     let options = OpenOptions {
-        retention_days: Some(settings::log_retention_days()?),
+        key: config.key_source()?,
+        retention_days: Some(config.log_retention_days),
         observer: Arc::new(crate::metrics::StoreObserver),
-        ..OpenOptions::default()
     };
+    let key_given = matches!(options.key, KeySource::Key(_));
     let store = match SqliteStore::open_with(&url, options).await {
         Ok(store) => store,
         Err(e @ StoreError::NewerSchema { .. }) => return Err(e.into()),
@@ -294,9 +293,9 @@ async fn with_store(bot: crate::bot::Bot) -> Result<Arc<crate::bot::Bot>> {
             Vec::new()
         }
     };
-    let key = match std::env::var(HASH_KEY_VAR) {
-        Ok(v) if !v.trim().is_empty() => format!("from {HASH_KEY_VAR}"),
-        _ => {
+    let key = match key_given {
+        true => format!("from {HASH_KEY_VAR}"),
+        false => {
             let file = SqliteStore::key_file(std::path::Path::new(store.name()));
             if file.is_file() {
                 file.display().to_string()
@@ -333,9 +332,9 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")
 }
 
-/// `DISCORD_APPLICATION_ID`, or the application the token belongs to.
-async fn application_id(http: &serenity::http::Http) -> Result<u64> {
-    if let Some(id) = settings::application_id()? {
+/// `DISCORD_APPLICATION_ID` when set, else the application the token belongs to.
+async fn application_id(http: &serenity::http::Http, configured: Option<u64>) -> Result<u64> {
+    if let Some(id) = configured {
         return Ok(id);
     }
     let info = http.get_current_application_info().await.context("cannot read the application from Discord")?;

@@ -1,9 +1,11 @@
 //! Where the sentence model comes from: the files in `data/semantic/` (or the
-//! folder `STACKPICK_MODEL` names), read once per process. Kept outside the
-//! engine, which does no I/O.
+//! folder the process chose with [`choose`]), read once per process. Kept
+//! outside the engine, which does no I/O. The binary reads the choice from
+//! `--model` or `STACKPICK_MODEL` ([`MODEL_VAR`]); this crate reads no
+//! environment.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use crate::engine::semantic::{Encoder, LoadError};
 
@@ -58,13 +60,23 @@ impl Choice {
     }
 }
 
-/// The process's encoder as [`MODEL_VAR`] chooses it, loaded once; `None`
-/// when it says `off` or the files cannot be read (then the engine answers
-/// from words alone, and the log says why). The shipped model is
-/// [`shipped`]'s copy, so a process that also trains or tests holds it once.
+/// The process's choice of model, made once before the first engine is built.
+static CHOSEN: OnceLock<Choice> = OnceLock::new();
+
+/// Chooses the process's sentence model. Returns `false` when a choice was
+/// already made or an engine already loaded the model (the first one holds).
+pub fn choose(choice: Choice) -> bool {
+    CHOSEN.set(choice).is_ok()
+}
+
+/// The process's encoder as [`choose`] chose it (the shipped model when
+/// nothing was chosen), loaded once; `None` when the choice is `off` or the
+/// files cannot be read (then the engine answers from words alone, and the
+/// log says why). The shipped model is [`shipped`]'s copy, so a process that
+/// also trains or tests holds it once.
 pub fn shared() -> Option<Arc<Encoder>> {
     static SHARED: LazyLock<Option<Arc<Encoder>>> =
-        LazyLock::new(|| match Choice::parse(std::env::var_os(MODEL_VAR).as_deref()) {
+        LazyLock::new(|| match CHOSEN.get_or_init(|| Choice::Shipped).clone() {
             Choice::Off => None,
             Choice::Shipped => shipped()
                 .map_err(|e| tracing::info!("{e}; answering from words alone (set {MODEL_VAR} to a model folder)"))

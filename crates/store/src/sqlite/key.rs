@@ -15,14 +15,16 @@ use crate::error::Context as _;
 use crate::keys::Member;
 use crate::{Result, StoreError};
 
-/// The environment variable that holds the hashing key.
+/// The environment variable the binary reads the hashing key from (named in
+/// messages; this crate reads no environment).
 pub const HASH_KEY_VAR: &str = "STACKPICK_HASH_KEY";
 
 /// Where the key for hashing member ids comes from.
 #[derive(Clone)]
 pub enum KeySource {
-    /// `STACKPICK_HASH_KEY` if set, else the key file beside the database.
-    Environment,
+    /// The key file beside the database (`<file>.key`), created on first
+    /// use; for a database in memory, a random key that dies with it.
+    Beside,
     /// This key (64 hex characters in the environment).
     Key([u8; 32]),
     /// A key file at this path: read, or created (mode 0600) on first run.
@@ -33,7 +35,7 @@ pub enum KeySource {
 impl std::fmt::Debug for KeySource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            KeySource::Environment => f.write_str("Environment"),
+            KeySource::Beside => f.write_str("Beside"),
             KeySource::Key(_) => f.write_str("Key([redacted])"),
             KeySource::File(p) => f.debug_tuple("File").field(p).finish(),
         }
@@ -53,12 +55,11 @@ pub(crate) fn random() -> Result<[u8; 32]> {
     Ok(k)
 }
 
+/// A key file's contents: 64 hex characters.
 fn parse(hex_key: &str) -> Result<[u8; 32]> {
     let bytes = hex::decode(hex_key.trim()).ok().filter(|b| b.len() == 32);
     bytes.and_then(|b| b.try_into().ok()).ok_or_else(|| {
-        StoreError::Config(format!(
-            "{HASH_KEY_VAR} must be 64 hex characters (32 bytes), like the output of `openssl rand -hex 32`"
-        ))
+        StoreError::Config("must be 64 hex characters (32 bytes), like the output of `openssl rand -hex 32`".into())
     })
 }
 
@@ -79,13 +80,10 @@ pub(crate) async fn resolve(pool: &SqlitePool, source: KeySource, database: Opti
         .context(|| "cannot read the database's meta table".to_owned())?;
     let legacy: Option<[u8; 32]> = legacy.and_then(|v| v.try_into().ok());
     let source = match source {
-        KeySource::Environment => match std::env::var(HASH_KEY_VAR) {
-            Ok(v) if !v.trim().is_empty() => KeySource::Key(parse(&v)?),
-            _ => match database {
-                Some(db) => KeySource::File(key_file(db)),
-                // In memory: nothing outlives the process, neither may the key.
-                None => KeySource::Key(random()?),
-            },
+        KeySource::Beside => match database {
+            Some(db) => KeySource::File(key_file(db)),
+            // In memory: nothing outlives the process, neither may the key.
+            None => KeySource::Key(random()?),
         },
         other => other,
     };
@@ -110,7 +108,7 @@ pub(crate) async fn resolve(pool: &SqlitePool, source: KeySource, database: Opti
             }
             Err(e) => return Err(e).context(|| format!("cannot read the key file `{}`", path.display())),
         },
-        KeySource::Environment => unreachable!("resolved above"),
+        KeySource::Beside => unreachable!("resolved above"),
     };
     if legacy.is_some() {
         sqlx::query("DELETE FROM meta WHERE key = 'user_hash_key'")

@@ -43,7 +43,7 @@ pub struct OpenOptions {
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { key: KeySource::Environment, retention_days: None, observer: Arc::new(Unobserved) }
+        OpenOptions { key: KeySource::Beside, retention_days: None, observer: Arc::new(Unobserved) }
     }
 }
 
@@ -113,7 +113,7 @@ fn database_path(options: &SqliteConnectOptions) -> Option<PathBuf> {
 
 impl SqliteStore {
     /// Opens (creating if missing) and migrates the database at `url`, with the
-    /// hashing key from the environment or the key file beside the database,
+    /// hashing key from the key file beside the database,
     /// and starts the log's writer on the current runtime.
     pub async fn open(url: &str) -> Result<SqliteStore> {
         Self::open_with(url, OpenOptions::default()).await
