@@ -273,12 +273,13 @@ impl BehaviourConfig {
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Storage")]
 pub struct StoreConfig {
-    /// A sqlite:// URL or a file path [default: $XDG_STATE_HOME/stackpick/stackpick.db].
+    /// A sqlite:// URL or a file path, or postgres://user:password@host/db for one database
+    /// shared by many processes [default: $XDG_STATE_HOME/stackpick/stackpick.db].
     #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true, value_name = "URL",
           value_parser = maybe(text), default_value = "", hide_default_value = true)]
     pub database_url: Maybe<String>,
     /// 64 hex characters that hash member ids; every process of one bot needs the same
-    /// [default: a key file beside the database].
+    /// (required with Postgres) [default: a key file beside a SQLite database].
     #[arg(long = "hash-key", env = "STACKPICK_HASH_KEY", hide_env_values = true, value_name = "HEX",
           value_parser = maybe(HashKey::parse), default_value = "", hide_default_value = true)]
     pub hash_key: Maybe<HashKey>,
@@ -310,7 +311,7 @@ impl StoreConfig {
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Storage")]
 pub struct DatabaseConfig {
-    /// A sqlite:// URL or a file path [default: $XDG_STATE_HOME/stackpick/stackpick.db].
+    /// A sqlite:// URL or a file path, or a postgres:// URL [default: $XDG_STATE_HOME/stackpick/stackpick.db].
     #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true, value_name = "URL",
           value_parser = maybe(text), default_value = "", hide_default_value = true)]
     pub database_url: Maybe<String>,

@@ -468,9 +468,9 @@ async fn reports_refuse_another_applications_database_and_leave_it_untouched() {
 
 #[test]
 fn an_unsupported_database_url_names_the_supported_schemes() {
-    let (ok, err) = report("postgres://localhost/stackpick", &["stats"]);
+    let (ok, err) = report("mysql://localhost/stackpick", &["stats"]);
     assert!(!ok);
-    assert!(err.contains("`postgres`") && err.contains("supported: sqlite://"), "{err}");
+    assert!(err.contains("`mysql`") && err.contains("supported: sqlite://") && err.contains("postgres://"), "{err}");
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ use crate::config::StoreConfig;
 use crate::engine::Engine;
 use crate::knowledge::PackSource;
 use crate::render::{json, terminal};
-use crate::store::{KeySource, OpenOptions, QuestionLog, Server, Settings, SqliteStore, StoreError, HASH_KEY_VAR};
+use crate::store::{KeySource, OpenOptions, QuestionLog, Server, SqliteStore, StoreError, HASH_KEY_VAR};
 use crate::{gateway, knowledge};
 
 mod args;
@@ -196,30 +196,35 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::Gaps { tsv: true, report: ReportArgs { guild, days, .. }, database } => {
             let rows = runtime()?.block_on(async move {
-                let store = SqliteStore::open_read_only(&database.url()).await?;
-                crate::bot::reports::gap_rows(&store, guild.map(Server::discord).as_ref(), days).await
+                let store = crate::store::open_for_reports(&database.url()).await?;
+                crate::bot::reports::gap_rows(store.as_ref(), guild.map(Server::discord).as_ref(), days).await
             })?;
             write!(out, "{rows}")?;
             Ok(())
         }
         Command::Gaps { report: ReportArgs { guild, days, json }, database, .. } => {
             let gaps = runtime()?.block_on(async move {
-                let store = SqliteStore::open_read_only(&database.url()).await?;
-                crate::bot::reports::gap_list(&store, guild.map(Server::discord).as_ref(), days).await
+                let store = crate::store::open_for_reports(&database.url()).await?;
+                crate::bot::reports::gap_list(store.as_ref(), guild.map(Server::discord).as_ref(), days).await
             })?;
             print_report(out, json, gaps.as_slice(), crate::bot::reports::gaps_text)
         }
         Command::Stats { report: ReportArgs { guild, days, json }, database } => {
             let stats = runtime()?.block_on(async move {
-                let store = SqliteStore::open_read_only(&database.url()).await?;
-                crate::bot::reports::stat_counts(&store, guild.map(Server::discord).as_ref(), days).await
+                let store = crate::store::open_for_reports(&database.url()).await?;
+                crate::bot::reports::stat_counts(store.as_ref(), guild.map(Server::discord).as_ref(), days).await
             })?;
             print_report(out, json, &stats, crate::bot::reports::stats_text)
         }
         Command::Backup { to, database } => {
             let (from, bytes) = runtime()?.block_on(async {
                 // Read-only: a missing or foreign database is refused, and the original is never changed.
-                let store = SqliteStore::open_read_only(&database.url()).await?;
+                let url = database.url();
+                anyhow::ensure!(
+                    !crate::store::postgres::is_postgres(&url),
+                    "`backup` copies a SQLite database; for Postgres use its own tools (pg_dump, or the server's backups)"
+                );
+                let store = SqliteStore::open_read_only(&url).await?;
                 let bytes = store.backup_to(&to).await;
                 let from = store.name().to_owned();
                 store.close(Duration::ZERO).await;
@@ -238,9 +243,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             let rows = runtime()?.block_on(async move {
                 let url = store.database().url();
                 // Refuses a missing or foreign database before writing anything.
-                SqliteStore::open_read_only(&url).await?.close(Duration::ZERO).await;
+                crate::store::open_for_reports(&url).await?.close(Duration::ZERO).await;
                 let options = OpenOptions { key: store.key_source()?, ..OpenOptions::default() };
-                let store = SqliteStore::open_with(&url, options).await?;
+                let store = crate::store::open(&url, options).await?;
                 let rows = store.forget(&Server::discord(guild)).await?;
                 store.close(Duration::from_secs(5)).await;
                 anyhow::Ok(rows)
@@ -278,7 +283,7 @@ async fn with_store(bot: crate::bot::Bot, config: &StoreConfig) -> Result<Arc<cr
         observer: Arc::new(crate::metrics::StoreObserver),
     };
     let key_given = matches!(options.key, KeySource::Key(_));
-    let store = match SqliteStore::open_with(&url, options).await {
+    let store = match crate::store::open(&url, options).await {
         Ok(store) => store,
         Err(e @ StoreError::NewerSchema { .. }) => return Err(e.into()),
         Err(e) => {
@@ -296,7 +301,7 @@ async fn with_store(bot: crate::bot::Bot, config: &StoreConfig) -> Result<Arc<cr
     let key = match key_given {
         true => format!("from {HASH_KEY_VAR}"),
         false => {
-            let file = SqliteStore::key_file(std::path::Path::new(store.name()));
+            let file = SqliteStore::key_file(std::path::Path::new(&store.describe()));
             if file.is_file() {
                 file.display().to_string()
             } else {
@@ -304,8 +309,8 @@ async fn with_store(bot: crate::bot::Bot, config: &StoreConfig) -> Result<Arc<cr
             }
         }
     };
-    tracing::info!(database = %store.name(), key = %key, servers = saved.len(), "database ready");
-    Ok(Arc::new(bot.with_store(Arc::new(store), saved)))
+    tracing::info!(database = %store.describe(), key = %key, servers = saved.len(), "database ready");
+    Ok(Arc::new(bot.with_store(store, saved)))
 }
 
 /// Lets the log writer finish what is queued (bounded, so shutdown stays quick).

@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 
 use stackpick::Engine;
 
+pub mod postgres;
+
 /// The shipped knowledge pack.
 pub fn pack_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")

@@ -3,9 +3,11 @@
 //! Four small traits say what the command layer needs — [`Settings`] per
 //! server, the [`Welcomes`] ledger, the [`QuestionLog`] of questions and
 //! votes, and the [`Reports`] read from that log — and [`Storage`] bundles
-//! them. Two implementations: [`SqliteStore`], the durable default, and
-//! [`MemoryStore`], bounded, for a bot running without a database. Handlers
-//! hold an `Arc<dyn Storage>` and never ask which one it is.
+//! them. Three implementations: [`SqliteStore`], the durable default;
+//! [`PostgresStore`], one database shared by many processes (gateway shards,
+//! HTTP replicas); and [`MemoryStore`], bounded, for a bot running without a
+//! database. [`open`] picks by the URL's scheme. Handlers hold an
+//! `Arc<dyn Storage>` and never ask which one it is.
 //!
 //! Keys are platform-neutral ([`Platform`] and a text id), so Discord
 //! snowflakes and Slack's `T…`/`U…` ids live in the same tables; member ids are
@@ -19,6 +21,7 @@ mod error;
 mod journal;
 mod keys;
 pub mod memory;
+pub mod postgres;
 mod records;
 mod similar;
 pub mod sqlite;
@@ -30,8 +33,29 @@ pub use error::StoreError;
 pub use journal::{Observer, FORGET_AFTER, QUEUE};
 pub use keys::{Member, Platform, Server};
 pub use memory::MemoryStore;
+pub use postgres::PostgresStore;
 pub use records::{Entry, Gap, Place, QuestionRecord, ServerSettings, Stats, Vote};
 pub use sqlite::{KeySource, OpenOptions, SqliteStore, HASH_KEY_VAR};
+
+/// Opens the store a `DATABASE_URL` names: Postgres for `postgres://`
+/// (or `postgresql://`), else SQLite (a `sqlite://` URL or a file path).
+pub async fn open(url: &str, options: OpenOptions) -> Result<std::sync::Arc<dyn Storage>> {
+    Ok(if postgres::is_postgres(url) {
+        std::sync::Arc::new(PostgresStore::open_with(url, options).await?)
+    } else {
+        std::sync::Arc::new(SqliteStore::open_with(url, options).await?)
+    })
+}
+
+/// Opens the store a `DATABASE_URL` names for reports: read-only, never
+/// created, never migrated.
+pub async fn open_for_reports(url: &str) -> Result<std::sync::Arc<dyn Storage>> {
+    Ok(if postgres::is_postgres(url) {
+        std::sync::Arc::new(PostgresStore::open_read_only(url).await?)
+    } else {
+        std::sync::Arc::new(SqliteStore::open_read_only(url).await?)
+    })
+}
 
 /// A storage result.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -89,25 +89,7 @@ pub(crate) async fn resolve(pool: &SqlitePool, source: KeySource, database: Opti
     };
     let key = match source {
         KeySource::Key(k) => k,
-        KeySource::File(path) => match std::fs::read_to_string(&path) {
-            Ok(text) => {
-                parse(&text).map_err(|e| StoreError::Config(format!("the key file `{}`: {e}", path.display())))?
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let key = match legacy {
-                    Some(k) => k,
-                    None => random()?,
-                };
-                write_key_file(&path, &key)?;
-                tracing::warn!(
-                    path = %path.display(),
-                    "created the key that hashes member ids; keep it with the database backups but apart from \
-                     the database, and give every process of this bot the same key ({HASH_KEY_VAR} or this file)"
-                );
-                key
-            }
-            Err(e) => return Err(e).context(|| format!("cannot read the key file `{}`", path.display())),
-        },
+        KeySource::File(path) => read_or_create_with(&path, legacy)?,
         KeySource::Beside => unreachable!("resolved above"),
     };
     if legacy.is_some() {
@@ -117,6 +99,33 @@ pub(crate) async fn resolve(pool: &SqlitePool, source: KeySource, database: Opti
             .context(|| "cannot remove the old key from the database".to_owned())?;
     }
     Ok(key)
+}
+
+/// The key in a key file, created (with a new random key) when missing.
+pub(crate) fn read_or_create(path: &Path) -> Result<[u8; 32]> {
+    read_or_create_with(path, None)
+}
+
+/// The key in a key file; when the file is missing it is created with
+/// `legacy` (a key an older version kept in the database) or a new key.
+fn read_or_create_with(path: &Path, legacy: Option<[u8; 32]>) -> Result<[u8; 32]> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => parse(&text).map_err(|e| StoreError::Config(format!("the key file `{}`: {e}", path.display()))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = match legacy {
+                Some(k) => k,
+                None => random()?,
+            };
+            write_key_file(path, &key)?;
+            tracing::warn!(
+                path = %path.display(),
+                "created the key that hashes member ids; keep it with the database backups but apart from \
+                 the database, and give every process of this bot the same key ({HASH_KEY_VAR} or this file)"
+            );
+            Ok(key)
+        }
+        Err(e) => Err(e).context(|| format!("cannot read the key file `{}`", path.display())),
+    }
 }
 
 /// Writes a new key file readable by its owner only.

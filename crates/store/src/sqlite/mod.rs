@@ -18,7 +18,9 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub(crate) use key::{hash as hash_member, random as random_key, read_or_create as read_or_create_key_file};
 pub use key::{KeySource, HASH_KEY_VAR};
+pub(crate) use settings::sort_ids;
 
 use crate::error::Context as _;
 use crate::journal::{Journal, Observer, Sink as _, Unobserved};
@@ -81,7 +83,7 @@ fn sqlite_options(url: &str) -> Result<SqliteConnectOptions> {
     if scheme != "sqlite" {
         return Err(StoreError::Config(format!(
             "DATABASE_URL `{url}` uses the scheme `{scheme}`, which this build does not support; \
-             supported: sqlite:// (for example sqlite://stackpick.db)"
+             supported: sqlite:// (for example sqlite://stackpick.db) and postgres://"
         )));
     }
     SqliteConnectOptions::from_str(url).map_err(|e| {
@@ -293,7 +295,7 @@ mod tests {
             assert_eq!(database_path(&o).unwrap(), Path::new(path), "{path}");
         }
         assert!(database_path(&sqlite_options("sqlite://a/b.db").unwrap()).unwrap().ends_with("a/b.db"));
-        let e = sqlite_options("postgres://db/stackpick").unwrap_err().to_string();
-        assert!(e.contains("uses the scheme `postgres`"), "{e}");
+        let e = sqlite_options("mysql://db/stackpick").unwrap_err().to_string();
+        assert!(e.contains("uses the scheme `mysql`") && e.contains("postgres://"), "{e}");
     }
 }

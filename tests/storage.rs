@@ -1,0 +1,215 @@
+//! The storage contract: the same behaviour from every store behind the
+//! traits — SQLite, the bounded in-memory store where it applies, and Postgres
+//! on a throwaway cluster (`common::postgres`) — and what only a shared store
+//! must do: several processes on one database.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::postgres::Cluster;
+use stackpick::store::{
+    Entry, KeySource, Member, MemoryStore, OpenOptions, Place, Platform, PostgresStore, QuestionLog, QuestionRecord,
+    Server, ServerSettings, Settings, SqliteStore, Storage, StoreError, Vote, Welcomes,
+};
+
+const KEY: [u8; 32] = [3; 32];
+
+fn options() -> OpenOptions {
+    OpenOptions { key: KeySource::Key(KEY), ..OpenOptions::default() }
+}
+
+fn question(server: &Server, text: &str, topic: Option<&str>, confidence: f32) -> Entry {
+    Entry::Question(QuestionRecord {
+        place: Place { platform: server.platform, server: Some(server.id.clone()), channel: Some("c1".into()) },
+        text: text.into(),
+        topic: topic.map(str::to_owned),
+        confidence,
+        answered: topic.is_some(),
+        asked_at: stackpick::store::now(),
+    })
+}
+
+fn vote(server: &Server, member: &Member, topic: &str, helpful: bool) -> Entry {
+    Entry::Vote(Vote {
+        topic: topic.into(),
+        member: member.clone(),
+        server: Some(server.id.clone()),
+        helpful,
+        voted_at: stackpick::store::now(),
+    })
+}
+
+/// Waits until the write-behind log shows `n` questions for `server`.
+async fn logged(store: &dyn Storage, server: &Server, n: u64) {
+    for _ in 0..100 {
+        if store.stats(Some(server), 0).await.unwrap().questions >= n {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{} never logged {n} questions for {server}", store.describe());
+}
+
+/// Settings round-trip, per platform, with answer channels replaced, not merged.
+async fn settings_contract(store: &dyn Storage) {
+    let discord = ServerSettings {
+        onboarding_enabled: true,
+        onboarding_channel: Some("11".into()),
+        cooldown_secs: Some(7),
+        answer_channels: Some(vec!["1100000000000000000".into(), "21".into()]),
+        ..ServerSettings::new(Server::discord(1_234_567_890_123_456_789))
+    };
+    let slack = ServerSettings {
+        onboarding_dm: true,
+        answer_channels: Some(vec![]),
+        ..ServerSettings::new(Server::new(Platform::Slack, "T0123ABCD"))
+    };
+    store.save_settings(&discord).await.unwrap();
+    store.save_settings(&slack).await.unwrap();
+    let mut changed = discord.clone();
+    changed.answer_channels = Some(vec!["21".into()]);
+    changed.cooldown_secs = None;
+    store.save_settings(&changed).await.unwrap();
+    let mut saved = store.all_settings().await.unwrap();
+    saved.sort_by(|a, b| a.server.cmp(&b.server));
+    assert_eq!(saved, vec![changed, slack], "{}", store.describe());
+}
+
+/// A member is welcomed once per server; a pending one is released once;
+/// the same id on another platform or server is someone else.
+async fn welcomes_contract(store: &dyn Storage) {
+    let server = Server::discord(5);
+    let member = Member::discord(42);
+    assert!(store.claim_welcome(&server, &member, false).await.unwrap());
+    assert!(!store.claim_welcome(&server, &member, false).await.unwrap(), "once");
+    assert!(store.claim_welcome(&Server::discord(6), &member, false).await.unwrap(), "another server");
+    let slack = Server::new(Platform::Slack, "T1");
+    assert!(store.claim_welcome(&slack, &Member::new(Platform::Slack, "42"), false).await.unwrap());
+    let pending = Member::new(Platform::Slack, "U0PENDING");
+    assert!(!store.claim_welcome(&slack, &pending, true).await.unwrap(), "pending: not yet");
+    assert!(store.claim_pending_welcome(&slack, &pending).await.unwrap());
+    assert!(!store.claim_pending_welcome(&slack, &pending).await.unwrap(), "released once");
+    assert_eq!(store.stats(Some(&slack), 0).await.unwrap().welcomes, 2);
+}
+
+/// The log, votes (one per member and topic) and the reports, per server.
+async fn log_contract(store: &dyn Storage) {
+    let a = Server::discord(100);
+    let b = Server::new(Platform::Slack, "T100");
+    store.record(question(&a, "is rust faster than go", None, 0.0));
+    store.record(question(&a, "is rust faster than go?", None, 0.0));
+    store.record(question(&a, "which is faster", Some("performance"), 0.9));
+    store.record(question(&b, "what about elixir", None, 0.0));
+    let member = Member::discord(9);
+    store.record(vote(&a, &member, "performance", false));
+    store.record(vote(&a, &member, "performance", true));
+    store.record(vote(&a, &Member::discord(10), "performance", false));
+    logged(store, &a, 3).await;
+    logged(store, &b, 1).await;
+    let gaps = store.gaps(Some(&a), 0, 0.5).await.unwrap();
+    assert_eq!((gaps.len(), gaps[0].count), (1, 2), "{gaps:?}");
+    let stats = store.stats(Some(&a), 0).await.unwrap();
+    assert_eq!((stats.questions, stats.answered), (3, 1));
+    assert_eq!(stats.per_topic, vec![("performance".to_owned(), 1)]);
+    for _ in 0..100 {
+        let s = store.stats(Some(&a), 0).await.unwrap();
+        if s.helpful + s.unhelpful == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let stats = store.stats(Some(&a), 0).await.unwrap();
+    assert_eq!((stats.helpful, stats.unhelpful), (1, 1), "a member's second vote replaced the first");
+    let disliked = store.disliked(Some(&a), 0).await.unwrap();
+    assert_eq!(disliked[0].example, "which is faster");
+    assert_eq!(store.stats(None, 0).await.unwrap().questions, 4);
+    // Forgetting one server leaves the other whole.
+    assert!(store.forget(&a).await.unwrap() >= 3);
+    assert_eq!(store.stats(Some(&a), 0).await.unwrap().questions, 0);
+    assert_eq!(store.stats(Some(&b), 0).await.unwrap().questions, 1);
+}
+
+#[tokio::test]
+async fn sqlite_keeps_the_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("contract.db").display());
+    let store = SqliteStore::open_with(&url, options()).await.unwrap();
+    settings_contract(&store).await;
+    welcomes_contract(&store).await;
+    log_contract(&store).await;
+    store.close(Duration::from_secs(5)).await;
+}
+
+#[tokio::test]
+async fn memory_keeps_the_contract_but_takes_no_settings() {
+    let store = MemoryStore::new();
+    welcomes_contract(&store).await;
+    log_contract(&store).await;
+    let s = ServerSettings::new(Server::discord(1));
+    assert!(matches!(store.save_settings(&s).await, Err(StoreError::NotKept)));
+    assert!(store.all_settings().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn postgres_keeps_the_contract() {
+    let Some(cluster) = Cluster::start() else { return };
+    let url = cluster.database("contract");
+    let store = PostgresStore::open_with(&url, options()).await.unwrap();
+    settings_contract(&store).await;
+    welcomes_contract(&store).await;
+    log_contract(&store).await;
+    store.close(Duration::from_secs(5)).await;
+    // Reopening finds everything, and migrates nothing twice.
+    let again = PostgresStore::open_with(&url, options()).await.unwrap();
+    assert_eq!(again.all_settings().await.unwrap().len(), 2);
+    again.close(Duration::from_secs(5)).await;
+}
+
+/// Two processes (shards or replicas) on one database: a setting saved by
+/// one is read by the other, a member who joins while both see the event is
+/// welcomed exactly once, and both write the one question log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_is_one_store_for_many_processes() {
+    let Some(cluster) = Cluster::start() else { return };
+    let url = cluster.database("shared");
+    let (one, two) = tokio::join!(PostgresStore::open_with(&url, options()), PostgresStore::open_with(&url, options()));
+    let (one, two) = (Arc::new(one.unwrap()), Arc::new(two.unwrap()));
+    let s = ServerSettings { cooldown_secs: Some(30), ..ServerSettings::new(Server::discord(7)) };
+    one.save_settings(&s).await.unwrap();
+    assert_eq!(two.all_settings().await.unwrap(), vec![s]);
+
+    let server = Server::discord(7);
+    let mut claims = Vec::new();
+    for i in 0..20 {
+        let store = if i % 2 == 0 { one.clone() } else { two.clone() };
+        let server = server.clone();
+        claims.push(tokio::spawn(async move { store.claim_welcome(&server, &Member::discord(77), false).await }));
+    }
+    let mut sent = 0;
+    for c in claims {
+        sent += usize::from(c.await.unwrap().unwrap());
+    }
+    assert_eq!(sent, 1, "one welcome, whichever shard saw the join first");
+
+    one.record(question(&server, "which is faster", Some("performance"), 0.9));
+    two.record(question(&server, "which is cheaper", Some("cost"), 0.9));
+    logged(one.as_ref(), &server, 2).await;
+    one.close(Duration::from_secs(5)).await;
+    two.close(Duration::from_secs(5)).await;
+}
+
+/// A shared database needs the key given: a key file "beside" it would give
+/// each process its own, and no vote or welcome would be recognised across them.
+#[tokio::test]
+async fn postgres_refuses_to_guess_the_hashing_key_and_never_prints_the_password() {
+    let Some(cluster) = Cluster::start() else { return };
+    let url = cluster.database("keyless");
+    let err = PostgresStore::open_with(&url, OpenOptions::default()).await.unwrap_err().to_string();
+    assert!(err.contains("STACKPICK_HASH_KEY"), "{err}");
+    let with_password = url.replace("stackpick@", "stackpick:hunter2@");
+    let store = PostgresStore::open_with(&with_password, options()).await.unwrap();
+    assert!(!store.describe().contains("hunter2") && !format!("{store:?}").contains("hunter2"));
+    store.close(Duration::from_secs(5)).await;
+}
