@@ -270,9 +270,14 @@ fn signed(key: &SigningKey, body: &Value) -> (Vec<u8>, String, String) {
 }
 
 async fn spawn_serve(db_url: &str, key: &SigningKey) -> (tokio::process::Child, String) {
+    spawn_serve_with(db_url, key, &[]).await
+}
+
+async fn spawn_serve_with(db_url: &str, key: &SigningKey, env: &[(&str, &str)]) -> (tokio::process::Child, String) {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .envs(env.iter().copied())
         .env("DISCORD_PUBLIC_KEY", hex::encode(key.verifying_key().to_bytes()))
         .env("DATABASE_URL", db_url)
         .env("COOLDOWN_SECS", "0")
@@ -743,4 +748,53 @@ async fn a_full_log_queue_counts_every_dropped_row() {
     store.close(Duration::from_secs(30)).await;
     let store = SqliteStore::open_read_only(&url(&dir, "full.db")).await.unwrap();
     assert_eq!(store.stats(discord(1).as_ref(), 0).await.unwrap().questions, stackpick::store::QUEUE as u64);
+}
+
+/// Replicas of `serve` behind a load balancer share one Postgres database: a
+/// setting confirmed through one is in force on the other within 5 s (its
+/// settings refresh), and survives the first being killed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_setting_saved_through_one_replica_reaches_the_other_within_five_seconds() {
+    let Some(cluster) = common::postgres::Cluster::start() else { return };
+    let db = cluster.database("replicas");
+    let hash_key = "ab".repeat(32);
+    let env = [("STACKPICK_HASH_KEY", hash_key.as_str())];
+    let key = SigningKey::from_bytes(&[8u8; 32]);
+    let (mut one, one_url) = spawn_serve_with(&db, &key, &env).await;
+    let (_two, two_url) = spawn_serve_with(&db, &key, &env).await;
+    let client = reqwest::Client::new();
+    let guild = 4_242u64;
+    let show = || {
+        let mut i = fake::payloads::setup(&["show"], json!([]), fake::payloads::MODERATOR_PERMS);
+        i["guild_id"] = json!(guild.to_string());
+        i
+    };
+    let cooldown_on = |body: &Value| {
+        body["data"]["embeds"][0]["fields"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["name"] == "Cooldown"))
+            .map(|f| f["value"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_default()
+    };
+    assert!(cooldown_on(&post(&client, &two_url, &key, &show()).await).contains("(default)"));
+
+    let body = post(&client, &one_url, &key, &setup_cooldown(guild, 9)).await;
+    assert!(body["data"]["content"].as_str().unwrap_or_default().starts_with("✅"), "{body}");
+    let confirmed = std::time::Instant::now();
+    loop {
+        if cooldown_on(&post(&client, &two_url, &key, &show()).await) == "9 s" {
+            break;
+        }
+        assert!(confirmed.elapsed() < Duration::from_secs(5), "the other replica still has the old cooldown");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!("the other replica had the setting after {:?}", confirmed.elapsed());
+
+    one.start_kill().unwrap(); // SIGKILL
+    one.wait().await.unwrap();
+    let options = stackpick::store::OpenOptions { key: KeySource::Key([0xAB; 32]), ..OpenOptions::default() };
+    let store = stackpick::store::PostgresStore::open_with(&db, options).await.unwrap();
+    let saved = store.all_settings().await.unwrap();
+    assert_eq!(saved.iter().find(|s| s.server == Server::discord(guild)).and_then(|s| s.cooldown_secs), Some(9));
+    store.close(CLOSE).await;
 }

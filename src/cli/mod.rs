@@ -310,7 +310,9 @@ async fn with_store(bot: crate::bot::Bot, config: &StoreConfig) -> Result<Arc<cr
         }
     };
     tracing::info!(database = %store.describe(), key = %key, servers = saved.len(), "database ready");
-    Ok(Arc::new(bot.with_store(store, saved)))
+    let bot = Arc::new(bot.with_store(store, saved));
+    bot.keep_settings_fresh();
+    Ok(bot)
 }
 
 /// Lets the log writer finish what is queued (bounded, so shutdown stays quick).

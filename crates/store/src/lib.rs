@@ -76,6 +76,9 @@ pub trait Settings: Send + Sync {
     /// keep them across a restart refuses ([`StoreError::NotKept`]) rather
     /// than confirming a setting it would lose.
     async fn save_settings(&self, settings: &ServerSettings) -> Result<()>;
+    /// The settings saved at or after `since` (Unix seconds): how processes
+    /// sharing a store catch up with each other's changes.
+    async fn settings_since(&self, since: i64) -> Result<Vec<ServerSettings>>;
 }
 
 /// Who was welcomed: each member of a server is welcomed once, even when two

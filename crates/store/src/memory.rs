@@ -122,6 +122,10 @@ impl crate::Settings for MemoryStore {
     async fn save_settings(&self, _settings: &ServerSettings) -> Result<()> {
         Err(StoreError::NotKept)
     }
+
+    async fn settings_since(&self, _since: i64) -> Result<Vec<ServerSettings>> {
+        Ok(Vec::new())
+    }
 }
 
 #[async_trait::async_trait]

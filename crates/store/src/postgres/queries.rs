@@ -117,18 +117,27 @@ impl PgDb {
 #[async_trait::async_trait]
 impl crate::Settings for PostgresStore {
     async fn all_settings(&self) -> Result<Vec<ServerSettings>> {
+        self.settings_since(i64::MIN).await
+    }
+
+    async fn settings_since(&self, since: i64) -> Result<Vec<ServerSettings>> {
         let db = &self.db;
         let rows = sqlx::query(
             "SELECT platform, server, onboarding_enabled, onboarding_channel, onboarding_dm, cooldown_secs, \
-             answer_channels_set FROM server_settings",
+             answer_channels_set FROM server_settings WHERE updated_at >= $1",
         )
+        .bind(since)
         .fetch_all(&db.pool)
         .await
         .context(|| format!("cannot read the settings in `{}`", db.name))?;
-        let channels = sqlx::query("SELECT platform, server, channel FROM answer_channels")
-            .fetch_all(&db.pool)
-            .await
-            .context(|| format!("cannot read the answer channels in `{}`", db.name))?;
+        let channels = sqlx::query(
+            "SELECT a.platform, a.server, a.channel FROM answer_channels a \
+             JOIN server_settings s ON s.platform = a.platform AND s.server = a.server WHERE s.updated_at >= $1",
+        )
+        .bind(since)
+        .fetch_all(&db.pool)
+        .await
+        .context(|| format!("cannot read the answer channels in `{}`", db.name))?;
         let mut by_server: HashMap<(String, String), Vec<String>> = HashMap::new();
         for row in channels {
             by_server.entry((row.get(0), row.get(1))).or_default().push(row.get(2));
