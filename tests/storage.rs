@@ -43,8 +43,13 @@ fn vote(server: &Server, member: &Member, topic: &str, helpful: bool) -> Entry {
 
 /// Waits until the write-behind log shows `n` questions for `server`.
 async fn logged(store: &dyn Storage, server: &Server, n: u64) {
-    for _ in 0..100 {
-        if store.stats(Some(server), 0).await.unwrap().questions >= n {
+    logged_within(store, server, n, Duration::from_secs(5)).await;
+}
+
+async fn logged_within(store: &dyn Storage, server: &Server, n: u64, limit: Duration) {
+    let started = std::time::Instant::now();
+    while started.elapsed() < limit {
+        if store.stats(Some(server), 0).await.is_ok_and(|s| s.questions >= n) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -211,5 +216,32 @@ async fn postgres_refuses_to_guess_the_hashing_key_and_never_prints_the_password
     let with_password = url.replace("stackpick@", "stackpick:hunter2@");
     let store = PostgresStore::open_with(&with_password, options()).await.unwrap();
     assert!(!store.describe().contains("hunter2") && !format!("{store:?}").contains("hunter2"));
+    store.close(Duration::from_secs(5)).await;
+}
+
+/// When Postgres goes away, the log keeps what it is given (up to its queue)
+/// and writes it once the database is back: nothing asked during the outage
+/// is lost, and nothing waited on the database meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_outage_loses_no_logged_question() {
+    let Some(cluster) = Cluster::start() else { return };
+    let url = cluster.database("outage");
+    let store = PostgresStore::open_with(&url, options()).await.unwrap();
+    let server = Server::discord(3);
+    store.record(question(&server, "asked before", Some("performance"), 0.9));
+    logged(&store, &server, 1).await;
+
+    cluster.stop();
+    let started = std::time::Instant::now();
+    for i in 0..50 {
+        store.record(question(&server, &format!("asked during the outage {i}"), None, 0.0));
+    }
+    assert!(started.elapsed() < Duration::from_millis(500), "recording never waits on the database");
+    assert!(store.all_settings().await.is_err(), "the database is really gone");
+    tokio::time::sleep(Duration::from_secs(1)).await; // the writer has failed and is retrying
+
+    cluster.restart();
+    logged_within(&store, &server, 51, Duration::from_secs(30)).await;
+    assert_eq!(store.dropped(), 0, "nothing was dropped: the queue held it all");
     store.close(Duration::from_secs(5)).await;
 }

@@ -752,7 +752,8 @@ async fn a_full_log_queue_counts_every_dropped_row() {
 
 /// Replicas of `serve` behind a load balancer share one Postgres database: a
 /// setting confirmed through one is in force on the other within 5 s (its
-/// settings refresh), and survives the first being killed.
+/// settings refresh), survives the first being killed, and the other keeps
+/// answering while the database is down.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_setting_saved_through_one_replica_reaches_the_other_within_five_seconds() {
     let Some(cluster) = common::postgres::Cluster::start() else { return };
@@ -792,6 +793,11 @@ async fn a_setting_saved_through_one_replica_reaches_the_other_within_five_secon
 
     one.start_kill().unwrap(); // SIGKILL
     one.wait().await.unwrap();
+    // With the database gone, the other replica still answers, from its last good settings.
+    cluster.stop();
+    let body = post(&client, &two_url, &key, &fake::payloads::ask("which is faster?", json!([]))).await;
+    assert_eq!(body["data"]["embeds"][0]["title"], "Performance and speed", "{body}");
+    cluster.restart();
     let options = stackpick::store::OpenOptions { key: KeySource::Key([0xAB; 32]), ..OpenOptions::default() };
     let store = stackpick::store::PostgresStore::open_with(&db, options).await.unwrap();
     let saved = store.all_settings().await.unwrap();

@@ -1,8 +1,10 @@
 //! A throwaway Postgres cluster for the tests, from Debian's `postgresql`
 //! package: `initdb` into a temporary folder (as the `postgres` user when the
 //! tests run as root, since Postgres refuses to run as root), listening on a
-//! free port on 127.0.0.1 with its socket inside that folder, `fsync` off;
-//! stopped and removed when dropped. Nothing is mocked.
+//! free port on 127.0.0.1 with its socket inside that folder, `fsync` off (a
+//! commit still reaches the OS before it returns, so stopping the server as a
+//! crash would loses nothing committed); stopped and removed when dropped.
+//! Nothing is mocked.
 //!
 //! Where no Postgres server is installed the test says so loudly and skips,
 //! except under `CI=true`, where that is a failure (`.ci/run` installs it).
@@ -102,11 +104,8 @@ impl Cluster {
     }
 
     fn pg_ctl_start(&self) {
-        let options = format!(
-            "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c synchronous_commit=off",
-            self.port,
-            self.dir.path().display()
-        );
+        let options =
+            format!("-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off", self.port, self.dir.path().display());
         let log = self.dir.path().join("server.log").display().to_string();
         self.run("pg_ctl", &["-D", &self.data(), "-l", &log, "-o", &options, "-w", "-t", "30", "start"]);
     }

@@ -41,6 +41,45 @@ pub enum StoreError {
     },
 }
 
+impl StoreError {
+    /// Whether trying again later may succeed: the database was unreachable,
+    /// busy, locked, out of space or shutting down — not a refusal of what was
+    /// asked. The question log keeps a batch that failed this way and retries it.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Database { source, .. } => transient(source),
+            _ => false,
+        }
+    }
+}
+
+fn transient(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_) | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Protocol(_) => true,
+        sqlx::Error::Database(db) => db.code().is_some_and(|code| transient_code(&code)),
+        _ => false,
+    }
+}
+
+/// Postgres's SQLSTATEs are five characters: connection exceptions (08),
+/// insufficient resources (53), operator intervention such as a shutdown
+/// (57P), serialization failures and deadlocks (40001, 40P01). SQLite's are
+/// extended result codes whose low byte is the primary code: BUSY (5),
+/// LOCKED (6), READONLY (8, until the file is made writable), IOERR (10),
+/// FULL (13).
+fn transient_code(code: &str) -> bool {
+    // SQLite's extended codes have at most four digits.
+    if code.len() == 5 {
+        return code.starts_with("08")
+            || code.starts_with("53")
+            || code.starts_with("57P")
+            || code == "40001"
+            || code == "40P01";
+    }
+    code.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6 | 8 | 10 | 13))
+}
+
 /// Adds what was being done to a database error.
 pub(crate) trait Context<T> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T, StoreError>;
@@ -55,5 +94,20 @@ impl<T> Context<T> for Result<T, sqlx::Error> {
 impl<T> Context<T> for Result<T, std::io::Error> {
     fn context(self, what: impl FnOnce() -> String) -> Result<T, StoreError> {
         self.map_err(|source| StoreError::Io { context: what(), source })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::transient_code;
+
+    #[test]
+    fn outages_are_transient_and_refusals_are_not() {
+        for code in ["08006", "08001", "53300", "57P01", "40001", "40P01", "5", "6", "8", "261", "10", "13", "1032"] {
+            assert!(transient_code(code), "{code}");
+        }
+        for code in ["23505", "42P01", "22001", "1", "19", "2067", "787"] {
+            assert!(!transient_code(code), "{code}");
+        }
     }
 }

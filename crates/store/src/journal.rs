@@ -2,11 +2,12 @@
 //!
 //! The bot hands each question or vote to a bounded queue and moves on; one
 //! writer task drains it in batches, one transaction per batch. When the
-//! database is slow, locked, full or read-only the writer logs the failure and
-//! counts that batch as dropped; when the queue is full new entries are
-//! dropped and counted, and logged at the first drop and then at most once a
-//! minute with the running total. Either way the bot keeps answering. Counts
-//! reach the deployment's metrics through an [`Observer`].
+//! database is unreachable, locked, full or read-only the writer keeps the
+//! batch and tries it again until the database is back, while the queue
+//! behind it fills; only when the queue is full are new entries dropped,
+//! counted, and logged at the first drop and then at most once a minute with
+//! the running total. Either way the bot keeps answering. Counts reach the
+//! deployment's metrics through an [`Observer`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -64,7 +65,8 @@ pub(crate) trait Sink: Send + Sync + 'static {
 /// The sending side, and the writer task to stop at shutdown.
 pub(crate) struct Journal {
     tx: mpsc::Sender<Entry>,
-    dropped: AtomicU64,
+    /// Rows not kept: refused by a full queue, or in a batch the database refused.
+    dropped: Arc<AtomicU64>,
     /// When the last drop warning was logged, in [`seconds_since_start`].
     warned_at: AtomicU64,
     observer: Arc<dyn Observer>,
@@ -89,14 +91,10 @@ impl Journal {
     pub(crate) fn start(sink: Arc<dyn Sink>, retention_days: Option<u32>, observer: Arc<dyn Observer>) -> Journal {
         let (tx, rx) = mpsc::channel(QUEUE);
         let stop = CancellationToken::new();
-        let handle = tokio::spawn(writer(sink, rx, retention_days, stop.clone(), observer.clone()));
-        Journal {
-            tx,
-            dropped: AtomicU64::new(0),
-            warned_at: AtomicU64::new(0),
-            observer,
-            writer: Mutex::new(Some((handle, stop))),
-        }
+        let dropped = Arc::new(AtomicU64::new(0));
+        let counted = Counted { observer: observer.clone(), dropped: dropped.clone() };
+        let handle = tokio::spawn(writer(sink, rx, retention_days, stop.clone(), counted));
+        Journal { tx, dropped, warned_at: AtomicU64::new(0), observer, writer: Mutex::new(Some((handle, stop))) }
     }
 
     /// Queues an entry without waiting; a full queue drops it, counted.
@@ -117,7 +115,7 @@ impl Journal {
         }
     }
 
-    /// Entries dropped because the queue was full.
+    /// Entries not kept: dropped by a full queue, or in a batch the database refused.
     pub(crate) fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }
@@ -152,8 +150,9 @@ async fn writer(
     mut rx: mpsc::Receiver<Entry>,
     retention_days: Option<u32>,
     stop: CancellationToken,
-    observer: Arc<dyn Observer>,
+    counted: Counted,
 ) {
+    let observer = counted.observer.clone();
     let retention = retention_days.map(|d| i64::from(d) * 86_400);
     if let Some(retention) = retention {
         prune(sink.as_ref(), retention).await;
@@ -197,15 +196,69 @@ async fn writer(
             }
         }
         observer.queued(rx.len());
-        if let Err(e) = sink.write(&questions, &votes).await {
-            observer.failed();
-            observer.dropped((questions.len() + votes.len()) as u64);
-            tracing::warn!(
-                database = sink.describe(),
-                error = %e,
-                rows = questions.len() + votes.len(),
-                "could not write the question log; rows dropped"
-            );
+        write_out(sink.as_ref(), &questions, &votes, &stop, &counted).await;
+    }
+}
+
+/// The longest wait between two tries of a batch the database could not take.
+const RETRY_AT_MOST: Duration = Duration::from_secs(5);
+
+/// Writes one batch. While the database is unreachable, busy or full the
+/// batch is kept and tried again (backing off to [`RETRY_AT_MOST`]); the
+/// queue behind it holds up to [`QUEUE`] entries meanwhile, and only what
+/// arrives past that is dropped, counted. A batch the database refuses for
+/// good, or one that fails while the process is stopping, is dropped and
+/// counted.
+/// The writer's view of the counts: the metrics and the journal's own total.
+struct Counted {
+    observer: Arc<dyn Observer>,
+    dropped: Arc<AtomicU64>,
+}
+
+async fn write_out(
+    sink: &dyn Sink,
+    questions: &[QuestionRecord],
+    votes: &[Vote],
+    stop: &CancellationToken,
+    counted: &Counted,
+) {
+    let observer = counted.observer.as_ref();
+    let rows = questions.len() + votes.len();
+    let mut wait = Duration::from_millis(100);
+    let mut failures = 0u32;
+    loop {
+        match sink.write(questions, votes).await {
+            Ok(()) => {
+                if failures > 0 {
+                    tracing::info!(database = sink.describe(), rows, failures, "question log writes resumed");
+                }
+                return;
+            }
+            Err(e) if e.is_transient() && !stop.is_cancelled() => {
+                observer.failed();
+                if failures == 0 || failures.is_power_of_two() {
+                    tracing::warn!(
+                        database = sink.describe(),
+                        error = %e,
+                        rows,
+                        failures = failures + 1,
+                        "cannot write the question log; keeping the rows and trying again"
+                    );
+                }
+                failures += 1;
+                tokio::select! {
+                    _ = tokio::time::sleep(wait) => {}
+                    _ = stop.cancelled() => {}
+                }
+                wait = (wait * 2).min(RETRY_AT_MOST);
+            }
+            Err(e) => {
+                observer.failed();
+                observer.dropped(rows as u64);
+                counted.dropped.fetch_add(rows as u64, Ordering::Relaxed);
+                tracing::warn!(database = sink.describe(), error = %e, rows, "could not write the question log; rows dropped");
+                return;
+            }
         }
     }
 }
