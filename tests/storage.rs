@@ -245,3 +245,85 @@ async fn postgres_outage_loses_no_logged_question() {
     assert_eq!(store.dropped(), 0, "nothing was dropped: the queue held it all");
     store.close(Duration::from_secs(5)).await;
 }
+
+/// What the next release does to the schema during a rolling deploy: an
+/// expanding migration (a nullable column, a new table) and its row in
+/// `_sqlx_migrations` (written per dialect in each test).
+const NEXT_RELEASE: [&str; 2] =
+    ["ALTER TABLE questions ADD COLUMN language TEXT", "CREATE TABLE question_tags (question BIGINT, tag TEXT)"];
+/// …and, one release later, the contraction older binaries must not survive.
+const CONTRACT: &str = "UPDATE schema_compat SET oldest_reader = 9999";
+
+/// What this release must do with the next release's expanded schema: work.
+async fn works_on_the_expanded_schema(store: &dyn Storage) {
+    let server = Server::discord(9);
+    let s = ServerSettings { cooldown_secs: Some(4), ..ServerSettings::new(server.clone()) };
+    store.save_settings(&s).await.unwrap();
+    assert!(store.all_settings().await.unwrap().contains(&s));
+    store.record(question(&server, "which is faster", Some("performance"), 0.9));
+    logged(store, &server, 1).await;
+    assert!(store.claim_welcome(&server, &Member::discord(1), false).await.unwrap());
+}
+
+/// N and N+1 side by side on SQLite: the expanded schema is used without
+/// migrating; a contracted one is refused and left as it was.
+#[tokio::test]
+async fn sqlite_shares_the_database_with_the_next_release_until_it_contracts() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("rolling.db").display());
+    SqliteStore::open_with(&url, options()).await.unwrap().close(Duration::from_secs(5)).await;
+    let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
+    for sql in NEXT_RELEASE {
+        sqlx::query(sql).execute(&raw).await.unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+         VALUES (9999, 'the next release', CURRENT_TIMESTAMP, 1, x'00', 0)",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    let store = SqliteStore::open_with(&url, options()).await.expect("this release opens the expanded database");
+    works_on_the_expanded_schema(&store).await;
+    store.close(Duration::from_secs(5)).await;
+
+    sqlx::query(CONTRACT).execute(&raw).await.unwrap();
+    let migrations = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&raw).await.unwrap()
+    };
+    let before = migrations().await;
+    let err = SqliteStore::open_with(&url, options()).await.unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { theirs: 9999, .. }), "{err}");
+    assert_eq!(migrations().await, before, "nothing applied or removed");
+    raw.close().await;
+}
+
+/// The same on Postgres, where replicas of two releases really do run together.
+#[tokio::test]
+async fn postgres_shares_the_database_with_the_next_release_until_it_contracts() {
+    let Some(cluster) = Cluster::start() else { return };
+    let url = cluster.database("rolling");
+    PostgresStore::open_with(&url, options()).await.unwrap().close(Duration::from_secs(5)).await;
+    let raw = sqlx::PgPool::connect(&url).await.unwrap();
+    for sql in NEXT_RELEASE {
+        sqlx::query(sql).execute(&raw).await.unwrap();
+    }
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, installed_on, success, checksum, execution_time) \
+         VALUES (9999, 'the next release', now(), TRUE, '\\x00', 0)",
+    )
+    .execute(&raw)
+    .await
+    .unwrap();
+    let store = PostgresStore::open_with(&url, options()).await.expect("this release opens the expanded database");
+    works_on_the_expanded_schema(&store).await;
+    store.close(Duration::from_secs(5)).await;
+
+    sqlx::query(CONTRACT).execute(&raw).await.unwrap();
+    let before: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&raw).await.unwrap();
+    let err = PostgresStore::open_with(&url, options()).await.unwrap_err();
+    assert!(matches!(err, StoreError::NewerSchema { theirs: 9999, .. }), "{err}");
+    let after: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations").fetch_one(&raw).await.unwrap();
+    assert_eq!(after, before, "nothing applied or removed");
+    raw.close().await;
+}

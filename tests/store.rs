@@ -73,14 +73,17 @@ async fn migrates_from_each_earlier_version_keeping_data() {
         let url = url(&dir, "old.db");
         let pool = raw_pool(&url).await;
         migrator_up_to(version).await.run(&pool).await.unwrap();
-        sqlx::query("INSERT INTO guild_settings (guild_id, onboarding_channel, onboarding_enabled, onboarding_dm, cooldown_secs, updated_at) VALUES (42, 9, 1, 0, 7, 0)")
-            .execute(&pool)
-            .await
-            .unwrap();
-        sqlx::query("INSERT INTO questions (guild_id, channel_id, text, topic, confidence, answered, asked_at) VALUES (42, 9, 'which is faster', 'performance', 0.7, 1, 100)")
-            .execute(&pool)
-            .await
-            .unwrap();
+        // Rows as that version wrote them: integer ids up to version 3, (platform, text id) since.
+        let rows = if version <= 3 {
+            ["INSERT INTO guild_settings (guild_id, onboarding_channel, onboarding_enabled, onboarding_dm, cooldown_secs, updated_at) VALUES (42, 9, 1, 0, 7, 0)",
+             "INSERT INTO questions (guild_id, channel_id, text, topic, confidence, answered, asked_at) VALUES (42, 9, 'which is faster', 'performance', 0.7, 1, 100)"]
+        } else {
+            ["INSERT INTO server_settings (platform, server, onboarding_channel, onboarding_enabled, onboarding_dm, cooldown_secs, updated_at) VALUES ('discord', '42', '9', 1, 0, 7, 0)",
+             "INSERT INTO questions (platform, server, channel, text, topic, confidence, answered, asked_at) VALUES ('discord', '42', '9', 'which is faster', 'performance', 0.7, 1, 100)"]
+        };
+        for sql in rows {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
         pool.close().await;
 
         let store = SqliteStore::open(&url).await.unwrap();
@@ -214,6 +217,8 @@ async fn a_database_from_a_newer_version_is_refused_and_untouched() {
         .await
         .unwrap();
     sqlx::query("CREATE TABLE future_table (x INTEGER)").execute(&pool).await.unwrap();
+    // That release changed what this one relies on ("contract"): it says so.
+    sqlx::query("UPDATE schema_compat SET oldest_reader = 9999").execute(&pool).await.unwrap();
     pool.close().await;
 
     let err = SqliteStore::open(&url).await.unwrap_err();

@@ -21,7 +21,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use crate::error::Context as _;
 use crate::journal::{Journal, Sink as _};
 use crate::keys::Member;
-use crate::sqlite::{KeySource, OpenOptions};
+use crate::sqlite::{KeySource, OpenOptions, Schema};
 use crate::{Result, StoreError};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
@@ -98,8 +98,17 @@ impl PostgresStore {
             .connect_with(connect)
             .await
             .context(|| format!("cannot connect to the database `{name}`"))?;
-        refuse_newer(&pool, &name).await?;
-        MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { database: name.clone(), source })?;
+        match refuse_newer(&pool, &name).await? {
+            Schema::Known => {
+                MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { database: name.clone(), source })?
+            }
+            Schema::NewerCompatible { theirs } => tracing::info!(
+                database = %name,
+                theirs,
+                ours = Self::latest_version(),
+                "the database was migrated by a newer stackpick that this version can still use; not migrating"
+            ),
+        }
         let db = Arc::new(PgDb { pool, key, name });
         let journal = Journal::start(db.clone(), options.retention_days, options.observer);
         Ok(PostgresStore { db, journal: Some(Arc::new(journal)) })
@@ -162,24 +171,34 @@ impl PostgresStore {
     }
 }
 
-/// A database migrated by a newer stackpick is left untouched.
-async fn refuse_newer(pool: &PgPool, name: &str) -> Result<()> {
+/// A database migrated by a newer stackpick is used as it is when that
+/// release declared this one able to use it (`schema_compat.oldest_reader`),
+/// and refused, untouched, otherwise.
+async fn refuse_newer(pool: &PgPool, name: &str) -> Result<Schema> {
     let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
         .fetch_one(pool)
         .await
         .context(|| format!("cannot read the database `{name}`"))?;
     if !exists {
-        return Ok(());
+        return Ok(Schema::Known);
     }
     let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
         .fetch_one(pool)
         .await
         .context(|| format!("cannot read the schema version of `{name}`"))?;
     let ours = PostgresStore::latest_version();
-    if let Some(theirs) = newest.filter(|&v| v > ours) {
-        return Err(StoreError::NewerSchema { url: name.to_owned(), theirs, ours });
+    let Some(theirs) = newest.filter(|&v| v > ours) else { return Ok(Schema::Known) };
+    // A schema older than migration 0002 has no such table: the query fails,
+    // and the database counts as not declared usable by this build.
+    let oldest_reader: Option<i64> = sqlx::query_scalar("SELECT oldest_reader FROM schema_compat WHERE id = 1")
+        .fetch_optional(pool)
+        .await
+        .ok()
+        .flatten();
+    match oldest_reader {
+        Some(oldest) if oldest <= ours => Ok(Schema::NewerCompatible { theirs }),
+        _ => Err(StoreError::NewerSchema { url: name.to_owned(), theirs, ours }),
     }
-    Ok(())
 }
 
 impl crate::Storage for PostgresStore {

@@ -137,8 +137,8 @@ impl SqliteStore {
             .connect_with(connect)
             .await
             .context(|| format!("cannot open the database `{shown}`"))?;
-        refuse_newer(&pool, url).await?;
-        MIGRATOR.run(&pool).await.map_err(|source| StoreError::Migrate { database: shown.clone(), source })?;
+        let schema = refuse_newer(&pool, url).await?;
+        migrate(&pool, schema, &shown).await?;
         let key = key::resolve(&pool, options.key, path.as_deref()).await?;
         let db = Arc::new(Db { pool, key, name: shown });
         let journal = Journal::start(db.clone(), options.retention_days, options.observer);
@@ -252,26 +252,71 @@ impl SqliteStore {
     }
 }
 
-/// A database migrated by a newer stackpick has versions we do not know;
-/// changing it could lose data the newer version relies on.
-async fn refuse_newer(pool: &SqlitePool, url: &str) -> Result<()> {
+/// What a database's schema is to this build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Schema {
+    /// Versions this build knows (or none yet): migrate it.
+    Known,
+    /// A newer release migrated it, only expanding it: use it as it is,
+    /// without migrating (during a rolling deploy, N beside N+1).
+    NewerCompatible { theirs: i64 },
+}
+
+/// A database migrated by a newer stackpick has versions we do not know. It
+/// is used as it is when that release declared this one still able to read
+/// and write it (`schema_compat.oldest_reader`, see migration 0005), and
+/// refused otherwise: changing it could lose data the newer version relies on.
+async fn refuse_newer(pool: &SqlitePool, url: &str) -> Result<Schema> {
     let exists: bool =
         sqlx::query_scalar("SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = '_sqlx_migrations'")
             .fetch_one(pool)
             .await
             .context(|| format!("cannot read the database `{url}`"))?;
     if !exists {
-        return Ok(());
+        return Ok(Schema::Known);
     }
     let newest: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations")
         .fetch_one(pool)
         .await
         .context(|| format!("cannot read the schema version of `{url}`"))?;
     let ours = SqliteStore::latest_version();
-    if let Some(theirs) = newest.filter(|&v| v > ours) {
-        return Err(StoreError::NewerSchema { url: url.to_owned(), theirs, ours });
+    let Some(theirs) = newest.filter(|&v| v > ours) else { return Ok(Schema::Known) };
+    let has_compat: bool =
+        sqlx::query_scalar("SELECT COUNT(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'schema_compat'")
+            .fetch_one(pool)
+            .await
+            .context(|| format!("cannot read the database `{url}`"))?;
+    let oldest_reader: Option<i64> = if has_compat {
+        sqlx::query_scalar("SELECT oldest_reader FROM schema_compat WHERE id = 1")
+            .fetch_optional(pool)
+            .await
+            .context(|| format!("cannot read the schema compatibility of `{url}`"))?
+    } else {
+        None
+    };
+    match oldest_reader {
+        Some(oldest) if oldest <= ours => Ok(Schema::NewerCompatible { theirs }),
+        _ => Err(StoreError::NewerSchema { url: url.to_owned(), theirs, ours }),
     }
-    Ok(())
+}
+
+/// Applies this build's migrations, unless a newer release already expanded
+/// the schema past them (then there is nothing for this build to do).
+async fn migrate(pool: &SqlitePool, schema: Schema, database: &str) -> Result<()> {
+    match schema {
+        Schema::Known => {
+            MIGRATOR.run(pool).await.map_err(|source| StoreError::Migrate { database: database.to_owned(), source })
+        }
+        Schema::NewerCompatible { theirs } => {
+            tracing::info!(
+                database,
+                theirs,
+                ours = SqliteStore::latest_version(),
+                "the database was migrated by a newer stackpick that this version can still use; not migrating"
+            );
+            Ok(())
+        }
+    }
 }
 
 impl crate::Storage for SqliteStore {
