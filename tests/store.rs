@@ -282,12 +282,12 @@ async fn spawn_serve_with(db_url: &str, key: &SigningKey, env: &[(&str, &str)]) 
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .envs(env.iter().copied())
         .env("DISCORD_PUBLIC_KEY", hex::encode(key.verifying_key().to_bytes()))
         .env("DATABASE_URL", db_url)
         .env("COOLDOWN_SECS", "0")
         .env_remove("DISCORD_TOKEN")
         .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .envs(env.iter().copied())
         .stderr(std::process::Stdio::null())
         .kill_on_drop(true)
         .spawn()
@@ -808,4 +808,57 @@ async fn a_setting_saved_through_one_replica_reaches_the_other_within_five_secon
     let saved = store.all_settings().await.unwrap();
     assert_eq!(saved.iter().find(|s| s.server == Server::discord(guild)).and_then(|s| s.cooldown_secs), Some(9));
     store.close(CLOSE).await;
+}
+
+/// `/kb reload` through one replica reloads every replica sharing the store
+/// (each from its own copy of the pack) within 5 s.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_knowledge_reload_through_one_replica_reaches_the_other() {
+    let Some(cluster) = common::postgres::Cluster::start() else { return };
+    let db = cluster.database("reload");
+    let pack = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(common::pack_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, pack.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let hash_key = "cd".repeat(32);
+    let pack_dir = pack.path().display().to_string();
+    let env = [("STACKPICK_HASH_KEY", hash_key.as_str()), ("STACKPICK_KNOWLEDGE", pack_dir.as_str())];
+    let key = SigningKey::from_bytes(&[9u8; 32]);
+    let (_one, one_url) = spawn_serve_with(&db, &key, &env).await;
+    let (_two, two_url) = spawn_serve_with(&db, &key, &env).await;
+    let client = reqwest::Client::new();
+    let title = |body: Value| body["data"]["embeds"][0]["title"].as_str().unwrap_or_default().to_owned();
+    let ask = fake::payloads::ask("which is faster?", json!([]));
+    assert_eq!(title(post(&client, &two_url, &key, &ask).await), "Performance and speed");
+
+    let topics = pack.path().join("topics.toml");
+    let text = std::fs::read_to_string(&topics).unwrap();
+    assert!(text.contains("title = \"Performance and speed\""));
+    std::fs::write(&topics, text.replacen("title = \"Performance and speed\"", "title = \"Speed, reviewed\"", 1))
+        .unwrap();
+    let reload = fake::payloads::slash_as(
+        "kb",
+        json!([{"type": 1, "name": "reload", "options": []}]),
+        fake::payloads::MODERATOR_PERMS,
+        fake::USER_ID,
+    );
+    let asked = std::time::Instant::now();
+    let body = post(&client, &one_url, &key, &reload).await;
+    // Loading a pack takes a moment: the reply is either the confirmation or
+    // "thinking…" (the confirmation then follows as an edit, not tested here).
+    let confirmed = body["data"]["content"].as_str().unwrap_or_default().starts_with("✅");
+    assert!(confirmed || body["type"] == 5, "{body}");
+    while title(post(&client, &one_url, &key, &ask).await) != "Speed, reviewed" {
+        assert!(asked.elapsed() < Duration::from_secs(20), "the replica asked to reload did not");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let reloaded = std::time::Instant::now();
+    while title(post(&client, &two_url, &key, &ask).await) != "Speed, reviewed" {
+        assert!(reloaded.elapsed() < Duration::from_secs(5), "the other replica still answers from the old pack");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    println!("the other replica followed {:?} after the first had reloaded", reloaded.elapsed());
 }

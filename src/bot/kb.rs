@@ -23,7 +23,21 @@ impl Bot {
             _ => None,
         };
         match sub.name {
-            commands::KB_RELOAD => ephemeral(respond::notice(self.reload())),
+            commands::KB_RELOAD => {
+                let text = match self.reload_pack() {
+                    Ok(text) => {
+                        // Other processes sharing the store follow within their settings refresh.
+                        let at = crate::store::now();
+                        self.reload_seen.fetch_max(at, std::sync::atomic::Ordering::SeqCst);
+                        if let Err(e) = self.store.knowledge_reloaded(at).await {
+                            tracing::warn!(error = %e, "could not tell the other processes about the reload");
+                        }
+                        text
+                    }
+                    Err(text) => text,
+                };
+                ephemeral(respond::notice(text))
+            }
             commands::KB_GAPS | commands::KB_STATS => {
                 let store = self.store();
                 let guild = cmd.guild_id.map(server);
@@ -49,6 +63,11 @@ impl Bot {
     /// Reloads the pack from disk. A broken pack keeps the last good one
     /// running; the message lists every problem and says which pack is in use.
     pub fn reload(&self) -> String {
+        self.reload_pack().unwrap_or_else(|problems| problems)
+    }
+
+    /// [`Bot::reload`], telling a reload (`Ok`) from a refusal (`Err`).
+    pub fn reload_pack(&self) -> Result<String, String> {
         match crate::knowledge::load_from(&self.knowledge) {
             Ok(pack) => {
                 let (t, u) = (pack.topics.len(), pack.use_cases.len());
@@ -58,15 +77,15 @@ impl Bot {
                     crate::knowledge::PackSource::Dir(dir) => format!("from `{}`", dir.display()),
                     crate::knowledge::PackSource::Shipped => "the pack built into this binary (unchanged until it is rebuilt; set STACKPICK_KNOWLEDGE to edit one)".into(),
                 };
-                format!("✅ Knowledge reloaded: {t} topics, {u} use cases, {from}.")
+                Ok(format!("✅ Knowledge reloaded: {t} topics, {u} use cases, {from}."))
             }
             Err(errors) => {
                 tracing::warn!(problems = errors.0.len(), "knowledge reload refused");
                 let list = errors.0.iter().map(|p| format!("• {p}")).collect::<Vec<_>>().join("\n");
-                format!(
+                Err(format!(
                     "❌ The knowledge pack has {} problem(s); I kept the last good one running.\n{list}",
                     errors.0.len()
-                )
+                ))
             }
         }
     }

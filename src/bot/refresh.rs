@@ -1,5 +1,6 @@
-//! Keeping the settings copy in step with the store, so that processes
-//! sharing one (gateway shards, HTTP replicas) agree within a few seconds.
+//! Keeping the settings copy and the knowledge pack in step with the store,
+//! so that processes sharing one (gateway shards, HTTP replicas) agree within
+//! a few seconds.
 
 use super::*;
 
@@ -31,11 +32,28 @@ impl Bot {
         Ok(n)
     }
 
-    /// Keeps the settings copy in step with the store while the process runs:
-    /// every [`SETTINGS_REFRESH`], the settings saved since the last look
-    /// (less [`CLOCK_SKEW`], for processes whose clocks differ). With one
-    /// process it finds only its own changes; with several sharing a store, a
-    /// change made through one reaches the others within that interval.
+    /// Reloads the pack when another process sharing the store reloaded its
+    /// own since this one last did (each reloads from its own disk, so a new
+    /// pack is deployed to every machine before `/kb reload`).
+    pub async fn follow_reloads(&self) -> crate::store::Result<bool> {
+        let Some(at) = self.store.last_knowledge_reload().await? else { return Ok(false) };
+        let seen = self.reload_seen.fetch_max(at, std::sync::atomic::Ordering::SeqCst);
+        if at <= seen {
+            return Ok(false);
+        }
+        match computing(|| self.reload_pack()) {
+            Ok(text) => tracing::info!(%text, "followed a knowledge reload made in another process"),
+            Err(text) => tracing::warn!(%text, "another process reloaded the knowledge; this one's copy is broken"),
+        }
+        Ok(true)
+    }
+
+    /// Keeps the settings copy and the pack in step with the store while the
+    /// process runs: every [`SETTINGS_REFRESH`], the settings saved since the
+    /// last look (less [`CLOCK_SKEW`], for processes whose clocks differ) and
+    /// any newer `/kb reload`. With one process it finds only its own changes;
+    /// with several sharing a store, a change made through one reaches the
+    /// others within that interval.
     pub fn keep_settings_fresh(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let bot = Arc::downgrade(self);
         tokio::spawn(async move {
@@ -44,6 +62,9 @@ impl Bot {
                 tokio::time::sleep(SETTINGS_REFRESH).await;
                 let Some(bot) = bot.upgrade() else { return };
                 let now = crate::store::now();
+                if let Err(e) = bot.follow_reloads().await {
+                    tracing::warn!(error = %e, "cannot read the last knowledge reload");
+                }
                 match bot.refresh_settings(since - CLOCK_SKEW).await {
                     Ok(_) => since = now,
                     Err(e) => {

@@ -79,6 +79,11 @@ pub trait Settings: Send + Sync {
     /// The settings saved at or after `since` (Unix seconds): how processes
     /// sharing a store catch up with each other's changes.
     async fn settings_since(&self, since: i64) -> Result<Vec<ServerSettings>>;
+    /// Notes that the knowledge pack was reloaded at `at` (Unix seconds), so
+    /// that the other processes sharing this store reload theirs.
+    async fn knowledge_reloaded(&self, at: i64) -> Result<()>;
+    /// When the pack was last reloaded in any process sharing this store.
+    async fn last_knowledge_reload(&self) -> Result<Option<i64>>;
 }
 
 /// Who was welcomed: each member of a server is welcomed once, even when two

@@ -35,6 +35,8 @@ pub struct MemoryStore {
     votes: Mutex<BoundedMap<(String, Member), Vote>>,
     /// Servers that removed the bot, and when.
     departures: Mutex<HashMap<Server, i64>>,
+    /// When the knowledge pack was last reloaded.
+    reloaded: Mutex<Option<i64>>,
 }
 
 /// The question log: newest last, the oldest forgotten past the bound.
@@ -65,6 +67,7 @@ impl MemoryStore {
             questions: Mutex::new(Log::default()),
             votes: Mutex::new(BoundedMap::new(VOTES_KEPT, "votes (no database)")),
             departures: Mutex::new(HashMap::new()),
+            reloaded: Mutex::new(None),
         }
     }
 
@@ -125,6 +128,16 @@ impl crate::Settings for MemoryStore {
 
     async fn settings_since(&self, _since: i64) -> Result<Vec<ServerSettings>> {
         Ok(Vec::new())
+    }
+
+    async fn knowledge_reloaded(&self, at: i64) -> Result<()> {
+        let mut last = lock(&self.reloaded);
+        *last = Some(last.map_or(at, |l| l.max(at)));
+        Ok(())
+    }
+
+    async fn last_knowledge_reload(&self) -> Result<Option<i64>> {
+        Ok(*lock(&self.reloaded))
     }
 }
 

@@ -60,6 +60,24 @@ impl crate::Settings for SqliteStore {
         Ok(out)
     }
 
+    async fn knowledge_reloaded(&self, at: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO knowledge_reloads (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = MAX(at, excluded.at)",
+        )
+        .bind(at)
+        .execute(&self.db.pool)
+        .await
+        .context(|| format!("cannot note the knowledge reload in `{}`", self.db.name))?;
+        Ok(())
+    }
+
+    async fn last_knowledge_reload(&self) -> Result<Option<i64>> {
+        sqlx::query_scalar("SELECT at FROM knowledge_reloads WHERE id = 1")
+            .fetch_optional(&self.db.pool)
+            .await
+            .context(|| format!("cannot read the last knowledge reload in `{}`", self.db.name))
+    }
+
     async fn save_settings(&self, s: &ServerSettings) -> Result<()> {
         let db = &self.db;
         let what = || format!("cannot save the settings of {} in `{}`", s.server, db.name);
