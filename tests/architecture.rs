@@ -13,6 +13,16 @@ const LAYERS: [&str; 3] = ["stackpick-core", "stackpick-store", "stackpick"];
 const NOT_IN_THE_ENGINE: [&str; 10] =
     ["serenity", "slack-morphism", "tokio", "async-std", "sqlx", "rusqlite", "axum", "hyper", "reqwest", "ureq"];
 
+/// `cargo metadata` for the workspace's own packages.
+fn workspace_metadata() -> serde_json::Value {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--offline", "--no-deps", "--format-version", "1"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo runs");
+    serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON")
+}
+
 /// Every crate `package` depends on at run time (normal edges, transitively), by name.
 fn runtime_dependencies(package: &str) -> Vec<String> {
     let out = Command::new(env!("CARGO"))
@@ -53,12 +63,7 @@ fn no_crate_depends_on_a_layer_above_it() {
         }
     }
     // The stated order covers the workspace: a new crate must take its place in it.
-    let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--offline", "--no-deps", "--format-version", "1"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo runs");
-    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
+    let metadata = workspace_metadata();
     let mut members: Vec<&str> =
         metadata["packages"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     members.sort();
@@ -74,12 +79,7 @@ const DATABASE_DRIVERS: [&str; 4] = ["sqlx", "rusqlite", "postgres", "tokio-post
 /// database driver directly (tests may, to build old databases and locks).
 #[test]
 fn only_the_storage_crate_speaks_sql() {
-    let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--offline", "--no-deps", "--format-version", "1"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo runs");
-    let metadata: serde_json::Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
+    let metadata = workspace_metadata();
     let mut checked = 0;
     for package in metadata["packages"].as_array().unwrap() {
         let name = package["name"].as_str().unwrap();

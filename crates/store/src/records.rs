@@ -1,5 +1,7 @@
 //! What is stored: settings, log rows, and the reports made from them.
 
+use std::collections::HashMap;
+
 use crate::keys::{Member, Platform, Server};
 
 /// One server's settings. `None` fields fall back to the deployment's defaults.
@@ -92,4 +94,46 @@ pub struct Stats {
     pub helpful: u64,
     pub unhelpful: u64,
     pub welcomes: u64,
+}
+
+/// A `server_settings` row as both dialects select it: platform, server,
+/// onboarding enabled, onboarding channel, onboarding by DM, cooldown,
+/// answer channels set.
+pub(crate) type SettingsRow = (String, String, bool, Option<String>, bool, Option<i64>, bool);
+/// An `answer_channels` row: platform, server, channel.
+pub(crate) type ChannelRow = (String, String, String);
+
+/// Settings from their rows, with each server's answer channels in a stable
+/// order; rows of a platform this build does not know are skipped.
+pub(crate) fn assemble_settings(rows: Vec<SettingsRow>, channels: Vec<ChannelRow>) -> Vec<ServerSettings> {
+    let mut by_server: HashMap<(String, String), Vec<String>> = HashMap::new();
+    for (platform, server, channel) in channels {
+        by_server.entry((platform, server)).or_default().push(channel);
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for (platform, server, onboarding_enabled, onboarding_channel, onboarding_dm, cooldown, set) in rows {
+        // Written by a newer build for a platform this one does not serve.
+        let Some(p) = Platform::from_stored(&platform) else { continue };
+        let mut answer_channels = by_server.remove(&(platform, server.clone())).unwrap_or_default();
+        sort_ids(&mut answer_channels);
+        out.push(ServerSettings {
+            server: Server::new(p, server),
+            onboarding_enabled,
+            onboarding_channel,
+            onboarding_dm,
+            cooldown_secs: cooldown.map(|s| s.clamp(0, 3600) as u32),
+            answer_channels: set.then_some(answer_channels),
+        });
+    }
+    out
+}
+
+/// Ids in a stable order: numeric ids (Discord's) by value, then the rest as text.
+pub(crate) fn sort_ids(ids: &mut [String]) {
+    ids.sort_by(|a, b| match (a.parse::<u64>(), b.parse::<u64>()) {
+        (Ok(x), Ok(y)) => x.cmp(&y),
+        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
+        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
+        (Err(_), Err(_)) => a.cmp(b),
+    });
 }

@@ -1,6 +1,5 @@
 //! The storage traits in Postgres's dialect.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use sqlx::Row;
@@ -9,7 +8,9 @@ use super::{PgDb, PostgresStore};
 use crate::error::Context as _;
 use crate::journal::Sink;
 use crate::keys::{Member, Platform, Server};
-use crate::records::{Entry, Gap, QuestionRecord, ServerSettings, Stats, Vote};
+use crate::records::{
+    assemble_settings, ChannelRow, Entry, Gap, QuestionRecord, ServerSettings, SettingsRow, Stats, Vote,
+};
 use crate::similar::group_similar;
 use crate::Result;
 
@@ -122,15 +123,15 @@ impl crate::Settings for PostgresStore {
 
     async fn settings_since(&self, since: i64) -> Result<Vec<ServerSettings>> {
         let db = &self.db;
-        let rows = sqlx::query(
-            "SELECT platform, server, onboarding_enabled, onboarding_channel, onboarding_dm, cooldown_secs, \
+        let rows: Vec<SettingsRow> = sqlx::query_as(
+            "SELECT platform, server, onboarding_enabled, onboarding_channel, onboarding_dm, cooldown_secs::BIGINT, \
              answer_channels_set FROM server_settings WHERE updated_at >= $1",
         )
         .bind(since)
         .fetch_all(&db.pool)
         .await
         .context(|| format!("cannot read the settings in `{}`", db.name))?;
-        let channels = sqlx::query(
+        let channels: Vec<ChannelRow> = sqlx::query_as(
             "SELECT a.platform, a.server, a.channel FROM answer_channels a \
              JOIN server_settings s ON s.platform = a.platform AND s.server = a.server WHERE s.updated_at >= $1",
         )
@@ -138,27 +139,7 @@ impl crate::Settings for PostgresStore {
         .fetch_all(&db.pool)
         .await
         .context(|| format!("cannot read the answer channels in `{}`", db.name))?;
-        let mut by_server: HashMap<(String, String), Vec<String>> = HashMap::new();
-        for row in channels {
-            by_server.entry((row.get(0), row.get(1))).or_default().push(row.get(2));
-        }
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let (platform, server): (String, String) = (row.get(0), row.get(1));
-            let Some(p) = Platform::from_stored(&platform) else { continue };
-            let set: bool = row.get(6);
-            let mut answer_channels = by_server.remove(&(platform, server.clone())).unwrap_or_default();
-            crate::sqlite::sort_ids(&mut answer_channels);
-            out.push(ServerSettings {
-                server: Server::new(p, server),
-                onboarding_enabled: row.get(2),
-                onboarding_channel: row.get(3),
-                onboarding_dm: row.get(4),
-                cooldown_secs: row.get::<Option<i32>, _>(5).map(|s| s.clamp(0, 3600) as u32),
-                answer_channels: set.then_some(answer_channels),
-            });
-        }
-        Ok(out)
+        Ok(assemble_settings(rows, channels))
     }
 
     async fn knowledge_reloaded(&self, at: i64) -> Result<()> {

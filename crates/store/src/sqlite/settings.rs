@@ -1,13 +1,8 @@
 //! Per-server settings in SQLite.
 
-use std::collections::HashMap;
-
-use sqlx::Row;
-
 use super::SqliteStore;
 use crate::error::Context as _;
-use crate::keys::{Platform, Server};
-use crate::records::ServerSettings;
+use crate::records::{assemble_settings, ChannelRow, ServerSettings, SettingsRow};
 use crate::Result;
 
 #[async_trait::async_trait]
@@ -18,7 +13,7 @@ impl crate::Settings for SqliteStore {
 
     async fn settings_since(&self, since: i64) -> Result<Vec<ServerSettings>> {
         let db = &self.db;
-        let rows = sqlx::query(
+        let rows: Vec<SettingsRow> = sqlx::query_as(
             "SELECT platform, server, onboarding_enabled, onboarding_channel, onboarding_dm, cooldown_secs, \
              answer_channels_set FROM server_settings WHERE updated_at >= ?",
         )
@@ -26,7 +21,7 @@ impl crate::Settings for SqliteStore {
         .fetch_all(&db.pool)
         .await
         .context(|| format!("cannot read the settings in `{}`", db.name))?;
-        let channels = sqlx::query(
+        let channels: Vec<ChannelRow> = sqlx::query_as(
             "SELECT a.platform, a.server, a.channel FROM answer_channels a \
              JOIN server_settings s ON s.platform = a.platform AND s.server = a.server WHERE s.updated_at >= ?",
         )
@@ -34,30 +29,7 @@ impl crate::Settings for SqliteStore {
         .fetch_all(&db.pool)
         .await
         .context(|| format!("cannot read the answer channels in `{}`", db.name))?;
-        let mut by_server: HashMap<(String, String), Vec<String>> = HashMap::new();
-        for row in channels {
-            by_server.entry((row.get(0), row.get(1))).or_default().push(row.get(2));
-        }
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            let (platform, server): (String, String) = (row.get(0), row.get(1));
-            let Some(p) = Platform::from_stored(&platform) else {
-                // Written by a newer build for a platform this one does not serve.
-                continue;
-            };
-            let set: bool = row.get(6);
-            let mut answer_channels = by_server.remove(&(platform, server.clone())).unwrap_or_default();
-            sort_ids(&mut answer_channels);
-            out.push(ServerSettings {
-                server: Server::new(p, server),
-                onboarding_enabled: row.get(2),
-                onboarding_channel: row.get(3),
-                onboarding_dm: row.get(4),
-                cooldown_secs: row.get::<Option<i64>, _>(5).map(|s| s.clamp(0, 3600) as u32),
-                answer_channels: set.then_some(answer_channels),
-            });
-        }
-        Ok(out)
+        Ok(assemble_settings(rows, channels))
     }
 
     async fn knowledge_reloaded(&self, at: i64) -> Result<()> {
@@ -123,14 +95,4 @@ impl crate::Settings for SqliteStore {
         tx.commit().await.context(what)?;
         Ok(())
     }
-}
-
-/// Ids in a stable order: numeric ids (Discord's) by value, then the rest as text.
-pub(crate) fn sort_ids(ids: &mut [String]) {
-    ids.sort_by(|a, b| match (a.parse::<u64>(), b.parse::<u64>()) {
-        (Ok(x), Ok(y)) => x.cmp(&y),
-        (Ok(_), Err(_)) => std::cmp::Ordering::Less,
-        (Err(_), Ok(_)) => std::cmp::Ordering::Greater,
-        (Err(_), Err(_)) => a.cmp(b),
-    });
 }
