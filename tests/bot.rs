@@ -5,8 +5,6 @@
 mod common;
 mod fake;
 
-use std::path::Path;
-
 use fake::payloads as p;
 use serde_json::{json, Value};
 use serenity::all::Interaction;
@@ -20,17 +18,9 @@ async fn respond(bot: &Bot, v: Value) -> Value {
     serde_json::to_value(&bot.interaction(&interaction(v), &stackpick::bot::NoDirectory).await.response).unwrap()
 }
 
-fn copy_pack(to: &Path) {
-    for entry in std::fs::read_dir(common::pack_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        std::fs::copy(&path, to.join(path.file_name().unwrap())).unwrap();
-    }
-}
-
 #[tokio::test]
 async fn kb_reload_keeps_the_last_good_pack_and_lists_every_problem() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_pack(dir.path());
+    let dir = common::pack_copy(&common::pack_dir());
     let engine = stackpick::Engine::new(stackpick::load(dir.path()).unwrap());
     let bot = Bot::new(engine, dir.path().to_path_buf(), Config::default());
 

@@ -198,10 +198,7 @@ fn check_groups_and_counts_its_notes() {
 
 #[test]
 fn check_fails_on_warnings_unless_allowed() {
-    let dir = tempfile::tempdir().unwrap();
-    for f in ["pack.toml", "topics.toml", "use_cases.toml"] {
-        std::fs::copy(common::fixture("go-rust").join(f), dir.path().join(f)).unwrap();
-    }
+    let dir = common::core_pack_copy(&common::fixture("go-rust"));
     let topics = dir.path().join("topics.toml");
     let text = std::fs::read_to_string(&topics).unwrap();
     let old = regex::Regex::new(r"reviewed = \d{4}-\d{2}-\d{2}").unwrap().replace(&text, "reviewed = 2020-01-01");
@@ -216,10 +213,7 @@ fn check_fails_on_warnings_unless_allowed() {
 
 #[test]
 fn check_fails_with_every_message_on_a_broken_pack() {
-    let dir = tempfile::tempdir().unwrap();
-    for f in ["pack.toml", "topics.toml", "use_cases.toml"] {
-        std::fs::copy(common::fixture("go-rust").join(f), dir.path().join(f)).unwrap();
-    }
+    let dir = common::core_pack_copy(&common::fixture("go-rust"));
     let topics = dir.path().join("topics.toml");
     let text =
         std::fs::read_to_string(&topics).unwrap().replace("related = [\"performance\"]", "related = [\"speed\"]");
@@ -486,11 +480,7 @@ fn every_face_shows_the_answers_sources() {
 
 #[test]
 fn sources_without_titles_show_their_host_and_secondary_hosts_warn() {
-    let dir = tempfile::tempdir().unwrap();
-    for f in std::fs::read_dir(common::fixture("aws-gcp")).unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
-    }
+    let dir = common::pack_copy(&common::fixture("aws-gcp"));
     let knowledge = dir.path().to_str().unwrap();
     // The fixture was written before titles existed: its links are named by host.
     let o = stackpick(&["ask", "--json", "--knowledge", knowledge, "which is cheaper?"], "");

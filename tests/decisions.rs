@@ -93,10 +93,7 @@ fn pick_is_the_verdict_the_answer_shows_and_null_otherwise() {
 fn examples_teach_the_engine_a_phrasing_its_asks_do_not_cover() {
     // A pack whose examples carry the wording: adding the failed question to
     // the right entry's examples is how a maintainer fixes it.
-    let dir = tempfile::tempdir().unwrap();
-    for f in ["pack.toml", "topics.toml", "use_cases.toml"] {
-        std::fs::copy(common::pack_dir().join(f), dir.path().join(f)).unwrap();
-    }
+    let dir = common::core_pack_copy(&common::pack_dir());
     // The words' index, which learns wording only from asks and examples (the
     // sentence model already reads this one right from the asks' meaning).
     let question = "node or python when the box keeps pegging its cores at 100%";

@@ -3,13 +3,10 @@
 
 mod common;
 
-use std::path::Path;
-
 /// Copies the go-rust fixture into a temporary folder, applies `edit` to the
 /// named file's text, loads it and returns every problem as a display line.
 fn broken(file: &str, edit: impl FnOnce(String) -> String) -> Vec<String> {
-    let dir = tempfile::tempdir().unwrap();
-    copy_fixture(dir.path());
+    let dir = common::core_pack_copy(&common::fixture("go-rust"));
     let path = dir.path().join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     let edited = edit(text.clone());
@@ -18,12 +15,6 @@ fn broken(file: &str, edit: impl FnOnce(String) -> String) -> Vec<String> {
     match stackpick::load(dir.path()) {
         Ok(_) => panic!("a broken pack loaded"),
         Err(e) => e.0.iter().map(|p| p.to_string().replace(&dir.path().display().to_string(), "PACK")).collect(),
-    }
-}
-
-fn copy_fixture(to: &Path) {
-    for f in ["pack.toml", "topics.toml", "use_cases.toml"] {
-        std::fs::copy(common::fixture("go-rust").join(f), to.join(f)).unwrap();
     }
 }
 
@@ -209,8 +200,7 @@ fn unknown_default_topic_and_bad_colour() {
 
 #[test]
 fn missing_file() {
-    let dir = tempfile::tempdir().unwrap();
-    copy_fixture(dir.path());
+    let dir = common::core_pack_copy(&common::fixture("go-rust"));
     std::fs::remove_file(dir.path().join("use_cases.toml")).unwrap();
     let problems = stackpick::load(dir.path()).unwrap_err().0;
     assert!(problems[0]

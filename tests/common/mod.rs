@@ -8,6 +8,28 @@ use stackpick::Engine;
 
 pub mod postgres;
 
+/// A temporary copy of a pack folder's files, for a test to edit.
+pub fn pack_copy(from: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
+/// A temporary copy of only the three files every pack has (no stored
+/// vectors, no recommendation or onboarding files): the smallest pack to edit.
+pub fn core_pack_copy(from: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["pack.toml", "topics.toml", "use_cases.toml"] {
+        std::fs::copy(from.join(f), dir.path().join(f)).unwrap();
+    }
+    dir
+}
+
 /// The shipped knowledge pack.
 pub fn pack_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
