@@ -8,7 +8,7 @@ mod fake;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use fake::payloads as p;
 use fake::FakeDiscord;
 use serde_json::{json, Value};
@@ -17,19 +17,11 @@ use stackpick::bot::{Bot, Config};
 use stackpick::serve::{self, AppState, PublicKey};
 
 /// Now, as Discord signs it: requests are signed with the current time.
-fn now_ts() -> String {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string()
-}
-
 fn key() -> SigningKey {
     SigningKey::from_bytes(&[7u8; 32])
 }
 
-fn sign(key: &SigningKey, timestamp: &str, body: &[u8]) -> String {
-    let mut msg = timestamp.as_bytes().to_vec();
-    msg.extend_from_slice(body);
-    hex::encode(key.sign(&msg).to_bytes())
-}
+use common::{now_ts, sign};
 
 struct Server {
     url: String,

@@ -10,7 +10,7 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Duration;
 
-use ed25519_dalek::{Signer, SigningKey};
+use ed25519_dalek::SigningKey;
 use serde_json::{json, Value};
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
@@ -262,16 +262,11 @@ async fn the_journal_writes_everything_queued_and_prunes_old_rows() {
     assert_eq!(stats.questions, 1_000, "the ancient row was pruned, every new one written");
 }
 
-fn now_ts() -> String {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string()
-}
-
 fn signed(key: &SigningKey, body: &Value) -> (Vec<u8>, String, String) {
     let body = serde_json::to_vec(body).unwrap();
-    let ts = now_ts();
-    let mut msg = ts.as_bytes().to_vec();
-    msg.extend_from_slice(&body);
-    (body, hex::encode(key.sign(&msg).to_bytes()), ts)
+    let ts = common::now_ts();
+    let sig = common::sign(key, &ts, &body);
+    (body, sig, ts)
 }
 
 async fn spawn_serve(db_url: &str, key: &SigningKey) -> (tokio::process::Child, String) {

@@ -8,6 +8,19 @@ use stackpick::Engine;
 
 pub mod postgres;
 
+/// Now, as the `X-Signature-Timestamp` of a request Discord sends.
+pub fn now_ts() -> String {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs().to_string()
+}
+
+/// Discord's request signature: Ed25519 over the timestamp then the body, in hex.
+pub fn sign(key: &ed25519_dalek::SigningKey, timestamp: &str, body: &[u8]) -> String {
+    use ed25519_dalek::Signer;
+    let mut msg = timestamp.as_bytes().to_vec();
+    msg.extend_from_slice(body);
+    hex::encode(key.sign(&msg).to_bytes())
+}
+
 /// A temporary copy of a pack folder's files, for a test to edit.
 pub fn pack_copy(from: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
