@@ -273,11 +273,8 @@ impl BehaviourConfig {
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Storage")]
 pub struct StoreConfig {
-    /// A sqlite:// URL or a file path, or postgres://user:password@host/db for one database
-    /// shared by many processes [default: $XDG_STATE_HOME/stackpick/stackpick.db].
-    #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true, value_name = "URL",
-          value_parser = maybe(text), default_value = "", hide_default_value = true)]
-    pub database_url: Maybe<String>,
+    #[command(flatten)]
+    pub database: DatabaseConfig,
     /// 64 hex characters that hash member ids; every process of one bot needs the same
     /// (required with Postgres) [default: a key file beside a SQLite database].
     #[arg(long = "hash-key", env = "STACKPICK_HASH_KEY", hide_env_values = true, value_name = "HEX",
@@ -292,10 +289,7 @@ pub struct StoreConfig {
 impl StoreConfig {
     /// The database `run` and `serve` write and the reports read.
     pub fn database(&self) -> Database {
-        match self.database_url.get() {
-            Some(url) => Database::Url(url.clone()),
-            None => Database::StateDir(state_dir()),
-        }
+        self.database.database()
     }
 
     /// Where the store takes the hashing key from.
@@ -307,22 +301,30 @@ impl StoreConfig {
     }
 }
 
-/// The report commands' database (they never create one, nor need the key).
+/// The database alone: what the report commands read (they never create one,
+/// nor need the key), and part of [`StoreConfig`].
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Storage")]
 pub struct DatabaseConfig {
-    /// A sqlite:// URL or a file path, or a postgres:// URL [default: $XDG_STATE_HOME/stackpick/stackpick.db].
+    /// A sqlite:// URL or a file path, or postgres://user:password@host/db for one database
+    /// shared by many processes [default: $XDG_STATE_HOME/stackpick/stackpick.db].
     #[arg(long = "database-url", env = "DATABASE_URL", hide_env_values = true, value_name = "URL",
           value_parser = maybe(text), default_value = "", hide_default_value = true)]
     pub database_url: Maybe<String>,
 }
 
 impl DatabaseConfig {
-    pub fn url(&self) -> String {
+    /// `DATABASE_URL`, else `stackpick.db` in the platform's state directory.
+    pub fn database(&self) -> Database {
         match self.database_url.get() {
-            Some(url) => url.clone(),
-            None => Database::StateDir(state_dir()).url(),
+            Some(url) => Database::Url(url.clone()),
+            None => Database::StateDir(state_dir()),
         }
+    }
+
+    /// The URL (or path) the store opens.
+    pub fn url(&self) -> String {
+        self.database().url()
     }
 }
 
