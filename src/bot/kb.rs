@@ -27,7 +27,7 @@ impl Bot {
                 let text = match self.reload_pack() {
                     Ok(text) => {
                         // Other processes sharing the store follow within their settings refresh.
-                        let at = crate::store::now();
+                        let at = crate::store::now_millis();
                         self.reload_seen.fetch_max(at, std::sync::atomic::Ordering::SeqCst);
                         if let Err(e) = self.store.knowledge_reloaded(at).await {
                             tracing::warn!(error = %e, "could not tell the other processes about the reload");

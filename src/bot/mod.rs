@@ -157,7 +157,8 @@ pub const SLOW_DOWN: &str = "⏳";
 pub struct Bot {
     engine: ArcSwap<Engine>,
     knowledge: crate::knowledge::PackSource,
-    /// The newest knowledge reload (Unix seconds) this process has followed:
+    /// The newest knowledge reload (Unix milliseconds: a reload can come within
+    /// a second of the start) this process has followed:
     /// its start, its own `/kb reload`, or one seen in the store.
     reload_seen: std::sync::atomic::AtomicI64,
     config: Config,
@@ -231,7 +232,7 @@ impl Bot {
     pub fn new(engine: Engine, knowledge: impl Into<crate::knowledge::PackSource>, config: Config) -> Bot {
         Bot {
             engine: ArcSwap::from_pointee(engine),
-            reload_seen: std::sync::atomic::AtomicI64::new(crate::store::now()),
+            reload_seen: std::sync::atomic::AtomicI64::new(crate::store::now_millis()),
             knowledge: knowledge.into(),
             cooldowns: Cooldowns::new(config.cooldown),
             config,

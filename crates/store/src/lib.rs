@@ -65,6 +65,12 @@ pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as i64)
 }
 
+/// Milliseconds since the Unix epoch: for events that can follow each other
+/// within one second, such as a process starting and a pack reload.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as i64)
+}
+
 /// Per-server settings. The bot answers from its own copy (read once with
 /// [`Settings::all_settings`]); a change is confirmed to the admin only once
 /// [`Settings::save_settings`] returned, so a confirmed setting is never lost.
@@ -79,7 +85,7 @@ pub trait Settings: Send + Sync {
     /// The settings saved at or after `since` (Unix seconds): how processes
     /// sharing a store catch up with each other's changes.
     async fn settings_since(&self, since: i64) -> Result<Vec<ServerSettings>>;
-    /// Notes that the knowledge pack was reloaded at `at` (Unix seconds), so
+    /// Notes that the knowledge pack was reloaded at `at` (Unix milliseconds), so
     /// that the other processes sharing this store reload theirs.
     async fn knowledge_reloaded(&self, at: i64) -> Result<()>;
     /// When the pack was last reloaded in any process sharing this store.
