@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use stackpick::render::ToCreateEmbed;
 use stackpick::Engine;
 
 fn questions() -> Vec<String> {
@@ -33,7 +32,7 @@ fn answer(c: &mut Criterion) {
         b.iter(|| {
             for q in &questions {
                 let a = engine.answer(black_box(q));
-                drop(black_box(engine.embed(&a).to_create_embed()));
+                drop(black_box(stackpick::discord::build::embed(&engine.embed(&a))));
             }
         })
     });
@@ -43,7 +42,9 @@ fn answer(c: &mut Criterion) {
     for q in
         ["which is faster?", "whch one is fastr", "we're building a chat app, node or python?", "how do I center a div"]
     {
-        group.bench_function(q, |b| b.iter(|| black_box(engine.embed(&engine.answer(black_box(q))).to_create_embed())));
+        group.bench_function(q, |b| {
+            b.iter(|| black_box(stackpick::discord::build::embed(&engine.embed(&engine.answer(black_box(q))))))
+        });
     }
     group.finish();
 }

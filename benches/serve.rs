@@ -1,5 +1,6 @@
 //! The parts of one `stackpick serve` request, to see where its time goes:
-//! signature check, reading the interaction, answering, writing the response.
+//! signature check, reading the interaction (JSON, then the neutral
+//! request), answering, writing the response.
 //! Run with `cargo bench --bench serve`.
 
 use std::path::Path;
@@ -38,7 +39,8 @@ fn parts(c: &mut Criterion) {
     let bot = Bot::new(engine, dir, Config { cooldown: std::time::Duration::ZERO, ..Config::default() });
     let interaction: Interaction = serde_json::from_slice(&body).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
-    let reply = rt.block_on(bot.interaction(&interaction, &stackpick::bot::NoDirectory));
+    let reply = rt.block_on(stackpick::discord::interaction(&bot, &interaction, &stackpick::bot::NoDirectory));
+    let parsed = stackpick::discord::parse::interaction(&interaction);
 
     let mut g = c.benchmark_group("serve");
     g.bench_function("verify_signature", |b| {
@@ -47,8 +49,13 @@ fn parts(c: &mut Criterion) {
     g.bench_function("read_interaction", |b| {
         b.iter(|| black_box(serde_json::from_slice::<Interaction>(black_box(&body)).unwrap()))
     });
+    g.bench_function("parse_request", |b| {
+        b.iter(|| black_box(stackpick::discord::parse::interaction(black_box(&interaction))))
+    });
     g.bench_function("answer", |b| {
-        b.iter(|| black_box(rt.block_on(bot.interaction(black_box(&interaction), &stackpick::bot::NoDirectory))))
+        b.iter(|| {
+            black_box(rt.block_on(stackpick::discord::answer(&bot, black_box(&parsed), &stackpick::bot::NoDirectory)))
+        })
     });
     g.bench_function("write_response", |b| {
         b.iter(|| black_box(serde_json::to_vec(black_box(&reply.response)).unwrap()))

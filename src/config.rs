@@ -20,7 +20,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use secrecy::{ExposeSecret, Secret, SecretString};
-use serenity::model::id::{ChannelId, GuildId};
+use serenity::model::id::GuildId;
 
 use crate::bot::Config;
 
@@ -258,14 +258,9 @@ impl BehaviourConfig {
             Some(p) => Some(p.trim().to_owned()).filter(|p| !p.is_empty()),
             None => Config::default().prefix,
         };
-        let answer_channels: HashSet<ChannelId> =
-            self.answer_channel_ids.get().into_iter().flatten().map(|&c| ChannelId::new(c)).collect();
-        Config {
-            cooldown: Duration::from_secs(self.cooldown_secs),
-            prefix,
-            answer_channels,
-            members_intent: self.members_intent,
-        }
+        let answer_channels: HashSet<String> =
+            self.answer_channel_ids.get().into_iter().flatten().map(u64::to_string).collect();
+        Config { cooldown: Duration::from_secs(self.cooldown_secs), prefix, answer_channels }
     }
 }
 

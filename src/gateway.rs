@@ -1,25 +1,113 @@
 //! `stackpick run`: the command layer on serenity's gateway client.
 //!
-//! This module only moves events: it passes each interaction and message to
-//! [`Bot`], sends what comes back, and carries out the effects. Start-up
-//! registers the commands (bulk overwrite) and maps the gateway's fatal close
-//! codes to messages that say what to fix.
+//! This module only moves events: it passes each interaction and message
+//! through [`crate::discord`] to the [`Bot`], sends what comes back, and
+//! carries out the effects. It also owns what only a gateway connection has:
+//! privileged intents, and reconnecting for them ([`Link`], the command
+//! layer's [`Connection`]). Start-up registers the commands (bulk overwrite)
+//! and maps the gateway's fatal close codes to messages that say what to fix.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use anyhow::{anyhow, Result};
 use serenity::all::{
     ChannelId, Command, Context, EventHandler, GatewayError, GatewayIntents, GuildId, GuildMemberUpdateEvent, Http,
-    HttpBuilder, Interaction, Member, Message, Ready,
+    HttpBuilder, Interaction, Member, Message, MessageId, Ready, UserId,
 };
 use serenity::async_trait;
+use tokio::sync::Notify;
 
-use crate::bot::onboarding::{Welcome, WelcomeTo};
-use crate::bot::{commands, Bot, ChannelCheck, Directory, Effect, GatewayState, Privileged};
+use crate::bot::reply::Effect;
+use crate::bot::{Bot, Connection, Welcome, WelcomeTo};
 use crate::config::Token;
+use crate::discord::{self, build, commands, CacheDirectory};
 use crate::knowledge::Pack;
 use crate::rest;
+use crate::store::Server;
+
+/// Discord's privileged gateway intents, as the bot uses them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Privileged {
+    /// Server Members: member joins and screening, for onboarding.
+    pub members: bool,
+    /// Message Content: the text of messages that do not mention the bot,
+    /// for answer channels and the `!ask` prefix.
+    pub message_content: bool,
+}
+
+/// What the gateway asked for, and what the Developer Portal allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GatewayState {
+    pub requested: Privileged,
+    pub granted: Privileged,
+}
+
+/// The gateway connection as the command layer sees it: what its intents let
+/// through, and a way to ask for a reconnect with the members intent.
+#[derive(Debug, Default)]
+pub struct Link {
+    state: Mutex<Option<GatewayState>>,
+    reconnect: Notify,
+    pending: AtomicBool,
+}
+
+impl Link {
+    /// Records the connection's intents.
+    pub fn set_state(&self, state: GatewayState) {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner()) = Some(state);
+    }
+
+    /// The connection's intents, once connected.
+    pub fn state(&self) -> Option<GatewayState> {
+        *self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Asks the gateway to reconnect (it picks its intents anew).
+    pub fn reconnect(&self) {
+        self.pending.store(true, Ordering::SeqCst);
+        self.reconnect.notify_one();
+    }
+
+    /// Whether a reconnect was asked for (and clears the request).
+    fn take_reconnect(&self) -> bool {
+        self.pending.swap(false, Ordering::SeqCst)
+    }
+}
+
+impl Connection for Link {
+    fn welcomes_turned_on(&self) -> &'static str {
+        match self.state() {
+            Some(g) if !g.requested.members && !g.granted.members => {
+                "\n⚠️ I can't see members join yet: turn on **Server Members Intent** in the Developer Portal \
+                 (your application → Bot → Privileged Gateway Intents). I'll ask for it the next time I connect."
+            }
+            Some(g) if !g.requested.members => {
+                self.reconnect();
+                "\nI'm reconnecting to Discord to receive member joins; welcomes start in a few seconds."
+            }
+            _ => "",
+        }
+    }
+
+    fn answer_channel_added(&self) -> &'static str {
+        match self.state() {
+            Some(g) if !g.requested.message_content => {
+                "\n⚠️ Message Content Intent is off, so I can't read messages in answer channels (mentions, DMs and \
+                 slash commands still work). Turn it on in the Developer Portal (your application → Bot → Privileged \
+                 Gateway Intents); I'll ask for it the next time I connect."
+            }
+            _ => "",
+        }
+    }
+
+    fn welcomes_wanted(&self) {
+        if let Some(g) = self.state().filter(|g| g.granted.members && !g.requested.members) {
+            tracing::info!(?g, "a server turned onboarding on in another process; reconnecting for member joins");
+            self.reconnect();
+        }
+    }
+}
 
 /// The gateway intents the bot needs. Message content and guild members are
 /// privileged: enable them in the Developer Portal (Bot → Privileged Gateway Intents).
@@ -144,15 +232,16 @@ impl EventHandler for Handler {
         let id = interaction.id();
         crate::metrics::get().interaction(crate::metrics::Face::Gateway);
         let directory = CacheDirectory(&ctx.cache);
-        let reply = self.bot.interaction(&interaction, &directory);
+        let parsed = discord::parse::interaction(&interaction);
+        let reply = discord::answer(&self.bot, &parsed, &directory);
         tokio::pin!(reply);
         // Replies that wait on the database (/setup, /kb) may take a while:
         // after DEFER_AFTER the user sees "thinking…" and the answer follows
         // as an edit, instead of the token running out.
-        let reply = match tokio::time::timeout(crate::bot::DEFER_AFTER, &mut reply).await {
+        let reply = match tokio::time::timeout(discord::DEFER_AFTER, &mut reply).await {
             Ok(reply) => reply,
             Err(_) => {
-                let ephemeral = crate::bot::defers_privately(&interaction);
+                let ephemeral = crate::bot::defers_privately(&parsed.request);
                 if let Err(e) = rest::defer(&ctx.http, id, &token, ephemeral).await {
                     tracing::warn!(error = %e, %id, "deferred response failed");
                     return;
@@ -178,7 +267,7 @@ impl EventHandler for Handler {
     }
 
     async fn guild_create(&self, _ctx: Context, guild: serenity::all::Guild, _is_new: Option<bool>) {
-        self.bot.guild_present(guild.id).await;
+        self.bot.server_present(&server(guild.id)).await;
     }
 
     async fn guild_delete(
@@ -189,14 +278,14 @@ impl EventHandler for Handler {
     ) {
         // `unavailable` is an outage; without it, the bot was removed.
         if !incomplete.unavailable {
-            self.bot.guild_left(incomplete.id).await;
+            self.bot.server_left(&server(incomplete.id)).await;
         }
     }
 
     async fn guild_member_addition(&self, ctx: Context, member: Member) {
-        let server = server_name(&ctx, member.guild_id);
-        let welcome =
-            self.bot.member_joined(member.guild_id, member.user.id, member.user.bot, member.pending, &server).await;
+        let name = server_name(&ctx, member.guild_id);
+        let (guild, user) = (server(member.guild_id), member.user.id.to_string());
+        let welcome = self.bot.member_joined(&guild, &user, member.user.bot, member.pending, &name).await;
         if let Some(welcome) = welcome {
             send_welcome(&ctx.http, welcome).await;
         }
@@ -209,9 +298,9 @@ impl EventHandler for Handler {
         _new: Option<Member>,
         event: GuildMemberUpdateEvent,
     ) {
-        let server = server_name(&ctx, event.guild_id);
-        let welcome =
-            self.bot.member_updated(event.guild_id, event.user.id, event.user.bot, event.pending, &server).await;
+        let name = server_name(&ctx, event.guild_id);
+        let (guild, user) = (server(event.guild_id), event.user.id.to_string());
+        let welcome = self.bot.member_updated(&guild, &user, event.user.bot, event.pending, &name).await;
         if let Some(welcome) = welcome {
             send_welcome(&ctx.http, welcome).await;
         }
@@ -219,16 +308,16 @@ impl EventHandler for Handler {
 
     async fn message(&self, ctx: Context, msg: Message) {
         let me = ctx.cache.current_user().id;
-        let Some(reply) = crate::bot::computing(|| self.bot.message(&msg, me)) else { return };
+        let Some(reply) = crate::bot::computing(|| discord::message(&self.bot, &msg, me)) else { return };
         let Ok(_permit) = self.in_flight.acquire().await else { return };
         match reply {
-            crate::bot::ChatReply::Send(answer) => {
+            discord::ChatReply::Send(answer) => {
                 let sent = rest::retrying(|| msg.channel_id.send_message(&ctx.http, (*answer).clone())).await;
                 if let Err(e) = sent {
                     tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent");
                 }
             }
-            crate::bot::ChatReply::React(emoji) => {
+            discord::ChatReply::React(emoji) => {
                 if let Err(e) = rest::retrying(|| msg.react(&ctx.http, emoji.clone())).await {
                     tracing::warn!(error = %e, channel = %msg.channel_id, "slow-down reaction not added");
                 }
@@ -237,18 +326,28 @@ impl EventHandler for Handler {
     }
 }
 
+/// A Discord server as the store keys it.
+fn server(guild: GuildId) -> Server {
+    Server::discord(guild.get())
+}
+
 fn server_name(ctx: &Context, guild: GuildId) -> String {
     ctx.cache.guild(guild).map(|g| g.name.clone()).unwrap_or_else(|| "the server".to_owned())
 }
 
 async fn send_welcome(http: &Http, welcome: Welcome) {
+    let message = build::message(&welcome.message);
     let result = match welcome.to {
-        WelcomeTo::Channel(channel) => {
-            rest::retrying(|| channel.send_message(http, welcome.message.clone())).await.map(|_| ())
-        }
-        WelcomeTo::Dm(user) => match rest::retrying(|| user.create_dm_channel(http)).await {
-            Ok(dm) => rest::retrying(|| dm.send_message(http, welcome.message.clone())).await.map(|_| ()),
-            Err(e) => Err(e),
+        WelcomeTo::Channel(channel) => match channel.parse::<ChannelId>() {
+            Ok(channel) => rest::retrying(|| channel.send_message(http, message.clone())).await.map(|_| ()),
+            Err(_) => return tracing::warn!(%channel, "welcome channel is not a Discord channel id"),
+        },
+        WelcomeTo::Dm(user) => match user.parse::<UserId>() {
+            Ok(user) => match rest::retrying(|| user.create_dm_channel(http)).await {
+                Ok(dm) => rest::retrying(|| dm.send_message(http, message.clone())).await.map(|_| ()),
+                Err(e) => Err(e),
+            },
+            Err(_) => return tracing::warn!(%user, "welcome recipient is not a Discord user id"),
         },
     };
     if let Err(e) = result {
@@ -256,39 +355,47 @@ async fn send_welcome(http: &Http, welcome: Welcome) {
     }
 }
 
-/// Channel facts from serenity's cache.
-struct CacheDirectory<'a>(&'a serenity::cache::Cache);
-
-impl Directory for CacheDirectory<'_> {
-    fn channel(&self, guild: GuildId, channel: ChannelId) -> ChannelCheck {
-        let me = self.0.current_user().id;
-        let Some(guild) = self.0.guild(guild) else { return ChannelCheck::Unknown };
-        let Some(channel) = guild.channels.get(&channel) else { return ChannelCheck::NotInServer };
-        match guild.members.get(&me) {
-            Some(member) => ChannelCheck::Permissions(guild.user_permissions_in(channel, member)),
-            None => ChannelCheck::Unknown,
-        }
-    }
-
-    fn guild_name(&self, guild: GuildId) -> Option<String> {
-        self.0.guild(guild).map(|g| g.name.clone())
-    }
-}
-
 /// Carries out what a reply asked for after the response.
 pub async fn run_effects(http: &Http, effects: Vec<Effect>) {
     for effect in effects {
         let result = match effect {
-            Effect::DeleteMessage { channel, message } => {
-                rest::retrying(|| http.delete_message(channel, message, None)).await
-            }
-            Effect::Reply { channel, message } => {
-                rest::retrying(|| channel.send_message(http, (*message).clone())).await.map(|_| ())
-            }
+            Effect::Delete(m) => match (m.channel.parse::<ChannelId>(), m.message.parse::<MessageId>()) {
+                (Ok(channel), Ok(message)) => rest::retrying(|| http.delete_message(channel, message, None)).await,
+                _ => {
+                    tracing::warn!(?m, "not a Discord message to delete");
+                    continue;
+                }
+            },
+            Effect::Post { channel, message } => match channel.parse::<ChannelId>() {
+                Ok(channel) => {
+                    let message = build::message(&message);
+                    rest::retrying(|| channel.send_message(http, message.clone())).await.map(|_| ())
+                }
+                Err(_) => {
+                    tracing::warn!(%channel, "not a Discord channel to post in");
+                    continue;
+                }
+            },
         };
         if let Err(e) = result {
             tracing::warn!(error = %e, "follow-up action failed");
         }
+    }
+}
+
+/// How the gateway client runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    pub registration: Registration,
+    pub sharding: Sharding,
+    /// Ask for the Server Members intent from the start, before any server
+    /// turns onboarding on (`STACKPICK_MEMBERS_INTENT`).
+    pub members_intent: bool,
+}
+
+impl Options {
+    pub fn new(registration: Registration, sharding: Sharding) -> Options {
+        Options { registration, sharding, members_intent: false }
     }
 }
 
@@ -300,28 +407,26 @@ pub async fn run_effects(http: &Http, effects: Vec<Effect>) {
 /// an admin turns onboarding on and the members intent is granted but not
 /// asked for, the bot reconnects with it; `make_http` builds the REST client
 /// for each connection.
-pub async fn run(
-    bot: Arc<Bot>,
-    make_http: impl Fn() -> Http,
-    registration: Registration,
-    sharding: Sharding,
-) -> Result<()> {
+pub async fn run(bot: Arc<Bot>, make_http: impl Fn() -> Http, options: Options) -> Result<()> {
+    let Options { registration, sharding, members_intent } = options;
+    let link = Arc::new(Link::default());
+    bot.set_connection(link.clone());
     let stop = Arc::new(AtomicBool::new(false));
     {
         let stop = stop.clone();
-        let bot = bot.clone();
+        let link = link.clone();
         tokio::spawn(async move {
             shutdown_signal().await;
             tracing::info!("shutting down");
             stop.store(true, Ordering::SeqCst);
-            bot.reconnect_gateway();
+            link.reconnect();
         });
     }
     loop {
         let http = make_http();
         let granted = granted(&http).await;
         let wanted = Privileged {
-            members: granted.members && (bot.wants_member_events() || bot.config().members_intent),
+            members: granted.members && (bot.wants_member_events() || members_intent),
             message_content: granted.message_content,
         };
         // Say what is asked for and why: Server Members only once some server
@@ -339,7 +444,7 @@ pub async fn run(
             content_why,
             "privileged intents asked for"
         );
-        bot.set_gateway(GatewayState { requested: wanted, granted });
+        link.set_state(GatewayState { requested: wanted, granted });
         let handler = Handler {
             bot: bot.clone(),
             registration,
@@ -352,9 +457,9 @@ pub async fn run(
             .map_err(|e| anyhow!("cannot start the Discord client: {e}"))?;
 
         let shards = client.shard_manager.clone();
-        let reconnect = bot.reconnect_requested();
+        let reconnect = link.clone();
         let watcher = tokio::spawn(async move {
-            reconnect.notified().await;
+            reconnect.reconnect.notified().await;
             shards.shutdown_all().await;
         });
         let result = match sharding {
@@ -363,7 +468,7 @@ pub async fn run(
             Sharding::Range { start, end, total } => client.start_shard_range(start..end - 1, total).await,
         };
         watcher.abort();
-        if stop.load(Ordering::SeqCst) || !bot.take_reconnect() {
+        if stop.load(Ordering::SeqCst) || !link.take_reconnect() {
             return result.map_err(explain);
         }
         tracing::info!("reconnecting with the privileged intents onboarding needs");

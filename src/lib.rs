@@ -3,21 +3,27 @@
 //!
 //! The engine — knowledge, reading, the answer model — is the `stackpick-core`
 //! crate (re-exported here under its old paths); this crate holds its faces:
-//! - [`render`] turns an [`answer::Answer`] into a Discord embed, terminal text or JSON;
-//! - [`bot`] is the command layer, [`gateway`] and [`serve`] the two Discord faces;
+//! - [`bot`] is the command layer (the `stackpick-commands` crate): neutral requests in, neutral replies out;
+//! - [`discord`] reads Discord's payloads into that request and renders its replies, for
+//!   both Discord faces, [`gateway`] and [`serve`];
+//! - [`render`] turns an [`answer::Answer`] into terminal text or JSON;
 //! - [`store`] (the `stackpick-store` crate) keeps settings, welcomes and the question log;
 //! - [`cli`] is the command-line face.
 //!
 //! See ARCHITECTURE.md for the map and the path of one question.
 
-pub mod bot;
 pub mod cli;
 pub mod config;
+pub mod discord;
 pub mod gateway;
-pub mod metrics;
 pub mod render;
 pub mod rest;
 pub mod serve;
+
+/// The command layer, shared by every chat platform.
+pub use stackpick_commands as bot;
+/// The process's counters (kept by the command layer, served at `GET /metrics`).
+pub use stackpick_commands::metrics;
 
 /// Storage: the traits the command layer holds and their SQLite and in-memory implementations.
 pub use stackpick_store as store;

@@ -6,7 +6,7 @@ use std::process::Command;
 
 /// The layers, lowest first, as ARCHITECTURE.md states them: each crate may
 /// depend on the ones before it, never on one after it.
-const LAYERS: [&str; 3] = ["stackpick-core", "stackpick-store", "stackpick"];
+const LAYERS: [&str; 4] = ["stackpick-core", "stackpick-store", "stackpick-commands", "stackpick"];
 
 /// What the engine crate may not reach, directly or through another crate: a
 /// chat platform's library, an async runtime, a database, an HTTP stack.
@@ -51,6 +51,28 @@ fn the_engine_crate_knows_no_platform_runtime_database_or_network() {
     assert!(deps.iter().any(|d| d == "candle-core"), "the listing is real: {deps:?}");
     let found: Vec<&String> = deps.iter().filter(|d| NOT_IN_THE_ENGINE.contains(&d.as_str())).collect();
     assert!(found.is_empty(), "the engine crate depends on {found:?}");
+}
+
+/// What the command layer may not reach: a chat platform's library or an
+/// HTTP stack. Discord and Slack are faces above it; it speaks neither.
+const NOT_IN_THE_COMMAND_LAYER: [&str; 7] =
+    ["serenity", "slack-morphism", "axum", "hyper", "reqwest", "ureq", "tokio-tungstenite"];
+
+/// "The command layer is platform-neutral": `stackpick-commands` depends on
+/// no chat platform's crate, not even through another crate, and its sources
+/// name none.
+#[test]
+fn the_command_layer_knows_no_platform() {
+    let deps = runtime_dependencies("stackpick-commands");
+    assert!(deps.iter().any(|d| d == "stackpick-core"), "the listing is real: {deps:?}");
+    let found: Vec<&String> = deps.iter().filter(|d| NOT_IN_THE_COMMAND_LAYER.contains(&d.as_str())).collect();
+    assert!(found.is_empty(), "the command layer depends on {found:?}");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/commands/src");
+    for (file, text) in sources(&root) {
+        for forbidden in ["serenity", "slack_morphism", "axum"] {
+            assert!(!text.contains(forbidden), "{file} names `{forbidden}`");
+        }
+    }
 }
 
 /// Arrows one way: no crate depends on a layer above it.
@@ -106,7 +128,7 @@ fn only_the_storage_crate_speaks_sql() {
 /// whether it has one.
 #[test]
 fn handlers_hold_the_storage_traits_not_a_store() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bot");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/commands/src");
     for (file, text) in sources(&root) {
         assert!(!text.contains("SqliteStore"), "{file} names the SQLite store");
         assert!(!text.contains("Option<Arc<dyn Storage>>") && !text.contains("Option<&dyn Storage>"), "{file}");
@@ -115,7 +137,11 @@ fn handlers_hold_the_storage_traits_not_a_store() {
             assert!(!branch, "{file} branches on having a store: {}", line.trim());
             // The in-memory store is the default the bot starts with, in one place.
             if line.contains("MemoryStore") {
-                assert!(file.ends_with("bot/mod.rs") && line.contains("MemoryStore::new()"), "{file}: {}", line.trim());
+                assert!(
+                    file.ends_with("commands/src/lib.rs") && line.contains("MemoryStore::new()"),
+                    "{file}: {}",
+                    line.trim()
+                );
             }
         }
     }
@@ -160,8 +186,8 @@ fn knowledge_depends_on_nothing_above_it() {
 }
 
 /// "Every outgoing Discord message gets `allowed_mentions` from one builder":
-/// only `src/bot/respond.rs` calls serenity's message constructors; everything
-/// else starts from `respond::response` or `respond::message`.
+/// only `src/discord/build.rs` calls serenity's message constructors; every
+/// face renders the command layer's neutral messages through it.
 #[test]
 fn every_discord_message_starts_in_the_one_builder() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
@@ -179,7 +205,7 @@ fn every_discord_message_starts_in_the_one_builder() {
     for dir in ["src", "crates"] {
         for (file, text) in sources(&root.join(dir)) {
             let relative = file.strip_prefix(&format!("{}/", root.display())).unwrap_or(&file).to_owned();
-            if relative == "src/bot/respond.rs" {
+            if relative == "src/discord/build.rs" {
                 continue;
             }
             for line in text.lines() {
@@ -190,8 +216,14 @@ fn every_discord_message_starts_in_the_one_builder() {
             }
         }
     }
-    assert!(found.is_empty(), "messages built outside bot::respond:\n{}", found.join("\n"));
-    let respond = std::fs::read_to_string(root.join("src/bot/respond.rs")).unwrap();
-    assert!(respond.contains("CreateInteractionResponseMessage::new().allowed_mentions(mentions(mention))"));
-    assert!(respond.contains("CreateMessage::new().allowed_mentions(mentions(mention))"));
+    assert!(found.is_empty(), "messages built outside discord::build:\n{}", found.join("\n"));
+    let build = std::fs::read_to_string(root.join("src/discord/build.rs")).unwrap();
+    let starts = ["CreateInteractionResponseMessage::new()", "CreateMessage::new()"];
+    for start in starts {
+        let uses: Vec<&str> = build.lines().filter(|l| l.contains(start)).collect();
+        assert!(!uses.is_empty(), "the builder constructs {start}");
+        for line in uses {
+            assert!(line.contains(".allowed_mentions(mentions(m.ping.as_deref()))"), "{}", line.trim());
+        }
+    }
 }

@@ -1,5 +1,6 @@
-//! The command layer on its own: serenity `Interaction`s in, responses out,
-//! with no transport in between.
+//! The command layer behind the Discord adapter: serenity `Interaction`s and
+//! `Message`s read by `stackpick::discord`, answered, rendered — with no
+//! transport in between.
 #![recursion_limit = "256"]
 
 mod common;
@@ -15,7 +16,8 @@ fn interaction(v: Value) -> Interaction {
 }
 
 async fn respond(bot: &Bot, v: Value) -> Value {
-    serde_json::to_value(&bot.interaction(&interaction(v), &stackpick::bot::NoDirectory).await.response).unwrap()
+    let reply = stackpick::discord::interaction(bot, &interaction(v), &stackpick::bot::NoDirectory).await;
+    serde_json::to_value(&reply.response).unwrap()
 }
 
 #[tokio::test]
@@ -136,13 +138,13 @@ mod chat {
     use super::*;
     use fake::{ANSWER_CHANNEL_ID, BOT_ID, CHANNEL_ID, USER_ID};
     use serenity::all::{Message, UserId};
-    use stackpick::bot::ChatReply;
+    use stackpick::discord::ChatReply;
+
+    use stackpick::discord::message_at;
 
     fn bot() -> Bot {
-        let config = Config {
-            answer_channels: [serenity::all::ChannelId::new(ANSWER_CHANNEL_ID)].into_iter().collect(),
-            ..Config::default()
-        };
+        let config =
+            Config { answer_channels: [ANSWER_CHANNEL_ID.to_string()].into_iter().collect(), ..Config::default() };
         assert_eq!(config.cooldown, Duration::from_secs(3), "production default");
         Bot::new(common::engine_owned(), common::pack_dir(), config)
     }
@@ -155,11 +157,18 @@ mod chat {
         msg(p::guild_message(CHANNEL_ID, USER_ID, &format!("<@{BOT_ID}> {text}"), &[BOT_ID]))
     }
 
-    /// A reply to one of the bot's answers (titled `title`), with Discord's default reply ping.
-    fn reply_to_answer(title: &str, text: &str) -> Message {
+    /// A reply to one of the bot's answers about `topic`, with Discord's
+    /// default reply ping. The answer's subject is in its feedback buttons'
+    /// ids; its embed title is a decoy (a pack can retitle a topic, and a
+    /// title is text anyone can imitate).
+    fn reply_to_answer(topic: &str, text: &str) -> Message {
         let mut answer = p::message(CHANNEL_ID, BOT_ID, "");
         answer["author"]["bot"] = json!(true);
-        answer["embeds"] = json!([{"title": title, "type": "rich"}]);
+        answer["embeds"] = json!([{"title": "Machine learning and AI", "type": "rich"}]);
+        answer["components"] = json!([{"type": 1, "components": [
+            {"type": 2, "style": 2, "custom_id": format!("sp1:f:up:{topic}"), "emoji": {"name": "👍"}},
+            {"type": 2, "style": 2, "custom_id": format!("sp1:f:dn:{topic}"), "emoji": {"name": "👎"}},
+        ]}]);
         let mut m = p::guild_message(CHANNEL_ID, USER_ID, text, &[BOT_ID]);
         m["referenced_message"] = answer.clone();
         m["message_reference"] = json!({"message_id": answer["id"], "channel_id": CHANNEL_ID.to_string()});
@@ -178,7 +187,7 @@ mod chat {
 
     #[test]
     fn a_bare_mention_gets_the_greeting() {
-        let reply = bot().message_at(&mention(""), ME, Instant::now());
+        let reply = message_at(&bot(), &mention(""), ME, Instant::now());
         assert!(text_of(&reply).contains("Hi! Ask me something"), "{}", text_of(&reply));
     }
 
@@ -186,15 +195,14 @@ mod chat {
     fn thanks_under_an_answer_is_left_alone_and_a_follow_up_is_read_in_context() {
         let bot = bot();
         let t0 = Instant::now();
-        let thanks = bot.message_at(&reply_to_answer("Scalability", "thanks, that helped!"), ME, t0);
+        let thanks = message_at(&bot, &reply_to_answer("scalability", "thanks, that helped!"), ME, t0);
         assert!(thanks.is_none(), "{}", text_of(&thanks));
         // A real question in a reply is answered.
-        let q = bot.message_at(&reply_to_answer("Scalability", "which is easier to learn?"), ME, t0);
+        let q = message_at(&bot, &reply_to_answer("scalability", "which is easier to learn?"), ME, t0);
         assert!(text_of(&q).contains("Learning curve"), "{}", text_of(&q));
         // A follow-up is read with the subject of the answer it replies to.
         let later = t0 + Duration::from_secs(10);
-        let follow =
-            bot.message_at(&reply_to_answer("Performance and speed", "is that true for python too?"), ME, later);
+        let follow = message_at(&bot, &reply_to_answer("performance", "is that true for python too?"), ME, later);
         assert!(text_of(&follow).contains("Performance and speed"), "{}", text_of(&follow));
     }
 
@@ -203,9 +211,9 @@ mod chat {
         let bot = bot();
         let t0 = Instant::now();
         let chatter = msg(p::guild_message(ANSWER_CHANNEL_ID, USER_ID, "hey all", &[]));
-        assert!(bot.message_at(&chatter, ME, t0).is_none());
+        assert!(message_at(&bot, &chatter, ME, t0).is_none());
         let question = msg(p::guild_message(ANSWER_CHANNEL_ID, USER_ID, "which is faster?", &[]));
-        let reply = bot.message_at(&question, ME, t0 + Duration::from_millis(500));
+        let reply = message_at(&bot, &question, ME, t0 + Duration::from_millis(500));
         assert!(text_of(&reply).contains("Performance"), "{}", text_of(&reply));
     }
 
@@ -213,14 +221,14 @@ mod chat {
     fn greetings_count_toward_the_cooldown_and_a_second_message_gets_one_slow_down_reaction() {
         let bot = bot();
         let t0 = Instant::now();
-        assert!(text_of(&bot.message_at(&mention(""), ME, t0)).contains("Hi!"));
+        assert!(text_of(&message_at(&bot, &mention(""), ME, t0)).contains("Hi!"));
         // Within the window: one ⏳ reaction, then silence, not a flood of notices.
-        let second = bot.message_at(&mention("which is faster?"), ME, t0 + Duration::from_secs(1));
+        let second = message_at(&bot, &mention("which is faster?"), ME, t0 + Duration::from_secs(1));
         assert_eq!(text_of(&second), "react ⏳");
-        let third = bot.message_at(&mention("which is faster?"), ME, t0 + Duration::from_secs(2));
+        let third = message_at(&bot, &mention("which is faster?"), ME, t0 + Duration::from_secs(2));
         assert!(third.is_none());
         // After the window: answered again.
-        let fourth = bot.message_at(&mention("which is faster?"), ME, t0 + Duration::from_secs(4));
+        let fourth = message_at(&bot, &mention("which is faster?"), ME, t0 + Duration::from_secs(4));
         assert!(text_of(&fourth).contains("Performance"), "{}", text_of(&fourth));
     }
 }
@@ -247,6 +255,7 @@ async fn the_onboarding_preview_stays_neutral_without_a_cache() {
 #[test]
 fn deferral_keeps_the_answers_privacy() {
     use stackpick::bot::{defers_privately, may_wait};
+    let interaction = |v| stackpick::discord::parse::interaction(&interaction(v)).request;
     let private = interaction(p::ask("which is faster?", json!([{"type": 5, "name": "private", "value": true}])));
     let public = interaction(p::ask("which is faster?", json!([])));
     assert!(defers_privately(&private));

@@ -19,8 +19,7 @@ fn config() -> Config {
     Config {
         cooldown: Duration::from_secs(3),
         prefix: Some("!ask".into()),
-        answer_channels: [serenity::all::ChannelId::new(ANSWER_CHANNEL_ID)].into_iter().collect(),
-        ..Config::default()
+        answer_channels: [ANSWER_CHANNEL_ID.to_string()].into_iter().collect(),
     }
 }
 
@@ -31,7 +30,11 @@ async fn start_with(config: Config) -> FakeDiscord {
     let bot = Arc::new(Bot::new(engine, common::pack_dir(), config));
     let url = fake.url();
     let http = move || HttpBuilder::new("fake-token").proxy(url.clone()).ratelimiter_disabled(true).build();
-    tokio::spawn(gateway::run(bot, http, Registration::Guild(GuildId::new(GUILD_ID)), Sharding::Auto));
+    tokio::spawn(gateway::run(
+        bot,
+        http,
+        gateway::Options::new(Registration::Guild(GuildId::new(GUILD_ID)), Sharding::Auto),
+    ));
     fake.wait_for("command registration", |r| r.method == "PUT" && r.path.ends_with("/commands")).await;
     fake
 }
@@ -317,7 +320,11 @@ async fn a_429_on_the_callback_is_retried_after_retry_after() {
     // serenity's own ratelimiter on: REST goes to "discord.com", resolved to the fake.
     let client = fake::tls::client(tls);
     let http = move || HttpBuilder::new("fake-token").client(client.clone()).build();
-    tokio::spawn(gateway::run(bot, http, Registration::Guild(GuildId::new(GUILD_ID)), Sharding::Auto));
+    tokio::spawn(gateway::run(
+        bot,
+        http,
+        gateway::Options::new(Registration::Guild(GuildId::new(GUILD_ID)), Sharding::Auto),
+    ));
     fake.wait_for("command registration", |r| r.method == "PUT").await;
 
     fake.script_callback(

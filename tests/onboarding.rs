@@ -38,7 +38,11 @@ async fn start_with_flags(flags: u64) -> Running {
     fake.set_app_flags(flags);
     let url = fake.url();
     let http = move || HttpBuilder::new("fake-token").proxy(url.clone()).ratelimiter_disabled(true).build();
-    tokio::spawn(gateway::run(Arc::new(bot), http, Registration::Guild(GuildId::new(GUILD_ID)), Sharding::Auto));
+    tokio::spawn(gateway::run(
+        Arc::new(bot),
+        http,
+        gateway::Options::new(Registration::Guild(GuildId::new(GUILD_ID)), Sharding::Auto),
+    ));
     fake.wait_for("registration", |r| r.method == "PUT").await;
     Running { fake, store, _dir: dir }
 }

@@ -188,7 +188,11 @@ async fn serve_and_gateway_answer_the_same_interaction_identically() {
     let url = fake.url();
     let http = move || HttpBuilder::new("fake-token").proxy(url.clone()).ratelimiter_disabled(true).build();
     let registration = stackpick::gateway::Registration::Guild(GuildId::new(fake::GUILD_ID));
-    tokio::spawn(stackpick::gateway::run(bot, http, registration, stackpick::gateway::Sharding::Auto));
+    tokio::spawn(stackpick::gateway::run(
+        bot,
+        http,
+        stackpick::gateway::Options::new(registration, stackpick::gateway::Sharding::Auto),
+    ));
     fake.wait_for("registration", |r| r.method == "PUT").await;
     let s = start(None).await;
 

@@ -149,7 +149,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 }
                 let bot = with_store(bot, &store).await?;
                 let make_http = move || gateway::http(&token, proxy.as_deref());
-                let result = gateway::run(bot.clone(), make_http, registration, sharding).await;
+                let options = gateway::Options { registration, sharding, members_intent: behaviour.members_intent };
+                let result = gateway::run(bot.clone(), make_http, options).await;
                 finish(&bot).await;
                 result
             })

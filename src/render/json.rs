@@ -1,6 +1,5 @@
 //! The JSON rendering used by `stackpick ask --json` and the evaluation.
 
-use crate::render::ToCreateEmbed;
 use serde::Serialize;
 use serenity::builder::CreateEmbed;
 
@@ -43,7 +42,7 @@ impl<'a> AnswerJson<'a> {
                 .iter()
                 .map(|s| SourceJson { title: s.label(), url: s.url.as_str() })
                 .collect(),
-            embed: engine.embed(answer).to_create_embed(),
+            embed: crate::discord::build::embed(&engine.embed(answer)),
         }
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! Discord can POST interactions to an "Interactions Endpoint URL" instead of
 //! the gateway. This adapter verifies the Ed25519 signature before reading
-//! anything, hands the `Interaction` to the same [`Bot`] the gateway uses, and
-//! answers in the HTTP response body. It keeps no connection and no per-replica
+//! anything, reads the `Interaction` through [`crate::discord`] for the same
+//! [`Bot`] the gateway uses, and answers in the HTTP response body. It keeps no connection and no per-replica
 //! state beyond cooldowns, so replicas scale behind any load balancer.
 
 mod connections;
@@ -20,10 +20,12 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use serenity::all::{CreateInteractionResponse, Http, Interaction};
+use serenity::all::{Http, Interaction};
 use serenity::interactions_endpoint::Verifier;
 
-use crate::bot::{respond, Bot};
+use crate::bot::reply::{Message, Response as BotResponse};
+use crate::bot::{Bot, NoDirectory};
+use crate::discord::{self, Parsed};
 
 /// The largest request body accepted; Discord's interactions are far smaller.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -128,16 +130,17 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
     };
 
     crate::metrics::get().interaction(crate::metrics::Face::Http);
-    let mut reply = if crate::bot::may_wait(&interaction) {
-        let private = crate::bot::defers_privately(&interaction);
-        match answer_or_defer(&state, interaction).await {
+    let parsed = discord::parse::interaction(&interaction);
+    let mut reply = if crate::bot::may_wait(&parsed.request) {
+        let private = crate::bot::defers_privately(&parsed.request);
+        match answer_or_defer(&state, &interaction, parsed).await {
             Some(reply) => reply,
             None => {
                 return json(crate::rest::deferred_response(private).to_string().into_bytes());
             }
         }
     } else {
-        state.bot.interaction(&interaction, &crate::bot::NoDirectory).await
+        discord::answer(&state.bot, &parsed, &NoDirectory).await
     };
     if !reply.effects.is_empty() {
         match &state.http {
@@ -147,9 +150,9 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
             }
             None => {
                 tracing::warn!("an action needs DISCORD_TOKEN, which this server does not have");
-                reply.response = CreateInteractionResponse::Message(respond::notice(
+                reply.response = discord::build::response(&BotResponse::Message(Message::notice(
                     "I can't do that from here: this server runs without the bot token (DISCORD_TOKEN).",
-                ));
+                )));
             }
         }
     }
@@ -168,21 +171,22 @@ pub async fn metrics() -> Response {
 }
 
 /// Runs a reply that waits on the database in a task of its own: `Some` when
-/// it is ready within [`crate::bot::DEFER_AFTER`], else `None` (answer "thinking…"
+/// it is ready within [`discord::DEFER_AFTER`], else `None` (answer "thinking…"
 /// in the body) while the task edits the original response when it is done.
-async fn answer_or_defer(state: &Arc<AppState>, interaction: Interaction) -> Option<crate::bot::Reply> {
-    let token = match &interaction {
+async fn answer_or_defer(state: &Arc<AppState>, interaction: &Interaction, parsed: Parsed) -> Option<discord::Reply> {
+    let token = match interaction {
         Interaction::Command(c) => c.token.clone(),
         _ => String::new(),
     };
     let application = interaction.application_id();
     let bot = state.bot.clone();
-    let mut task = tokio::spawn(async move { bot.interaction(&interaction, &crate::bot::NoDirectory).await });
-    match tokio::time::timeout(crate::bot::DEFER_AFTER, &mut task).await {
+    let mut task = tokio::spawn(async move { discord::answer(&bot, &parsed, &NoDirectory).await });
+    match tokio::time::timeout(discord::DEFER_AFTER, &mut task).await {
         Ok(Ok(reply)) => return Some(reply),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "the reply task failed");
-            return Some(crate::bot::ephemeral(respond::notice("Something went wrong; please try again.")));
+            let notice = Message::notice("Something went wrong; please try again.");
+            return Some(crate::bot::Reply::from(notice).into());
         }
         Err(_) => {}
     }

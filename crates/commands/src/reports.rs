@@ -3,17 +3,17 @@
 
 use anyhow::Result;
 
-use crate::store::{Server, Storage};
+use stackpick_store::{Server, Storage};
 
-use crate::engine::{Engine, CONFIDENCE_THRESHOLD};
-use crate::render::embed::{EmbedDoc, Field};
-use crate::store::{Gap, Stats};
+use stackpick_core::embed::{EmbedDoc, Field};
+use stackpick_core::engine::{Engine, CONFIDENCE_THRESHOLD};
+use stackpick_store::{Gap, Stats};
 
 /// Answers below this confidence count as "unsure" in gaps, even when given.
 pub const UNSURE_BELOW: f32 = CONFIDENCE_THRESHOLD + 0.1;
 
 fn since(days: u32) -> i64 {
-    crate::store::now() - i64::from(days) * 86_400
+    stackpick_store::now() - i64::from(days) * 86_400
 }
 
 /// The gaps, most asked first.
@@ -61,7 +61,7 @@ fn gap_line(g: &Gap) -> String {
         Some(t) => format!("answered unsure as `{t}`"),
         None => "not answered".to_owned(),
     };
-    format!("{}× “{}” — {how}", g.count, crate::limits::truncate(&g.example, 120))
+    format!("{}× “{}” — {how}", g.count, stackpick_core::limits::truncate(&g.example, 120))
 }
 
 /// `/kb gaps` as an embed.
@@ -70,7 +70,8 @@ pub async fn gaps(store: &dyn Storage, engine: &Engine, server: Option<&Server>,
     let description = if gaps.is_empty() {
         format!("No unanswered or unsure questions in the last {days} days.")
     } else {
-        crate::limits::truncate(&gaps.iter().take(20).map(gap_line).collect::<Vec<_>>().join("\n"), 4000).into_owned()
+        stackpick_core::limits::truncate(&gaps.iter().take(20).map(gap_line).collect::<Vec<_>>().join("\n"), 4000)
+            .into_owned()
     };
     Ok(EmbedDoc {
         title: format!("Knowledge gaps — last {days} days"),
@@ -136,7 +137,7 @@ mod tests {
     /// these formatters print for the same rows.
     #[test]
     fn the_readmes_report_samples_are_real_output() {
-        let readme = include_str!("../../README.md");
+        let readme = include_str!("../../../README.md");
         let start = readme.find("<!-- report-samples").expect("the README has report samples");
         let end = readme.find("<!-- /report-samples -->").expect("the samples end");
         let blocks: Vec<&str> =

@@ -5,10 +5,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use serenity::model::id::UserId;
+use stackpick_store::BoundedMap;
 
-use super::custom_id::Vote;
-use crate::store::BoundedMap;
+use crate::custom_id::Vote;
+
+/// A user as the in-memory state keys them: the platform's own id.
+type UserId = String;
 
 /// Per-user cooldown, so one person cannot make the bot flood a channel.
 #[derive(Debug)]
@@ -27,12 +29,12 @@ impl Cooldowns {
 
     /// Records an answer for `user` at `now`, or returns how long they must
     /// still wait under `period`.
-    pub fn try_take(&self, user: UserId, now: Instant, period: Duration) -> Result<(), Duration> {
+    pub fn try_take(&self, user: &str, now: Instant, period: Duration) -> Result<(), Duration> {
         if period.is_zero() {
             return Ok(());
         }
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(&(at, _)) = last.get(&user) {
+        if let Some(&(at, _)) = last.get(user) {
             let since = now.saturating_duration_since(at);
             if since < period {
                 return Err(period - since);
@@ -43,15 +45,15 @@ impl Cooldowns {
             let longest = self.longest;
             last.retain(|_, (at, _)| now.saturating_duration_since(*at) < longest);
         }
-        last.insert(user, (now, false));
+        last.insert(user.to_owned(), (now, false));
         Ok(())
     }
 
     /// Whether to tell `user`, who is in their cooldown, to slow down: true
     /// once per cooldown window.
-    pub fn notice_once(&self, user: UserId) -> bool {
+    pub fn notice_once(&self, user: &str) -> bool {
         let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
-        match last.get_mut(&user) {
+        match last.get_mut(user) {
             Some((_, told)) if !*told => {
                 *told = true;
                 true
@@ -85,9 +87,9 @@ pub enum Recorded {
 }
 
 impl Feedback {
-    pub fn record(&self, topic: &str, user: UserId, vote: Vote) -> Recorded {
+    pub fn record(&self, topic: &str, user: &str, vote: Vote) -> Recorded {
         let mut votes = self.votes.lock().unwrap_or_else(|e| e.into_inner());
-        match votes.insert((topic.to_owned(), user), vote) {
+        match votes.insert((topic.to_owned(), user.to_owned()), vote) {
             None => Recorded::New,
             Some(old) if old == vote => Recorded::Same,
             Some(_) => Recorded::Changed,
@@ -112,12 +114,12 @@ mod tests {
     fn cooldown_blocks_then_frees() {
         let p = Duration::from_secs(3);
         let c = Cooldowns::new(p);
-        let u = UserId::new(1);
+        let u = "1";
         let t0 = Instant::now();
         assert!(c.try_take(u, t0, p).is_ok());
         let wait = c.try_take(u, t0 + Duration::from_secs(1), p).unwrap_err();
         assert_eq!(wait, Duration::from_secs(2));
-        assert!(c.try_take(UserId::new(2), t0, p).is_ok(), "other users are not affected");
+        assert!(c.try_take("2", t0, p).is_ok(), "other users are not affected");
         assert!(c.try_take(u, t0 + Duration::from_secs(3), p).is_ok());
         assert!(c.try_take(u, t0 + Duration::from_secs(4), Duration::ZERO).is_ok(), "a server may turn it off");
     }
@@ -125,11 +127,11 @@ mod tests {
     #[test]
     fn feedback_is_one_vote_per_user() {
         let f = Feedback::default();
-        let u = UserId::new(7);
+        let u = "7";
         assert_eq!(f.record("cost", u, Vote::Up), Recorded::New);
         assert_eq!(f.record("cost", u, Vote::Up), Recorded::Same);
         assert_eq!(f.record("cost", u, Vote::Down), Recorded::Changed);
-        assert_eq!(f.record("cost", UserId::new(8), Vote::Down), Recorded::New);
+        assert_eq!(f.record("cost", "8", Vote::Down), Recorded::New);
         assert_eq!(f.tally("cost"), (0, 2));
     }
 }

@@ -3,6 +3,7 @@
 
 use serenity::builder::{CreateCommand, CreateCommandOption};
 use serenity::model::application::{CommandOptionType, CommandType, InteractionContext};
+use serenity::model::channel::ChannelType;
 use serenity::model::permissions::Permissions;
 
 use crate::knowledge::Pack;
@@ -16,11 +17,10 @@ pub const KB: &str = "kb";
 pub const KB_RELOAD: &str = "reload";
 pub const KB_GAPS: &str = "gaps";
 pub const KB_STATS: &str = "stats";
-/// `/setup`, defined with its handler in [`super::setup`].
-pub const SETUP: &str = super::setup::NAME;
+pub const SETUP: &str = "setup";
 pub const ONBOARDING: &str = "onboarding";
-/// The message command (right-click a message → Apps).
-pub const ASK_MESSAGE: &str = "Ask stackpick";
+/// The message command (right-click a message → Apps); `/help` names it too.
+pub const ASK_MESSAGE: &str = crate::bot::ANSWER_MESSAGE_NAME;
 
 pub const OPT_QUESTION: &str = "question";
 pub const OPT_PRIVATE: &str = "private";
@@ -125,7 +125,7 @@ pub fn all(pack: &Pack) -> Vec<CreateCommand> {
                 )
                 .add_sub_option(days()),
             ),
-        super::setup::command(),
+        setup(),
         CreateCommand::new(ONBOARDING)
             .description("The welcome for new members (server managers)")
             .default_member_permissions(Permissions::MANAGE_GUILD)
@@ -137,4 +137,74 @@ pub fn all(pack: &Pack) -> Vec<CreateCommand> {
             )),
         CreateCommand::new(ASK_MESSAGE).kind(CommandType::Message).contexts(everywhere()),
     ]
+}
+
+fn channel_option(description: &str) -> CreateCommandOption {
+    CreateCommandOption::new(CommandOptionType::Channel, "channel", description)
+        .required(true)
+        .channel_types(vec![ChannelType::Text, ChannelType::News])
+}
+
+/// `/setup`: per-server settings (read by `super::parse::setup`).
+fn setup() -> CreateCommand {
+    CreateCommand::new(SETUP)
+        .description("Configure stackpick for this server (server managers)")
+        .default_member_permissions(Permissions::MANAGE_GUILD)
+        .contexts(vec![InteractionContext::Guild])
+        .add_option(
+            CreateCommandOption::new(CommandOptionType::SubCommandGroup, "onboarding", "Welcome new members")
+                .add_sub_option(
+                    CreateCommandOption::new(
+                        CommandOptionType::SubCommand,
+                        "channel",
+                        "Welcome new members in a channel",
+                    )
+                    .add_sub_option(channel_option("Where to post welcomes")),
+                )
+                .add_sub_option(CreateCommandOption::new(
+                    CommandOptionType::SubCommand,
+                    "off",
+                    "Stop welcoming new members",
+                ))
+                .add_sub_option(
+                    CreateCommandOption::new(CommandOptionType::SubCommand, "dm", "Welcome by direct message instead")
+                        .add_sub_option(
+                            CreateCommandOption::new(CommandOptionType::Boolean, "enabled", "Welcome by DM")
+                                .required(true),
+                        ),
+                ),
+        )
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::SubCommandGroup,
+                "answer-channel",
+                "Channels where I read every message and answer when sure",
+            )
+            .add_sub_option(
+                CreateCommandOption::new(CommandOptionType::SubCommand, "add", "Make a channel an answer channel")
+                    .add_sub_option(channel_option("The channel")),
+            )
+            .add_sub_option(
+                CreateCommandOption::new(
+                    CommandOptionType::SubCommand,
+                    "remove",
+                    "Stop answering everything in a channel",
+                )
+                .add_sub_option(channel_option("The channel")),
+            ),
+        )
+        .add_option(
+            CreateCommandOption::new(
+                CommandOptionType::SubCommand,
+                "cooldown",
+                "Seconds each member waits between answers",
+            )
+            .add_sub_option(
+                CreateCommandOption::new(CommandOptionType::Integer, "seconds", "0 to 3600")
+                    .required(true)
+                    .min_int_value(0)
+                    .max_int_value(3600),
+            ),
+        )
+        .add_option(CreateCommandOption::new(CommandOptionType::SubCommand, "show", "Show this server's settings"))
 }

@@ -2,7 +2,10 @@
 //! so that processes sharing one (gateway shards, HTTP replicas) agree within
 //! a few seconds.
 
-use super::*;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{computing, metrics, Bot};
 
 /// How often the settings copy catches up with changes saved by other processes.
 pub const SETTINGS_REFRESH: Duration = Duration::from_secs(2);
@@ -15,7 +18,7 @@ impl Bot {
     /// seconds); returns how many servers' settings were read. A server that
     /// turned onboarding on elsewhere gets its welcomes here too: the gateway
     /// reconnects for member events when the portal grants them.
-    pub async fn refresh_settings(&self, since: i64) -> crate::store::Result<usize> {
+    pub async fn refresh_settings(&self, since: i64) -> stackpick_store::Result<usize> {
         let changed = self.store.settings_since(since).await?;
         let n = changed.len();
         let onboarding = changed.iter().any(|s| s.onboarding_enabled);
@@ -24,9 +27,8 @@ impl Bot {
             self.remember_settings(s);
         }
         if onboarding && !members_wanted_before {
-            if let Some(g) = self.gateway_state().filter(|g| g.granted.members && !g.requested.members) {
-                tracing::info!(?g, "a server turned onboarding on in another process; reconnecting for member joins");
-                self.reconnect_gateway();
+            if let Some(connection) = self.connection() {
+                connection.welcomes_wanted();
             }
         }
         Ok(n)
@@ -35,7 +37,7 @@ impl Bot {
     /// Reloads the pack when another process sharing the store reloaded its
     /// own since this one last did (each reloads from its own disk, so a new
     /// pack is deployed to every machine before `/kb reload`).
-    pub async fn follow_reloads(&self) -> crate::store::Result<bool> {
+    pub async fn follow_reloads(&self) -> stackpick_store::Result<bool> {
         let Some(at) = self.store.last_knowledge_reload().await? else { return Ok(false) };
         let seen = self.reload_seen.fetch_max(at, std::sync::atomic::Ordering::SeqCst);
         if at <= seen {
@@ -57,18 +59,18 @@ impl Bot {
     pub fn keep_settings_fresh(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
         let bot = Arc::downgrade(self);
         tokio::spawn(async move {
-            let mut since = crate::store::now();
+            let mut since = stackpick_store::now();
             loop {
                 tokio::time::sleep(SETTINGS_REFRESH).await;
                 let Some(bot) = bot.upgrade() else { return };
-                let now = crate::store::now();
+                let now = stackpick_store::now();
                 if let Err(e) = bot.follow_reloads().await {
                     tracing::warn!(error = %e, "cannot read the last knowledge reload");
                 }
                 match bot.refresh_settings(since - CLOCK_SKEW).await {
                     Ok(_) => since = now,
                     Err(e) => {
-                        crate::metrics::get().store_error();
+                        metrics::get().store_error();
                         tracing::warn!(error = %e, "cannot read settings changes; keeping the last good ones");
                     }
                 }

@@ -1,0 +1,72 @@
+//! Buttons and menus on the bot's messages: open a topic, vote, delete.
+
+use stackpick_store::{Entry, Member, Vote as VoteRecord};
+
+use crate::custom_id::{Action, Vote};
+use crate::handle::onboarding;
+use crate::reply::{self, Buttons, Effect, Response};
+use crate::request::{Context, MessageRef, Pressed};
+use crate::state::Recorded;
+use crate::{Bot, Reply};
+
+pub(super) fn handle(
+    bot: &Bot,
+    cx: &Context,
+    action: &Action,
+    pressed: &Pressed,
+    message: Option<&MessageRef>,
+) -> Reply {
+    let engine = bot.engine();
+    let pack = engine.pack();
+    let show_topic = |id: &str| -> Reply {
+        match pack.topic_by_id(id) {
+            Some(t) => {
+                let answer = engine.topic_answer(t);
+                reply::answer(&engine, &answer, Buttons { delete_by: None, feedback: true }, None).private(true).into()
+            }
+            None => reply::notice("That topic is no longer in the knowledge base. Try /topics."),
+        }
+    };
+    match action {
+        Action::Topic(id) => show_topic(id),
+        Action::AskButton => onboarding::ask_form(&engine),
+        Action::AskModal => reply::notice("That form has expired; please start again."),
+        Action::TopicMenu => match pressed {
+            Pressed::Choice(Some(id)) => show_topic(id),
+            Pressed::Choice(None) => Response::Acknowledge.into(),
+            Pressed::Button | Pressed::Other => reply::notice("That menu has expired. Use /topics again."),
+        },
+        Action::Feedback { vote, topic, .. } => {
+            if pack.topic_by_id(topic).is_none() {
+                return reply::notice("That answer's topic is no longer in the knowledge base.");
+            }
+            bot.store.record(Entry::Vote(VoteRecord {
+                topic: topic.clone(),
+                member: Member::new(cx.platform, cx.user.clone()),
+                server: cx.server.clone(),
+                helpful: *vote == Vote::Up,
+                voted_at: stackpick_store::now(),
+            }));
+            let text = match bot.feedback.record(topic, &cx.user, *vote) {
+                Recorded::New | Recorded::Changed if *vote == Vote::Up => "Thanks! Glad it helped.",
+                Recorded::New | Recorded::Changed => "Thanks for telling me. I'll use it to improve this answer.",
+                Recorded::Same => "You already said so — thanks!",
+            };
+            reply::notice(text)
+        }
+        Action::Delete { asker } => {
+            if cx.user != *asker && !cx.powers.manage_messages {
+                return reply::notice(
+                    "Only the person who asked (or someone with Manage Messages) can delete this answer.",
+                );
+            }
+            match message {
+                Some(m) => Reply { response: Response::Acknowledge, effects: vec![Effect::Delete(m.clone())] },
+                None => reply::notice("I can't find that answer any more."),
+            }
+        }
+        Action::Expired => {
+            reply::notice("This button has expired (it is from an older version of stackpick). Ask again with /ask.")
+        }
+    }
+}

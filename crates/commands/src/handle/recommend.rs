@@ -1,0 +1,55 @@
+//! `/recommend`: what to choose for a use case and the pack's factors.
+
+use std::time::Instant;
+
+use stackpick_core::engine::recommend::Request;
+use stackpick_core::{embed, limits};
+
+use crate::reply::{self, Message, Row};
+use crate::request::Context;
+use crate::{Bot, Reply};
+
+pub(super) fn handle(
+    bot: &Bot,
+    cx: &Context,
+    use_case: &str,
+    factors: &[(String, String)],
+    private: bool,
+    now: Instant,
+) -> Reply {
+    let engine = bot.engine();
+    let pack = engine.pack();
+    let found = if use_case.trim().is_empty() { None } else { engine.find_use_case(use_case) };
+    let mut request = Request { use_case: found, ..Request::default() };
+    for (option, value) in factors {
+        let Some(f) = pack.recommend.factors.iter().position(|f| f.option == *option) else { continue };
+        match pack.recommend.factors[f].choices.iter().position(|c| c.value == *value) {
+            Some(c) => request.choices.push((f, c)),
+            None => {
+                return reply::notice(format!(
+                    "`{}` is not a choice for `{option}`; pick one from the list.",
+                    limits::truncate(value, 100),
+                ))
+            }
+        }
+    }
+    let Some(rec) = engine.recommend(&request) else {
+        return reply::notice("Tell me what you are building in `use_case`, or pick a factor.");
+    };
+    if let Some(reply) = bot.cooling(cx, now) {
+        return reply;
+    }
+    let mut doc = embed::recommendation(pack, &rec);
+    if request.use_case.is_none() && !use_case.trim().is_empty() {
+        doc.description.push_str(&format!(
+            "\n\nI don't know “{}” as a use case, so this rests on your other answers.",
+            limits::truncate(use_case.trim(), 100)
+        ));
+    }
+    let buttons: Vec<_> = rec.topics.iter().take(3).map(|&t| reply::topic_button(&engine, t)).collect();
+    let mut rows = vec![Row::Buttons(buttons)];
+    if !private {
+        rows.push(Row::Buttons(vec![reply::delete_button(&cx.user)]));
+    }
+    Message { doc: Some(doc), rows, private, ..Message::default() }.into()
+}

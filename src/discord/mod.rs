@@ -1,0 +1,110 @@
+//! The Discord adapter both Discord faces share: the gateway client
+//! ([`crate::gateway`]) and the HTTP endpoint ([`crate::serve`]).
+//!
+//! [`parse`] reads serenity's `Interaction` and `Message` into the command
+//! layer's neutral request once; [`build`] renders the neutral reply back
+//! into serenity's builders, the one place `allowed_mentions` is set;
+//! [`commands`] defines the application commands. The functions here glue
+//! the three around [`Bot`] and do no network I/O, so either face only moves
+//! bytes.
+
+pub mod build;
+pub mod commands;
+pub mod parse;
+
+use std::time::Instant;
+
+use serenity::builder::{CreateInteractionResponse, CreateMessage};
+use serenity::model::channel::{Message, ReactionType};
+use serenity::model::id::{ChannelId, GuildId, UserId};
+use serenity::model::permissions::Permissions;
+
+use crate::bot::reply::Effect;
+use crate::bot::{Bot, ChannelCheck, Directory};
+pub use parse::Parsed;
+
+/// After this long without a reply a face sends a deferred response and
+/// edits it with the reply when it comes: Discord voids a token not answered
+/// within 3 s. See [`crate::bot::may_wait`] for the replies that can take this long.
+pub const DEFER_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The response to one interaction, rendered, and what to do after it.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    pub response: CreateInteractionResponse,
+    pub effects: Vec<Effect>,
+}
+
+impl From<crate::bot::Reply> for Reply {
+    fn from(reply: crate::bot::Reply) -> Self {
+        Reply { response: build::response(&reply.response), effects: reply.effects }
+    }
+}
+
+/// Answers one interaction already read by [`parse::interaction`].
+pub async fn answer(bot: &Bot, parsed: &Parsed, directory: &dyn Directory) -> Reply {
+    bot.interaction(&parsed.context, &parsed.request, directory).await.into()
+}
+
+/// Reads and answers one interaction.
+pub async fn interaction(
+    bot: &Bot,
+    interaction: &serenity::model::application::Interaction,
+    directory: &dyn Directory,
+) -> Reply {
+    answer(bot, &parse::interaction(interaction), directory).await
+}
+
+/// What the bot does with a chat message, rendered for Discord.
+#[derive(Debug, Clone)]
+pub enum ChatReply {
+    Send(Box<CreateMessage>),
+    React(ReactionType),
+}
+
+/// Decides whether and how to answer a chat message. `None`: stay silent.
+pub fn message(bot: &Bot, msg: &Message, me: UserId) -> Option<ChatReply> {
+    message_at(bot, msg, me, Instant::now())
+}
+
+/// [`message`] with an explicit clock.
+pub fn message_at(bot: &Bot, msg: &Message, me: UserId, now: Instant) -> Option<ChatReply> {
+    let chat = parse::chat(msg, me)?;
+    Some(match bot.message_at(&chat, now)? {
+        crate::bot::ChatReply::Send(m) => ChatReply::Send(Box::new(build::message(&m))),
+        crate::bot::ChatReply::React(emoji) => ChatReply::React(ReactionType::Unicode(emoji.into())),
+    })
+}
+
+/// What the bot needs wherever it posts answers or welcomes.
+pub fn needed_to_post() -> Permissions {
+    Permissions::VIEW_CHANNEL
+        | Permissions::SEND_MESSAGES
+        | Permissions::EMBED_LINKS
+        | Permissions::READ_MESSAGE_HISTORY
+}
+
+/// Channel facts from serenity's cache (the gateway keeps one).
+pub struct CacheDirectory<'a>(pub &'a serenity::cache::Cache);
+
+impl Directory for CacheDirectory<'_> {
+    fn channel(&self, server: &str, channel: &str) -> ChannelCheck {
+        let (Ok(guild), Ok(channel)) = (server.parse::<GuildId>(), channel.parse::<ChannelId>()) else {
+            return ChannelCheck::NotInServer;
+        };
+        let me = self.0.current_user().id;
+        let Some(guild) = self.0.guild(guild) else { return ChannelCheck::Unknown };
+        let Some(channel) = guild.channels.get(&channel) else { return ChannelCheck::NotInServer };
+        match guild.members.get(&me) {
+            Some(member) => {
+                let missing = needed_to_post() - guild.user_permissions_in(channel, member);
+                ChannelCheck::Missing(missing.get_permission_names().into_iter().map(str::to_owned).collect())
+            }
+            None => ChannelCheck::Unknown,
+        }
+    }
+
+    fn server_name(&self, server: &str) -> Option<String> {
+        self.0.guild(server.parse::<GuildId>().ok()?).map(|g| g.name.clone())
+    }
+}
