@@ -273,3 +273,23 @@ fn deferral_keeps_the_answers_privacy() {
     let compare = interaction(p::slash("compare", json!([{"type": 3, "name": "topic", "value": "performance"}])));
     assert!(!may_wait(&compare));
 }
+
+/// The question log keeps a question as the engine read it (one normalising
+/// pass: no second cleaning in the log, no third tokeniser in the store), and
+/// the gap report groups by those words: phrasings that differ only in case,
+/// punctuation, links and mentions are one gap, shown as the engine read it.
+#[tokio::test]
+async fn the_log_keeps_the_engines_reading_and_gaps_group_by_it() {
+    let bot = Bot::new(common::engine_owned(), common::pack_dir(), Config::default());
+    let asked = [
+        (1001, "is bun stable enough for production yet"),
+        (1002, "Is BUN stable enough for production yet?? https://bun.sh <@1001>"),
+    ];
+    for (user, question) in asked {
+        let options = json!([{"type": 3, "name": "question", "value": question}]);
+        respond(&bot, p::slash_as("ask", options, p::MEMBER_PERMS, user)).await;
+    }
+    let gaps = bot.store().gaps(None, 0, 1.01).await.unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!((gaps[0].example.as_str(), gaps[0].count), ("is bun stable enough for production yet", 2));
+}

@@ -207,16 +207,15 @@ impl Bot {
         }
     }
 
-    /// Queues a question for the log; never waits.
+    /// Queues a question for the log, as the engine read it; never waits.
     fn log(&self, cx: &Context, answer: &Answer, engine: &Engine) {
-        let text = stackpick_core::engine::text::clean(&answer.question);
-        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        let text = &answer.read_as;
         if text.is_empty() {
             return;
         }
         self.store.record(Entry::Question(QuestionRecord {
             place: Place { platform: cx.platform, server: cx.server.clone(), channel: cx.channel.clone() },
-            text: stackpick_core::limits::cut(&text, 500).to_owned(),
+            text: stackpick_core::limits::cut(text, 500).to_owned(),
             topic: answer.topic().map(|t| engine.pack().topic(t).id.clone()),
             confidence: answer.confidence,
             answered: answer.answered(),

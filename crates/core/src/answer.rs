@@ -9,6 +9,12 @@ use crate::knowledge::{Pick, TopicIdx, UseCaseIdx};
 pub struct Answer {
     /// The question as received (cut to Discord's length limit).
     pub question: String,
+    /// The question as the engine read it: chat syntax removed, case folded,
+    /// split into words (contractions expanded) and joined by single spaces.
+    /// The one normalised form every consumer uses — the question log keeps
+    /// it and the gap report groups by its words. Empty for answers that were
+    /// not read from a question (`/compare`, a topic button).
+    pub read_as: String,
     pub outcome: Outcome,
     /// How sure the engine is, in 0..=1.
     pub confidence: f32,

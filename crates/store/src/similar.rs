@@ -10,9 +10,10 @@ pub(crate) fn group_similar(texts: Vec<(String, Option<String>)>) -> Vec<Gap> {
         count: usize,
         topic: Option<String>,
     }
+    // The log keeps questions as the engine read them (`Answer::read_as`):
+    // lower-case words joined by single spaces, so they are not split again.
     fn words(text: &str) -> Vec<String> {
-        let mut w: Vec<String> =
-            text.split(|c: char| !c.is_alphanumeric()).filter(|w| w.len() > 2).map(str::to_lowercase).collect();
+        let mut w: Vec<String> = text.split(' ').filter(|w| w.len() > 2).map(str::to_owned).collect();
         w.sort();
         w.dedup();
         w

@@ -147,7 +147,7 @@ impl Engine {
         let reading = self.index.read(&question);
         let mut view = Lexical::new(self.entry_count());
         let (outcome, confidence, suggestions) = self.decide(&reading, &mut view);
-        let lexical = Answer { question, outcome, confidence, suggestions };
+        let lexical = Answer { question, read_as: reading.said.clone(), outcome, confidence, suggestions };
         let Some(m) = &self.meaning else { return lexical };
         let weights = weights.unwrap_or(m.weights());
         let (threshold, trust) = m.cascade(weights);
@@ -250,7 +250,13 @@ impl Engine {
                 _ => Outcome::Unsure(Unsure::NoMatch),
             };
             ranked_topics.truncate(MAX_SUGGESTIONS);
-            return Answer { question: lexical.question, outcome, confidence, suggestions: ranked_topics };
+            return Answer {
+                question: lexical.question,
+                read_as: lexical.read_as,
+                outcome,
+                confidence,
+                suggestions: ranked_topics,
+            };
         }
         let answer_topic = self.entry_topic(top);
         let n_topics = self.pack.topics.len();
@@ -260,7 +266,7 @@ impl Engine {
             Outcome::UseCase { use_case: UseCaseIdx(top - n_topics), topic: answer_topic }
         };
         let suggestions = if lexical.outcome == outcome { lexical.suggestions } else { Vec::new() };
-        Answer { question: lexical.question, outcome, confidence, suggestions }
+        Answer { question: lexical.question, read_as: lexical.read_as, outcome, confidence, suggestions }
     }
 
     /// How many entries (topics, then use cases) the pack has.
@@ -283,6 +289,7 @@ impl Engine {
         let t = self.pack.topic(topic);
         Answer {
             question: t.title.clone(),
+            read_as: String::new(),
             outcome: Outcome::Topic { topic, pick: Some(t.verdict.pick) },
             confidence: 1.0,
             suggestions: Vec::new(),
@@ -294,6 +301,7 @@ impl Engine {
         let uc = self.pack.use_case(use_case);
         Answer {
             question: uc.name.clone(),
+            read_as: String::new(),
             outcome: Outcome::UseCase { use_case, topic: uc.topics[0] },
             confidence: 1.0,
             suggestions: Vec::new(),

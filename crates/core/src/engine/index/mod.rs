@@ -79,6 +79,9 @@ pub(crate) struct Hit {
 /// A question as the matcher sees it.
 #[derive(Debug, Default)]
 pub(crate) struct Reading {
+    /// The question's own words, cleaned and split (contractions expanded),
+    /// joined by single spaces: before synonyms and corrections.
+    pub said: String,
     pub words: Vec<String>,
     /// Words that carry meaning (not stop words).
     pub content: Vec<bool>,

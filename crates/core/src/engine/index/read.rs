@@ -8,6 +8,7 @@ impl Index {
     pub(crate) fn read(&self, question: &str) -> Reading {
         let cleaned = text::clean(question);
         let raw_words = text::words(&cleaned);
+        let said = raw_words.join(" ");
 
         // Synonyms and typo correction, remembering which words were guesses.
         let mut words: Vec<String> = Vec::with_capacity(raw_words.len());
@@ -118,7 +119,7 @@ impl Index {
         let jargon: Vec<bool> = (0..words.len())
             .map(|i| content[i] && self.lexicon.is_some_and(|l| !l.contains(words[i].as_str())))
             .collect();
-        Reading { words, content, domain, hits, pattern_out_of_scope, known, ordinary, nearest, jargon }
+        Reading { said, words, content, domain, hits, pattern_out_of_scope, known, ordinary, nearest, jargon }
     }
 
     /// Whether a word alone means something to the pack: an ask of its own, a
