@@ -23,6 +23,7 @@ use secrecy::{ExposeSecret, Secret, SecretString};
 use serenity::model::id::GuildId;
 
 use crate::bot::Config;
+pub use crate::discord::Token;
 
 /// A setting that may be unset: from a missing flag, a missing variable, or a
 /// blank one.
@@ -128,33 +129,6 @@ fn path(s: &str) -> Result<PathBuf, String> {
 
 fn address(s: &str) -> Result<SocketAddr, String> {
     s.parse().map_err(|_| format!("`{s}` is not an address like 127.0.0.1:8080"))
-}
-
-/// The bot token: a [`SecretString`], zeroed when dropped; `Debug` prints a
-/// placeholder and there is no `Display`.
-#[derive(Clone)]
-pub struct Token(SecretString);
-
-impl Token {
-    pub fn new(token: impl Into<String>) -> Token {
-        Token(SecretString::new(token.into()))
-    }
-
-    /// A token as pasted, with or without the `Bot ` prefix.
-    fn parse(s: &str) -> Result<Token, String> {
-        Ok(Token::new(s.trim().trim_start_matches("Bot ")))
-    }
-
-    /// The secret itself, for the HTTP client only.
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-}
-
-impl fmt::Debug for Token {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Token(<redacted>)")
-    }
 }
 
 /// The key that hashes member ids, as given: a secret. It is checked when the

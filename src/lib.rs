@@ -4,8 +4,8 @@
 //! The engine — knowledge, reading, the answer model — is the `stackpick-core`
 //! crate (re-exported here under its old paths); this crate holds its faces:
 //! - [`bot`] is the command layer (the `stackpick-commands` crate): neutral requests in, neutral replies out;
-//! - [`discord`] reads Discord's payloads into that request and renders its replies, for
-//!   both Discord faces, [`gateway`] and [`serve`];
+//! - [`discord`] (the `stackpick-discord` crate) reads Discord's payloads into that request
+//!   and renders its replies, for both Discord faces, [`gateway`] and [`serve`];
 //! - [`render`] turns an [`answer::Answer`] into terminal text or JSON;
 //! - [`store`] (the `stackpick-store` crate) keeps settings, welcomes and the question log;
 //! - [`cli`] is the command-line face.
@@ -14,11 +14,11 @@
 
 pub mod cli;
 pub mod config;
-pub mod discord;
-pub mod gateway;
 pub mod render;
-pub mod rest;
-pub mod serve;
+
+/// Discord: the adapter and its two faces.
+pub use stackpick_discord as discord;
+pub use stackpick_discord::{gateway, rest, serve};
 
 /// The command layer, shared by every chat platform.
 pub use stackpick_commands as bot;

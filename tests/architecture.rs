@@ -6,7 +6,7 @@ use std::process::Command;
 
 /// The layers, lowest first, as ARCHITECTURE.md states them: each crate may
 /// depend on the ones before it, never on one after it.
-const LAYERS: [&str; 4] = ["stackpick-core", "stackpick-store", "stackpick-commands", "stackpick"];
+const LAYERS: [&str; 5] = ["stackpick-core", "stackpick-store", "stackpick-commands", "stackpick-discord", "stackpick"];
 
 /// What the engine crate may not reach, directly or through another crate: a
 /// chat platform's library, an async runtime, a database, an HTTP stack.
@@ -164,8 +164,10 @@ fn sources(dir: &Path) -> Vec<(String, String)> {
 /// network, no database, no files (the word list is compiled in), no runtime.
 #[test]
 fn the_engine_does_no_io() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/core/src/engine");
-    for (file, text) in sources(&root) {
+    let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/core/src");
+    let mut files = sources(&core.join("engine"));
+    files.push(("semantic.rs".into(), std::fs::read_to_string(core.join("semantic.rs")).unwrap()));
+    for (file, text) in files {
         for forbidden in
             ["tokio", "sqlx", "serenity", "std::fs", "std::net", "reqwest", "async fn", "crate::store", "crate::bot"]
         {
@@ -186,13 +188,13 @@ fn knowledge_depends_on_nothing_above_it() {
 }
 
 /// "Every outgoing Discord message gets `allowed_mentions` from one builder":
-/// only `src/discord/build.rs` calls serenity's message constructors; every
+/// only `crates/discord/src/build.rs` calls serenity's message constructors; every
 /// face renders the command layer's neutral messages through it.
 #[test]
 fn every_discord_message_starts_in_the_one_builder() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // A deferred response ("thinking…") carries only flags: no text, no one to ping.
-    let exempt = [("src/rest.rs", "CreateInteractionResponseMessage::new().ephemeral(ephemeral)")];
+    let exempt = [("crates/discord/src/rest.rs", "CreateInteractionResponseMessage::new().ephemeral(ephemeral)")];
     let constructors = [
         "CreateInteractionResponseMessage::new(",
         "CreateMessage::new(",
@@ -205,7 +207,7 @@ fn every_discord_message_starts_in_the_one_builder() {
     for dir in ["src", "crates"] {
         for (file, text) in sources(&root.join(dir)) {
             let relative = file.strip_prefix(&format!("{}/", root.display())).unwrap_or(&file).to_owned();
-            if relative == "src/discord/build.rs" {
+            if relative == "crates/discord/src/build.rs" {
                 continue;
             }
             for line in text.lines() {
@@ -217,7 +219,7 @@ fn every_discord_message_starts_in_the_one_builder() {
         }
     }
     assert!(found.is_empty(), "messages built outside discord::build:\n{}", found.join("\n"));
-    let build = std::fs::read_to_string(root.join("src/discord/build.rs")).unwrap();
+    let build = std::fs::read_to_string(root.join("crates/discord/src/build.rs")).unwrap();
     let starts = ["CreateInteractionResponseMessage::new()", "CreateMessage::new()"];
     for start in starts {
         let uses: Vec<&str> = build.lines().filter(|l| l.contains(start)).collect();
@@ -226,4 +228,167 @@ fn every_discord_message_starts_in_the_one_builder() {
             assert!(line.contains(".allowed_mentions(mentions(m.ping.as_deref()))"), "{}", line.trim());
         }
     }
+}
+
+/// Inside each crate, the modules' order, lowest first, as ARCHITECTURE.md
+/// states it. A module may name (`crate::m`, or `super::m` from a top-level
+/// file) only modules in a layer below its own, never one above it nor a
+/// sibling in its own layer. A node is a top-level module or, where a
+/// module's parts sit at different heights, `module/sub`. Names that are not
+/// modules (items of the crate root, and the lower crates it re-exports)
+/// are not layers.
+const MODULE_LAYERS: [(&str, &[&[&str]]); 5] = [
+    (
+        "crates/core/src",
+        &[
+            &["limits"],
+            &["knowledge"],
+            &["answer"],
+            &["embed"],
+            // Loading checks every entry as it would be rendered.
+            &["knowledge/load"],
+            &["semantic"],
+            &["model"],
+            &["engine"],
+            &["train"],
+            &["eval"],
+        ],
+    ),
+    (
+        "crates/store/src",
+        &[&["error", "keys", "bounded"], &["records"], &["similar", "journal"], &["sqlite", "memory"], &["postgres"]],
+    ),
+    (
+        "crates/commands/src",
+        &[&["custom_id", "directory", "metrics", "reports"], &["request"], &["reply", "state"], &["handle", "refresh"]],
+    ),
+    ("crates/discord/src", &[&["token", "commands"], &["parse", "build"], &["rest"], &["gateway", "serve"]]),
+    ("src", &[&["config", "render"], &["cli"]]),
+];
+
+/// The first path segments named after `prefix` (`crate::` or `super::`)
+/// in `text`, with the second segment too (`a/b`), for `use prefix{a, b::c}`
+/// as well as `prefix a::b`.
+fn named_modules(text: &str, prefix: &str) -> Vec<String> {
+    let ident = |s: &str| -> String { s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect() };
+    let path = |s: &str| -> String {
+        let first = ident(s);
+        match s[first.len()..].strip_prefix("::") {
+            Some(rest) if !ident(rest).is_empty() => format!("{first}/{}", ident(rest)),
+            _ => first,
+        }
+    };
+    let mut out = Vec::new();
+    for (at, _) in text.match_indices(prefix) {
+        let before = text[..at].chars().next_back();
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':') {
+            continue; // `super::` inside `super::super::`, or `my_crate::`
+        }
+        let rest = &text[at + prefix.len()..];
+        if rest.starts_with(prefix) {
+            continue; // `super::super::`: a grandparent, not a sibling
+        }
+        if let Some(list) = rest.strip_prefix('{') {
+            let mut depth = 0;
+            let mut item_start = true;
+            for (i, c) in list.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => item_start = true,
+                    c if c.is_whitespace() => {}
+                    _ if item_start && depth == 0 => {
+                        out.push(path(&list[i..]));
+                        item_start = false;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            out.push(path(rest));
+        }
+    }
+    out
+}
+
+/// Arrows one way inside each crate: no module names a module above it or
+/// beside it, against the declared [`MODULE_LAYERS`].
+#[test]
+fn no_module_names_a_module_above_it() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut wrong = Vec::new();
+    let mut checked = 0;
+    for (dir, layers) in MODULE_LAYERS {
+        let src = root.join(dir);
+        let nodes: Vec<(&str, usize)> =
+            layers.iter().enumerate().flat_map(|(i, layer)| layer.iter().map(move |n| (*n, i))).collect();
+        // The node a module path belongs to: the longest declared prefix.
+        let node_of = |path: &str| -> Option<(&str, usize)> {
+            nodes
+                .iter()
+                .filter(|(n, _)| path == *n || path.starts_with(&format!("{n}/")))
+                .max_by_key(|(n, _)| n.len())
+                .copied()
+        };
+        // Every declared node exists, and every top-level module is declared.
+        for (node, _) in &nodes {
+            let exists = src.join(format!("{node}.rs")).exists() || src.join(node).join("mod.rs").exists();
+            assert!(exists, "{dir}: the declared module `{node}` does not exist");
+        }
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            let module = name.trim_end_matches(".rs");
+            if ["lib", "main"].contains(&module) {
+                continue;
+            }
+            assert!(node_of(module).is_some(), "{dir}: module `{module}` has no place in MODULE_LAYERS");
+        }
+        for (file, text) in sources(&src) {
+            let relative = file.strip_prefix(&format!("{}/", src.display())).unwrap().trim_end_matches(".rs");
+            let relative = relative.trim_end_matches("/mod");
+            if ["lib", "main"].contains(&relative) {
+                continue;
+            }
+            let (own, height) = node_of(relative).expect("every module is declared (checked above)");
+            // Code only: a comment may mention any module.
+            let code: String =
+                text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+            let mut named = named_modules(&code, "crate::");
+            if !relative.contains('/') {
+                named.extend(named_modules(&code, "super::"));
+            }
+            for path in named {
+                let Some((node, h)) = node_of(&path) else { continue };
+                if node != own && h >= height && !own.starts_with(&format!("{node}/")) {
+                    wrong.push(format!("{dir}/{relative} ({own}) names {path} ({node})"));
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "the sources were read: {checked}");
+    assert!(wrong.is_empty(), "modules that name a module above or beside them:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn module_paths_are_read_from_use_lists_and_paths() {
+    let text = "use crate::{a, b::c, d::{e, f}};\nlet x = crate::g::h(); super::super::i; my_crate::j;";
+    assert_eq!(named_modules(text, "crate::"), ["a", "b/c", "d", "g/h"]);
+    assert!(named_modules(text, "super::").is_empty(), "a nested super:: is the parent's parent");
+}
+
+/// The crate order is stated once for readers too: ARCHITECTURE.md lists the
+/// crates in [`LAYERS`]' order.
+#[test]
+fn architecture_md_lists_the_crates_in_the_tested_order() {
+    let doc = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("ARCHITECTURE.md")).unwrap();
+    let positions: Vec<usize> = LAYERS
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            doc.find(&format!("{}. `{name}`", i + 1)).unwrap_or_else(|| panic!("{name} is layer {}", i + 1))
+        })
+        .collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
 }

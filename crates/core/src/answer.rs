@@ -1,7 +1,6 @@
 //! The answer model every face renders: what was asked, what was found, how
 //! sure the engine is, and what else to look at.
 
-use crate::embed::Unsure;
 use crate::knowledge::{Pick, TopicIdx, UseCaseIdx};
 
 /// The engine's answer to one question.
@@ -66,4 +65,44 @@ impl Answer {
             Outcome::Unsure(_) => None,
         }
     }
+}
+
+/// Why the engine did not answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsure {
+    /// Nothing left to read once mentions, links and markup were removed.
+    Empty,
+    /// The question is about technologies the pack does not cover.
+    OutOfScope(Vec<String>),
+    /// No topic matched well enough, or two matched equally well.
+    NoMatch,
+    /// Two entries matched the same words about equally well.
+    Ambiguous,
+    /// Nothing in the question is about the pack's subject ("how to learn guitar fast").
+    NoAnchor,
+    /// Two names of the same contender compared (two frameworks of one language): the
+    /// contender's name and the names compared.
+    SameSide { contender: String, names: Vec<String> },
+    /// The question is not in the pack's language, whose name is given.
+    Language(String),
+}
+
+/// One reason that weighed in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reason {
+    pub label: String,
+    pub text: String,
+    pub favours: Pick,
+    pub weight: f32,
+}
+
+/// The outcome of a `/recommend`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recommendation {
+    pub pick: Pick,
+    pub reasons: Vec<Reason>,
+    /// Total weight per contender, indexed like the pack's contenders.
+    pub totals: Vec<f32>,
+    pub topics: Vec<TopicIdx>,
+    pub use_case: Option<UseCaseIdx>,
 }

@@ -6,6 +6,7 @@
 //! and lets the pack validator and the tests measure exactly what will be
 //! sent; serenity's builder hides its fields.
 
+use crate::answer::{Recommendation, Unsure};
 use crate::knowledge::{Pack, Pick, Source, TopicIdx, UseCaseIdx};
 use crate::limits;
 
@@ -203,26 +204,6 @@ pub fn use_case(pack: &Pack, idx: UseCaseIdx) -> EmbedDoc {
     }
 }
 
-/// Why the engine did not answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unsure {
-    /// Nothing left to read once mentions, links and markup were removed.
-    Empty,
-    /// The question is about technologies the pack does not cover.
-    OutOfScope(Vec<String>),
-    /// No topic matched well enough, or two matched equally well.
-    NoMatch,
-    /// Two entries matched the same words about equally well.
-    Ambiguous,
-    /// Nothing in the question is about the pack's subject ("how to learn guitar fast").
-    NoAnchor,
-    /// Two names of the same contender compared (two frameworks of one language): the
-    /// contender's name and the names compared.
-    SameSide { contender: String, names: Vec<String> },
-    /// The question is not in the pack's language, whose name is given.
-    Language(String),
-}
-
 /// The footer hint of a "not sure" answer in chat; faces without slash
 /// commands (the terminal) replace it with their own command.
 pub const TOPICS_HINT: &str = "/topics lists everything I know";
@@ -272,7 +253,7 @@ pub fn not_sure(pack: &Pack, why: &Unsure, suggestions: &[TopicIdx]) -> EmbedDoc
 
 /// The `/recommend` embed: the pick, each reason that weighed in, and the
 /// topics behind them.
-pub fn recommendation(pack: &Pack, rec: &crate::engine::recommend::Recommendation) -> EmbedDoc {
+pub fn recommendation(pack: &Pack, rec: &Recommendation) -> EmbedDoc {
     let side = pack.side(rec.pick);
     let title = match rec.use_case {
         Some(uc) => format!("Recommendation for {}: {} {}", pack.use_case(uc).name, side.emoji, side.name),

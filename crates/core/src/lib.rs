@@ -3,6 +3,7 @@
 //!
 //! - [`knowledge`] loads and validates a pack of TOML files (reading them is
 //!   this crate's only I/O, with the sentence model's files in [`model`]);
+//! - [`semantic`] is the sentence encoder (weights in, vectors out; pure);
 //! - [`engine`] reads a chat question and finds the answer (pure, synchronous,
 //!   built once and shared read-only);
 //! - [`answer`] is the answer model every face renders;
@@ -22,6 +23,7 @@ pub mod eval;
 pub mod knowledge;
 pub mod limits;
 pub mod model;
+pub mod semantic;
 pub mod train;
 
 pub use answer::{Answer, Outcome};

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, LazyLock, OnceLock};
 
-use crate::engine::semantic::{Encoder, LoadError};
+use crate::semantic::{Encoder, LoadError};
 
 /// The variable that chooses the sentence model: unset (or `on`) for the
 /// shipped model in [`default_dir`], `off` to read words only, or the path of

@@ -17,15 +17,16 @@ pub use lint::{Lint, Misread, Trap};
 pub mod meaning;
 mod probe;
 pub mod recommend;
-pub mod semantic;
+/// The sentence encoder, under the path it has always had.
+pub use crate::semantic;
 pub mod text;
 
 use rustc_hash::FxHashMap as HashMap;
 
 use index::{Hit, Index, Reading, Target};
 
-use crate::answer::{Answer, Outcome};
-use crate::embed::{self, EmbedDoc, Unsure};
+use crate::answer::{Answer, Outcome, Unsure};
+use crate::embed::{self, EmbedDoc};
 use crate::knowledge::{ContenderIdx, Pack, Pick, TopicIdx, UseCaseIdx};
 
 /// Below this confidence the engine says it is not sure.

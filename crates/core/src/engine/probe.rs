@@ -156,7 +156,7 @@ mod tests {
         let mut v = vec![0.0f32; DIM];
         v[axis] = 1.0;
         v[(axis + 7) % DIM] = wobble;
-        super::super::semantic::normalise(&mut v);
+        crate::semantic::normalise(&mut v);
         v
     }
 
@@ -184,7 +184,7 @@ mod tests {
         let mut between = vec![0.0f32; DIM];
         between[0] = 1.0;
         between[1] = 1.0;
-        super::super::semantic::normalise(&mut between);
+        crate::semantic::normalise(&mut between);
         let s = probe.scores(&between);
         assert!((s[0] - s[1]).abs() < 0.05, "{s:?}");
     }

@@ -16,25 +16,7 @@ pub struct Request {
     pub choices: Vec<(usize, usize)>,
 }
 
-/// One reason that weighed in.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reason {
-    pub label: String,
-    pub text: String,
-    pub favours: Pick,
-    pub weight: f32,
-}
-
-/// The outcome of a `/recommend`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Recommendation {
-    pub pick: Pick,
-    pub reasons: Vec<Reason>,
-    /// Total weight per contender, indexed like the pack's contenders.
-    pub totals: Vec<f32>,
-    pub topics: Vec<TopicIdx>,
-    pub use_case: Option<UseCaseIdx>,
-}
+pub use crate::answer::{Reason, Recommendation};
 
 impl Engine {
     /// Weighs a request into a pick. `None` when nothing was given to weigh.

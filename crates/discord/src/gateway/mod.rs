@@ -15,17 +15,16 @@ use std::sync::Arc;
 use anyhow::{anyhow, Result};
 use serenity::all::{
     ChannelId, Command, Context, EventHandler, GatewayError, GuildId, GuildMemberUpdateEvent, Http, HttpBuilder,
-    Interaction, Member, Message, MessageId, Ready, UserId,
+    Interaction, Member, Message, Ready, UserId,
 };
 use serenity::async_trait;
 
-use crate::bot::reply::Effect;
 use crate::bot::{Bot, Welcome, WelcomeTo};
-use crate::config::Token;
-use crate::discord::{self, build, commands, CacheDirectory};
 use crate::knowledge::Pack;
 use crate::rest;
 use crate::store::Server;
+use crate::Token;
+use crate::{build, commands, CacheDirectory};
 pub use intents::{intents, GatewayState, Link, Privileged};
 
 /// Where the commands go.
@@ -115,13 +114,13 @@ impl EventHandler for Handler {
         let id = interaction.id();
         crate::metrics::get().interaction(crate::metrics::Face::Gateway);
         let directory = CacheDirectory(&ctx.cache);
-        let parsed = discord::parse::interaction(&interaction);
-        let reply = discord::answer(&self.bot, &parsed, &directory);
+        let parsed = crate::parse::interaction(&interaction);
+        let reply = crate::answer(&self.bot, &parsed, &directory);
         tokio::pin!(reply);
         // Replies that wait on the database (/setup, /kb) may take a while:
         // after DEFER_AFTER the user sees "thinking…" and the answer follows
         // as an edit, instead of the token running out.
-        let reply = match tokio::time::timeout(discord::DEFER_AFTER, &mut reply).await {
+        let reply = match tokio::time::timeout(crate::DEFER_AFTER, &mut reply).await {
             Ok(reply) => reply,
             Err(_) => {
                 let ephemeral = crate::bot::defers_privately(&parsed.request);
@@ -138,7 +137,7 @@ impl EventHandler for Handler {
                     }
                     Err(e) => tracing::error!(error = %e, "response did not serialise"),
                 }
-                run_effects(&ctx.http, reply.effects).await;
+                rest::run_effects(&ctx.http, reply.effects).await;
                 return;
             }
         };
@@ -146,7 +145,7 @@ impl EventHandler for Handler {
             tracing::warn!(error = %e, %id, "interaction response failed");
             return;
         }
-        run_effects(&ctx.http, reply.effects).await;
+        rest::run_effects(&ctx.http, reply.effects).await;
     }
 
     async fn guild_create(&self, _ctx: Context, guild: serenity::all::Guild, _is_new: Option<bool>) {
@@ -191,16 +190,16 @@ impl EventHandler for Handler {
 
     async fn message(&self, ctx: Context, msg: Message) {
         let me = ctx.cache.current_user().id;
-        let Some(reply) = crate::bot::computing(|| discord::message(&self.bot, &msg, me)) else { return };
+        let Some(reply) = crate::bot::computing(|| crate::message(&self.bot, &msg, me)) else { return };
         let Ok(_permit) = self.in_flight.acquire().await else { return };
         match reply {
-            discord::ChatReply::Send(answer) => {
+            crate::ChatReply::Send(answer) => {
                 let sent = rest::retrying(|| msg.channel_id.send_message(&ctx.http, (*answer).clone())).await;
                 if let Err(e) = sent {
                     tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent");
                 }
             }
-            discord::ChatReply::React(emoji) => {
+            crate::ChatReply::React(emoji) => {
                 if let Err(e) = rest::retrying(|| msg.react(&ctx.http, emoji.clone())).await {
                     tracing::warn!(error = %e, channel = %msg.channel_id, "slow-down reaction not added");
                 }
@@ -238,34 +237,6 @@ async fn send_welcome(http: &Http, welcome: Welcome) {
     }
 }
 
-/// Carries out what a reply asked for after the response.
-pub async fn run_effects(http: &Http, effects: Vec<Effect>) {
-    for effect in effects {
-        let result = match effect {
-            Effect::Delete(m) => match (m.channel.parse::<ChannelId>(), m.message.parse::<MessageId>()) {
-                (Ok(channel), Ok(message)) => rest::retrying(|| http.delete_message(channel, message, None)).await,
-                _ => {
-                    tracing::warn!(?m, "not a Discord message to delete");
-                    continue;
-                }
-            },
-            Effect::Post { channel, message } => match channel.parse::<ChannelId>() {
-                Ok(channel) => {
-                    let message = build::message(&message);
-                    rest::retrying(|| channel.send_message(http, message.clone())).await.map(|_| ())
-                }
-                Err(_) => {
-                    tracing::warn!(%channel, "not a Discord channel to post in");
-                    continue;
-                }
-            },
-        };
-        if let Err(e) = result {
-            tracing::warn!(error = %e, "follow-up action failed");
-        }
-    }
-}
-
 /// How the gateway client runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
@@ -299,7 +270,7 @@ pub async fn run(bot: Arc<Bot>, make_http: impl Fn() -> Http, options: Options) 
         let stop = stop.clone();
         let link = link.clone();
         tokio::spawn(async move {
-            shutdown_signal().await;
+            crate::shutdown_signal().await;
             tracing::info!("shutting down");
             stop.store(true, Ordering::SeqCst);
             link.reconnect();
@@ -356,28 +327,6 @@ pub async fn run(bot: Arc<Bot>, make_http: impl Fn() -> Http, options: Options) 
         }
         tracing::info!("reconnecting with the privileged intents onboarding needs");
         crate::metrics::get().reconnect();
-    }
-}
-
-/// Waits for Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
     }
 }
 

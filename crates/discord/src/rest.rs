@@ -24,8 +24,10 @@ use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use serenity::all::{CreateInteractionResponse, Http, InteractionId};
+use serenity::all::{ChannelId, CreateInteractionResponse, Http, InteractionId, MessageId};
 use serenity::http::{HttpError, LightMethod, Request, Route};
+
+use crate::bot::reply::Effect;
 
 /// How many times one call is retried after a 429.
 pub const MAX_RETRIES: u32 = 2;
@@ -241,6 +243,34 @@ where
                 tokio::time::sleep(RETRY_WITHOUT_HINT).await;
             }
             other => return other,
+        }
+    }
+}
+
+/// Carries out what a reply asked for after the response.
+pub async fn run_effects(http: &Http, effects: Vec<Effect>) {
+    for effect in effects {
+        let result = match effect {
+            Effect::Delete(m) => match (m.channel.parse::<ChannelId>(), m.message.parse::<MessageId>()) {
+                (Ok(channel), Ok(message)) => retrying(|| http.delete_message(channel, message, None)).await,
+                _ => {
+                    tracing::warn!(?m, "not a Discord message to delete");
+                    continue;
+                }
+            },
+            Effect::Post { channel, message } => match channel.parse::<ChannelId>() {
+                Ok(channel) => {
+                    let message = crate::build::message(&message);
+                    retrying(|| channel.send_message(http, message.clone())).await.map(|_| ())
+                }
+                Err(_) => {
+                    tracing::warn!(%channel, "not a Discord channel to post in");
+                    continue;
+                }
+            },
+        };
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "follow-up action failed");
         }
     }
 }

@@ -25,7 +25,7 @@ use serenity::interactions_endpoint::Verifier;
 
 use crate::bot::reply::{Message, Response as BotResponse};
 use crate::bot::{Bot, NoDirectory};
-use crate::discord::{self, Parsed};
+use crate::Parsed;
 
 /// The largest request body accepted; Discord's interactions are far smaller.
 pub const MAX_BODY: usize = 64 * 1024;
@@ -130,7 +130,7 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
     };
 
     crate::metrics::get().interaction(crate::metrics::Face::Http);
-    let parsed = discord::parse::interaction(&interaction);
+    let parsed = crate::parse::interaction(&interaction);
     let mut reply = if crate::bot::may_wait(&parsed.request) {
         let private = crate::bot::defers_privately(&parsed.request);
         match answer_or_defer(&state, &interaction, parsed).await {
@@ -140,17 +140,17 @@ async fn interactions(State(state): State<Arc<AppState>>, headers: HeaderMap, bo
             }
         }
     } else {
-        discord::answer(&state.bot, &parsed, &NoDirectory).await
+        crate::answer(&state.bot, &parsed, &NoDirectory).await
     };
     if !reply.effects.is_empty() {
         match &state.http {
             Some(http) => {
                 let (http, effects) = (http.clone(), std::mem::take(&mut reply.effects));
-                tokio::spawn(async move { crate::gateway::run_effects(&http, effects).await });
+                tokio::spawn(async move { crate::rest::run_effects(&http, effects).await });
             }
             None => {
                 tracing::warn!("an action needs DISCORD_TOKEN, which this server does not have");
-                reply.response = discord::build::response(&BotResponse::Message(Message::notice(
+                reply.response = crate::build::response(&BotResponse::Message(Message::notice(
                     "I can't do that from here: this server runs without the bot token (DISCORD_TOKEN).",
                 )));
             }
@@ -171,17 +171,17 @@ pub async fn metrics() -> Response {
 }
 
 /// Runs a reply that waits on the database in a task of its own: `Some` when
-/// it is ready within [`discord::DEFER_AFTER`], else `None` (answer "thinking…"
+/// it is ready within [`crate::DEFER_AFTER`], else `None` (answer "thinking…"
 /// in the body) while the task edits the original response when it is done.
-async fn answer_or_defer(state: &Arc<AppState>, interaction: &Interaction, parsed: Parsed) -> Option<discord::Reply> {
+async fn answer_or_defer(state: &Arc<AppState>, interaction: &Interaction, parsed: Parsed) -> Option<crate::Reply> {
     let token = match interaction {
         Interaction::Command(c) => c.token.clone(),
         _ => String::new(),
     };
     let application = interaction.application_id();
     let bot = state.bot.clone();
-    let mut task = tokio::spawn(async move { discord::answer(&bot, &parsed, &NoDirectory).await });
-    match tokio::time::timeout(discord::DEFER_AFTER, &mut task).await {
+    let mut task = tokio::spawn(async move { crate::answer(&bot, &parsed, &NoDirectory).await });
+    match tokio::time::timeout(crate::DEFER_AFTER, &mut task).await {
         Ok(Ok(reply)) => return Some(reply),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "the reply task failed");
@@ -204,7 +204,7 @@ async fn answer_or_defer(state: &Arc<AppState>, interaction: &Interaction, parse
             Err(e) => tracing::error!(error = %e, "response did not serialise"),
         }
         if !reply.effects.is_empty() && state_has_token(&http) {
-            crate::gateway::run_effects(&http, reply.effects).await;
+            crate::rest::run_effects(&http, reply.effects).await;
         }
     });
     None
@@ -235,7 +235,7 @@ fn within_replay_window(timestamp: &str, now: i64) -> bool {
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> Result<()> {
     let limits = Limits::for_this_process();
     tracing::info!(addr = %listener.local_addr()?, "serving interactions at POST /interactions");
-    connections::serve(listener, router(state), limits, crate::gateway::shutdown_signal())
+    connections::serve(listener, router(state), limits, crate::shutdown_signal())
         .await
         .context("the HTTP server failed")
 }

@@ -1,16 +1,31 @@
-//! The Discord adapter both Discord faces share: the gateway client
-//! ([`crate::gateway`]) and the HTTP endpoint ([`crate::serve`]).
+//! stackpick on Discord: the serenity adapter and the two faces built on it,
+//! the gateway client ([`gateway`], `stackpick run`) and the HTTP
+//! interactions endpoint ([`serve`], `stackpick serve`).
 //!
 //! [`parse`] reads serenity's `Interaction` and `Message` into the command
 //! layer's neutral request once; [`build`] renders the neutral reply back
 //! into serenity's builders, the one place `allowed_mentions` is set;
-//! [`commands`] defines the application commands. The functions here glue
-//! the three around [`Bot`] and do no network I/O, so either face only moves
-//! bytes.
+//! [`commands`] defines the application commands. The functions at this
+//! crate's root glue the three around [`Bot`] and do no network I/O, so
+//! either face only moves bytes; [`rest`] is the one place that talks to
+//! Discord's REST API.
+//!
+//! This crate sits above the command layer (`stackpick-commands`) and beside
+//! any other platform's face; nothing below it names serenity.
 
 pub mod build;
 pub mod commands;
+pub mod gateway;
 pub mod parse;
+pub mod rest;
+pub mod serve;
+mod token;
+
+// The lower layers under short paths, for this crate's modules.
+use stackpick_commands as bot;
+use stackpick_commands::metrics;
+use stackpick_core::{embed, knowledge, limits};
+use stackpick_store as store;
 
 use std::time::Instant;
 
@@ -22,6 +37,7 @@ use serenity::model::permissions::Permissions;
 use crate::bot::reply::Effect;
 use crate::bot::{Bot, ChannelCheck, Directory};
 pub use parse::Parsed;
+pub use token::Token;
 
 /// After this long without a reply a face sends a deferred response and
 /// edits it with the reply when it comes: Discord voids a token not answered
@@ -106,5 +122,27 @@ impl Directory for CacheDirectory<'_> {
 
     fn server_name(&self, server: &str) -> Option<String> {
         self.0.guild(server.parse::<GuildId>().ok()?).map(|g| g.name.clone())
+    }
+}
+
+/// Waits for Ctrl-C or SIGTERM; both faces stop on it.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
     }
 }
