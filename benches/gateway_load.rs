@@ -1,13 +1,10 @@
-#![recursion_limit = "256"]
 //! Load on the gateway bot: `stackpick run` (the release binary) connected to
 //! the fake Discord with one guild, answering 10,000 `/ask` interactions fired
 //! back to back. Reports answers per second and the process's peak RSS.
 //!
 //! Run with `cargo bench --bench gateway_load`. Everything stays on 127.0.0.1.
 
-#[path = "../tests/fake/mod.rs"]
-#[allow(unused_imports)]
-mod fake;
+use stackpick_fake_discord as fake;
 
 use std::time::{Duration, Instant};
 

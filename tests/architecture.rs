@@ -8,6 +8,9 @@ use std::process::Command;
 /// depend on the ones before it, never on one after it.
 const LAYERS: [&str; 5] = ["stackpick-core", "stackpick-store", "stackpick-commands", "stackpick-discord", "stackpick"];
 
+/// Crates that exist for the tests: dev-dependencies only, never a layer.
+const TEST_SUPPORT: [&str; 1] = ["stackpick-fake-discord"];
+
 /// What the engine crate may not reach, directly or through another crate: a
 /// chat platform's library, an async runtime, a database, an HTTP stack.
 const NOT_IN_THE_ENGINE: [&str; 10] =
@@ -89,9 +92,21 @@ fn no_crate_depends_on_a_layer_above_it() {
     let mut members: Vec<&str> =
         metadata["packages"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
     members.sort();
-    let mut layers = LAYERS.to_vec();
+    let mut layers: Vec<&str> = LAYERS.iter().chain(&TEST_SUPPORT).copied().collect();
     layers.sort();
-    assert_eq!(members, layers, "every workspace crate is a layer of ARCHITECTURE.md, and only those");
+    assert_eq!(
+        members, layers,
+        "every workspace crate is a layer of ARCHITECTURE.md (or test support), and only those"
+    );
+    // Test support reaches no build of the bot: no crate depends on it but as a dev-dependency.
+    for package in metadata["packages"].as_array().unwrap() {
+        for dep in package["dependencies"].as_array().unwrap() {
+            let name = dep["name"].as_str().unwrap();
+            if TEST_SUPPORT.contains(&name) {
+                assert_eq!(dep["kind"], "dev", "{} depends on {name}", package["name"]);
+            }
+        }
+    }
 }
 
 /// Database drivers: only the storage crate may name one.
@@ -120,7 +135,7 @@ fn only_the_storage_crate_speaks_sql() {
         }
         checked += 1;
     }
-    assert_eq!(checked, LAYERS.len());
+    assert_eq!(checked, LAYERS.len() + TEST_SUPPORT.len());
 }
 
 /// "Handlers do not branch on storage": the command layer holds the storage

@@ -1,10 +1,9 @@
 //! The command layer behind the Discord adapter: serenity `Interaction`s and
 //! `Message`s read by `stackpick::discord`, answered, rendered — with no
 //! transport in between.
-#![recursion_limit = "256"]
 
 mod common;
-mod fake;
+use stackpick_fake_discord as fake;
 
 use fake::payloads as p;
 use serde_json::{json, Value};

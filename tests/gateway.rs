@@ -1,9 +1,8 @@
-#![recursion_limit = "256"]
 //! The gateway bot against a fake Discord on 127.0.0.1: real serenity client,
 //! real HTTP and websocket, asserting the bodies the bot sends.
 
 mod common;
-mod fake;
+use stackpick_fake_discord as fake;
 
 use std::sync::Arc;
 use std::time::Duration;

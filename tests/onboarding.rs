@@ -1,9 +1,8 @@
 //! /setup, onboarding and what the bot learns, through the fake Discord with a
 //! real SQLite file.
-#![recursion_limit = "256"]
 
 mod common;
-mod fake;
+use stackpick_fake_discord as fake;
 
 use std::sync::Arc;
 use std::time::Duration;

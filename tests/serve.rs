@@ -1,9 +1,8 @@
 //! `stackpick serve`: signed requests in the shapes Discord documents, every
 //! rejection, and the same answers as the gateway bot.
-#![recursion_limit = "256"]
 
 mod common;
-mod fake;
+use stackpick_fake_discord as fake;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,10 +1,9 @@
 //! The data layer on real SQLite files: migrations, refusal of newer
 //! databases, durability across SIGKILL, and a bot that keeps answering when
 //! the database cannot be written.
-#![recursion_limit = "256"]
 
 mod common;
-mod fake;
+use stackpick_fake_discord as fake;
 
 use std::borrow::Cow;
 use std::sync::Arc;
