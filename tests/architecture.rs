@@ -6,7 +6,8 @@ use std::process::Command;
 
 /// The layers, lowest first, as ARCHITECTURE.md states them: each crate may
 /// depend on the ones before it, never on one after it.
-const LAYERS: [&str; 5] = ["stackpick-core", "stackpick-store", "stackpick-commands", "stackpick-discord", "stackpick"];
+const LAYERS: [&str; 6] =
+    ["stackpick-core", "stackpick-store", "stackpick-commands", "stackpick-discord", "stackpick-slack", "stackpick"];
 
 /// Crates that exist for the tests: dev-dependencies only, never a layer.
 const TEST_SUPPORT: [&str; 1] = ["stackpick-fake-discord"];
@@ -76,6 +77,20 @@ fn the_command_layer_knows_no_platform() {
             assert!(!text.contains(forbidden), "{file} names `{forbidden}`");
         }
     }
+}
+
+/// "Slack is a sibling of Discord and copies nothing from it": the Slack face
+/// depends on neither the Discord crate nor serenity, and the Discord face on
+/// nothing of Slack's (the layer order alone would allow the first).
+#[test]
+fn the_two_chat_faces_are_siblings() {
+    let slack = runtime_dependencies("stackpick-slack");
+    assert!(slack.iter().any(|d| d == "slack-morphism"), "the listing is real: {slack:?}");
+    for forbidden in ["stackpick-discord", "serenity"] {
+        assert!(!slack.iter().any(|d| d == forbidden), "the Slack face depends on {forbidden}");
+    }
+    let discord = runtime_dependencies("stackpick-discord");
+    assert!(!discord.iter().any(|d| d == "slack-morphism" || d == "stackpick-slack"), "{discord:?}");
 }
 
 /// Arrows one way: no crate depends on a layer above it.
@@ -252,7 +267,7 @@ fn every_discord_message_starts_in_the_one_builder() {
 /// module's parts sit at different heights, `module/sub`. Names that are not
 /// modules (items of the crate root, and the lower crates it re-exports)
 /// are not layers.
-const MODULE_LAYERS: [(&str, &[&[&str]]); 5] = [
+const MODULE_LAYERS: [(&str, &[&[&str]]); 6] = [
     (
         "crates/core/src",
         &[
@@ -278,6 +293,7 @@ const MODULE_LAYERS: [(&str, &[&[&str]]); 5] = [
         &[&["custom_id", "directory", "metrics", "reports"], &["request"], &["reply", "state"], &["handle", "refresh"]],
     ),
     ("crates/discord/src", &[&["token", "commands"], &["parse", "build"], &["rest"], &["gateway", "serve"]]),
+    ("crates/slack/src", &[&["blocks", "parse"], &["web"], &["serve"]]),
     ("src", &[&["config", "render"], &["cli"]]),
 ];
 

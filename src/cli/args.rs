@@ -2,7 +2,8 @@
 
 use super::*;
 use crate::config::{
-    maybe, metrics_address, BehaviourConfig, DatabaseConfig, DiscordConfig, Maybe, PackConfig, ServeConfig, StoreConfig,
+    maybe, metrics_address, BehaviourConfig, DatabaseConfig, DiscordConfig, Maybe, PackConfig, ServeConfig,
+    SlackConfig, StoreConfig,
 };
 
 /// Answers "which backend stack?" questions from a curated knowledge pack.
@@ -183,6 +184,25 @@ pub enum Command {
         /// For follow-ups: deferred answers edited in later.
         #[command(flatten)]
         discord: DiscordConfig,
+        #[command(flatten)]
+        behaviour: BehaviourConfig,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
+    /// The Slack app.
+    #[command(subcommand)]
+    Slack(Slack),
+}
+
+/// `stackpick slack …`
+#[derive(Debug, Subcommand)]
+pub enum Slack {
+    /// Serve the Events API at POST /slack/events: the slash command, mentions, DMs and buttons
+    /// (needs SLACK_SIGNING_SECRET; SLACK_BOT_TOKEN to answer anything but the slash command).
+    #[command(after_help = LOGS)]
+    Serve {
+        #[command(flatten)]
+        slack: SlackConfig,
         #[command(flatten)]
         behaviour: BehaviourConfig,
         #[command(flatten)]

@@ -22,7 +22,7 @@ mod args;
 mod chat;
 mod pack;
 
-pub use args::{Cli, Command, ReportArgs};
+pub use args::{Cli, Command, ReportArgs, Slack};
 use chat::*;
 use pack::*;
 
@@ -191,6 +191,27 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 let http = token.map(|t| std::sync::Arc::new(gateway::http(&t, proxy.as_deref())));
                 let state = crate::serve::AppState { bot: bot.clone(), key, http };
                 let result = crate::serve::serve(listener, std::sync::Arc::new(state)).await;
+                finish(&bot).await;
+                result
+            })
+        }
+        Command::Slack(Slack::Serve { slack, behaviour, store }) => {
+            let secret = slack.signing_secret()?;
+            let engine = engine(&dir)?;
+            let bot = crate::bot::Bot::new(engine, dir, behaviour.bot_config());
+            let web = match slack.bot_token.get() {
+                Some(token) => Some(stackpick_slack::web::Web::new(&slack.api_url, token.secret())?),
+                None => {
+                    tracing::warn!("SLACK_BOT_TOKEN is not set: only the slash command is answered");
+                    None
+                }
+            };
+            runtime()?.block_on(async move {
+                let listener = stackpick_slack::serve::bind(slack.addr).await?;
+                let bot = with_store(bot, &store).await?;
+                use secrecy::ExposeSecret;
+                let state = stackpick_slack::serve::AppState::new(bot.clone(), secret.secret().expose_secret(), web);
+                let result = stackpick_slack::serve::serve(listener, std::sync::Arc::new(state)).await;
                 finish(&bot).await;
                 result
             })

@@ -1,0 +1,277 @@
+//! Reading what Slack delivers into the command layer's neutral request:
+//! the `/stackpick` slash command, Events API callbacks (mentions, DMs,
+//! answer channels) and button presses.
+
+use serde::Deserialize;
+use stackpick_commands::custom_id::Action;
+use stackpick_commands::request::{ChatMessage, Command, Context, Interaction, Kb, MessageRef, Powers, Pressed, Setup};
+use stackpick_commands::Platform;
+
+/// The subcommands `/stackpick` knows, and how many words each takes at most:
+/// `/stackpick help` is help, `/stackpick help me choose a framework` is a
+/// question, because "help" takes no words after it.
+const SUBCOMMANDS: [(&str, usize); 6] =
+    [("help", 0), ("topics", 0), ("compare", 4), ("recommend", 12), ("setup", 3), ("kb", 2)];
+
+/// A slash command as Slack posts it (form-encoded).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SlashCommand {
+    pub team_id: String,
+    pub channel_id: String,
+    pub user_id: String,
+    #[serde(default)]
+    pub text: String,
+    pub response_url: Option<String>,
+}
+
+fn context(team: Option<&str>, channel: &str, user: &str) -> Context {
+    Context {
+        platform: Platform::Slack,
+        server: team.map(str::to_owned),
+        channel: Some(channel.to_owned()),
+        user: user.to_owned(),
+        // Workspace admins are known from `users.info`, which this face does
+        // not call yet: settings and reports stay refused in Slack for now.
+        powers: Powers::default(),
+    }
+}
+
+/// `/stackpick …` read into a command. Answers are private unless shared.
+pub fn slash(cmd: &SlashCommand) -> (Context, Interaction) {
+    let cx = context(Some(&cmd.team_id), &cmd.channel_id, &cmd.user_id);
+    (cx, Interaction::Command(command(&cmd.text)))
+}
+
+/// The text after `/stackpick`, read by the rule in [`SUBCOMMANDS`].
+pub fn command(text: &str) -> Command {
+    let text = text.trim();
+    let mut words = text.split_whitespace();
+    let first = words.next().unwrap_or("");
+    let rest: Vec<&str> = words.collect();
+    let sub = SUBCOMMANDS.iter().find(|(name, _)| *name == first).filter(|(_, most)| rest.len() <= *most);
+    let Some((name, _)) = sub else {
+        if text.is_empty() {
+            return Command::Help;
+        }
+        return Command::Ask { question: text.to_owned(), private: true, mention: None };
+    };
+    let rest_text = rest.join(" ");
+    match *name {
+        "help" => Command::Help,
+        "topics" => Command::Topics,
+        "compare" => Command::Compare { topic: rest_text, private: true, mention: None },
+        "recommend" => Command::Recommend { use_case: rest_text, factors: Vec::new(), private: true },
+        "kb" => Command::Kb(match rest.as_slice() {
+            ["reload"] => Kb::Reload,
+            ["gaps"] => Kb::Gaps { days: None },
+            ["stats"] => Kb::Stats { days: None },
+            ["gaps", d] => Kb::Gaps { days: d.parse::<u32>().ok().map(|d| d.clamp(1, 3650)) },
+            ["stats", d] => Kb::Stats { days: d.parse::<u32>().ok().map(|d| d.clamp(1, 3650)) },
+            _ => Kb::Unknown,
+        }),
+        _ => Command::Setup(match rest.as_slice() {
+            [] | ["show"] => Setup::Show,
+            ["welcome", "off"] => Setup::WelcomeOff,
+            ["welcome", "dm"] => Setup::WelcomeByDm(true),
+            ["welcome", channel] => channel_id(channel).map_or(Setup::Unknown, Setup::WelcomeIn),
+            ["answer-channel", "add", channel] => channel_id(channel).map_or(Setup::Unknown, Setup::AddAnswerChannel),
+            ["answer-channel", "remove", channel] => {
+                channel_id(channel).map_or(Setup::Unknown, Setup::RemoveAnswerChannel)
+            }
+            ["cooldown", secs] => Setup::Cooldown(secs.parse().ok()),
+            _ => Setup::Unknown,
+        }),
+    }
+}
+
+/// A channel as Slack escapes it in command text (`<#C123|general>`).
+fn channel_id(word: &str) -> Option<String> {
+    let inner = word.strip_prefix("<#")?.strip_suffix('>')?;
+    let id = inner.split('|').next()?;
+    id.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()).then(|| id.to_owned())
+}
+
+/// The Events API's envelope, as much of it as the bot reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Envelope {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub challenge: Option<String>,
+    pub team_id: Option<String>,
+    pub event_id: Option<String>,
+    pub event: Option<Event>,
+    #[serde(default)]
+    pub authorizations: Vec<Authorization>,
+}
+
+/// Who the event was delivered for: the bot's own user id.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Authorization {
+    pub user_id: Option<String>,
+}
+
+/// One event: a message or a mention.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Event {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub subtype: Option<String>,
+    pub user: Option<String>,
+    pub bot_id: Option<String>,
+    pub text: Option<String>,
+    pub channel: Option<String>,
+    pub channel_type: Option<String>,
+    pub ts: Option<String>,
+    pub thread_ts: Option<String>,
+}
+
+/// An event the bot may answer, read: the neutral message and where the
+/// answer goes (in a thread under a mention; inline in a DM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Chat {
+    pub message: ChatMessage,
+    pub thread: Option<String>,
+}
+
+/// Reads a callback's event, or `None` for events the bot never answers
+/// (from bots, edits, its own messages; a plain message that mentions the
+/// bot, which Slack also delivers as `app_mention`).
+pub fn event(envelope: &Envelope) -> Option<Chat> {
+    let event = envelope.event.as_ref()?;
+    if event.bot_id.is_some() || event.subtype.is_some() {
+        return None;
+    }
+    let me = envelope.authorizations.iter().find_map(|a| a.user_id.clone());
+    let user = event.user.as_deref()?;
+    if me.as_deref() == Some(user) {
+        return None;
+    }
+    let (channel, ts) = (event.channel.as_deref()?, event.ts.as_deref()?);
+    let text = event.text.as_deref().unwrap_or("");
+    let mention = me.as_ref().map(|me| format!("<@{me}>"));
+    let names_me = mention.as_ref().is_some_and(|m| text.contains(m.as_str()));
+    let direct = event.channel_type.as_deref() == Some("im");
+    let (mentions_me, thread) = match event.kind.as_str() {
+        "app_mention" => (true, Some(event.thread_ts.clone().unwrap_or_else(|| ts.to_owned()))),
+        "message" if direct => (names_me, None),
+        // `app_mention` carries the mention; this copy would answer twice.
+        "message" if names_me => return None,
+        "message" => (false, event.thread_ts.clone()),
+        _ => return None,
+    };
+    let text = match &mention {
+        Some(m) => text.replace(m.as_str(), " "),
+        None => text.to_owned(),
+    };
+    let server = if direct { None } else { envelope.team_id.as_deref() };
+    Some(Chat {
+        message: ChatMessage {
+            context: context(server, channel, user),
+            id: MessageRef { channel: channel.to_owned(), message: ts.to_owned() },
+            text: unescape(&text),
+            mentions_me,
+            replies_to_me: false,
+            replied_subject: None,
+        },
+        thread,
+    })
+}
+
+/// Slack escapes `&`, `<` and `>` in message text; the engine reads the text
+/// as written.
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+/// An interactivity payload (the `payload` field of the form), as much as the bot reads.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Payload {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub user: Option<Id>,
+    pub team: Option<Id>,
+    pub channel: Option<Id>,
+    pub container: Option<Container>,
+    pub response_url: Option<String>,
+    #[serde(default)]
+    pub actions: Vec<PayloadAction>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Id {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Container {
+    pub message_ts: Option<String>,
+    pub channel_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayloadAction {
+    pub action_id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub selected_option: Option<SelectedOption>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SelectedOption {
+    pub value: String,
+}
+
+/// A button press or menu choice read into the neutral press; `None` for
+/// payloads the bot does not handle.
+pub fn press(payload: &Payload) -> Option<(Context, Interaction)> {
+    if payload.kind != "block_actions" {
+        return None;
+    }
+    let action = payload.actions.first()?;
+    let user = &payload.user.as_ref()?.id;
+    let channel = payload
+        .channel
+        .as_ref()
+        .map(|c| c.id.clone())
+        .or_else(|| payload.container.as_ref().and_then(|c| c.channel_id.clone()))?;
+    let cx = context(payload.team.as_ref().map(|t| t.id.as_str()), &channel, user);
+    let pressed = match action.kind.as_str() {
+        "button" => Pressed::Button,
+        "static_select" => Pressed::Choice(action.selected_option.as_ref().map(|o| o.value.clone())),
+        _ => Pressed::Other,
+    };
+    let message = payload
+        .container
+        .as_ref()
+        .and_then(|c| c.message_ts.clone())
+        .map(|ts| MessageRef { channel: channel.clone(), message: ts });
+    Some((cx, Interaction::Press { action: Action::parse(&action.action_id), pressed, message }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subcommand_is_its_word_with_no_more_than_it_takes() {
+        assert_eq!(command("help"), Command::Help);
+        assert_eq!(command(""), Command::Help);
+        assert_eq!(command("topics"), Command::Topics);
+        let ask = |q: &str| Command::Ask { question: q.into(), private: true, mention: None };
+        assert_eq!(command("help me choose between tea and coffee"), ask("help me choose between tea and coffee"));
+        assert_eq!(command("topics that matter for a startup?"), ask("topics that matter for a startup?"));
+        assert_eq!(command("which is faster?"), ask("which is faster?"));
+        assert_eq!(
+            command("compare performance"),
+            Command::Compare { topic: "performance".into(), private: true, mention: None }
+        );
+        assert_eq!(command("kb gaps 7"), Command::Kb(Kb::Gaps { days: Some(7) }));
+        assert_eq!(command("setup cooldown 10"), Command::Setup(Setup::Cooldown(Some(10))));
+        assert_eq!(
+            command("setup answer-channel add <#C0123|general>"),
+            Command::Setup(Setup::AddAnswerChannel("C0123".into()))
+        );
+        // "compare" followed by a whole question is the question.
+        assert!(matches!(command("compare tea and coffee for a long night of debugging"), Command::Ask { .. }));
+    }
+}

@@ -1,0 +1,231 @@
+//! `stackpick slack serve`: the Events API over HTTP, on Bolt's convention
+//! of one path, `POST /slack/events`, for events, the slash command and
+//! interactivity, plus `GET /healthz`.
+//!
+//! Every request is verified with the signing secret (slack-morphism's
+//! verifier: `v0` HMAC-SHA256 over `v0:timestamp:body`, compared in constant
+//! time, the timestamp within 5 minutes) before its body is read. The slash
+//! command is answered in the response body; events and presses are
+//! acknowledged at once and answered through the Web API, since Slack
+//! retries anything not acknowledged within 3 seconds. Retried events are
+//! answered once (their `event_id`s are remembered, bounded).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use serde_json::json;
+use slack_morphism::prelude::SlackSigningSecret;
+use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
+use stackpick_commands::reply::{Effect, Response as BotResponse};
+use stackpick_commands::{computing, Bot, ChatReply, Message, NoDirectory};
+
+use crate::blocks::{self, Rendered};
+use crate::parse::{self, Envelope, Payload, SlashCommand};
+use crate::web::Web;
+
+/// The largest request body accepted; Slack's requests are far smaller.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// How many recent event ids are remembered to answer Slack's retries once.
+pub const EVENTS_REMEMBERED: usize = 10_000;
+
+/// What the endpoint shares between requests.
+pub struct AppState {
+    pub bot: Arc<Bot>,
+    verifier: SlackEventSignatureVerifier,
+    /// The Web API, for answers to events and presses; `None` without a bot token.
+    pub web: Option<Web>,
+    seen: Mutex<Seen>,
+}
+
+impl AppState {
+    pub fn new(bot: Arc<Bot>, signing_secret: &str, web: Option<Web>) -> AppState {
+        let verifier = SlackEventSignatureVerifier::new(&SlackSigningSecret::new(signing_secret.to_owned()));
+        AppState { bot, verifier, web, seen: Mutex::new(Seen::default()) }
+    }
+
+    /// Whether this event id is new (and remembers it).
+    fn first_delivery(&self, event_id: &str) -> bool {
+        self.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(event_id)
+    }
+}
+
+/// Recent event ids, oldest first, at most [`EVENTS_REMEMBERED`].
+#[derive(Default)]
+struct Seen {
+    order: VecDeque<String>,
+    ids: HashSet<String>,
+}
+
+impl Seen {
+    fn insert(&mut self, id: &str) -> bool {
+        if self.ids.contains(id) {
+            return false;
+        }
+        if self.order.len() == EVENTS_REMEMBERED {
+            if let Some(old) = self.order.pop_front() {
+                self.ids.remove(&old);
+            }
+        }
+        self.order.push_back(id.to_owned());
+        self.ids.insert(id.to_owned());
+        true
+    }
+}
+
+/// The endpoint's routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/slack/events", post(events))
+        .route("/healthz", get(|| async { "ok" }))
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .with_state(state)
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], text).into_response()
+}
+
+fn ok() -> Response {
+    StatusCode::OK.into_response()
+}
+
+async fn events(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    // Authenticity first: nothing in the body is read before the signature checks out.
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(signature), Some(timestamp)) = (header("x-slack-signature"), header("x-slack-request-timestamp")) else {
+        return plain(StatusCode::UNAUTHORIZED, "missing request signature");
+    };
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return plain(StatusCode::BAD_REQUEST, "body is not UTF-8");
+    };
+    if state.verifier.verify(signature, text, timestamp).is_err() {
+        return plain(StatusCode::UNAUTHORIZED, "invalid or expired request signature");
+    }
+    let json = header("content-type").is_some_and(|c| c.starts_with("application/json"));
+    if json {
+        let Ok(envelope) = serde_json::from_str::<Envelope>(text) else {
+            return plain(StatusCode::BAD_REQUEST, "not an Events API request");
+        };
+        return event(&state, envelope);
+    }
+    let Ok(form) = serde_urlencoded::from_str::<HashMap<String, String>>(text) else {
+        return plain(StatusCode::BAD_REQUEST, "body is neither JSON nor a form");
+    };
+    match form.get("payload") {
+        Some(payload) => match serde_json::from_str::<Payload>(payload) {
+            Ok(payload) => press(&state, payload),
+            Err(_) => plain(StatusCode::BAD_REQUEST, "not an interaction payload"),
+        },
+        None => match serde_urlencoded::from_str::<SlashCommand>(text) {
+            Ok(cmd) => slash(&state, cmd).await,
+            Err(_) => plain(StatusCode::BAD_REQUEST, "not a slash command"),
+        },
+    }
+}
+
+fn event(state: &Arc<AppState>, envelope: Envelope) -> Response {
+    match envelope.kind.as_str() {
+        "url_verification" => axum::Json(json!({"challenge": envelope.challenge.unwrap_or_default()})).into_response(),
+        "event_callback" => {
+            if let Some(id) = &envelope.event_id {
+                if !state.first_delivery(id) {
+                    return ok();
+                }
+            }
+            let Some(chat) = parse::event(&envelope) else { return ok() };
+            let state = state.clone();
+            tokio::spawn(async move {
+                let reply = computing(|| state.bot.message(&chat.message));
+                let (Some(reply), Some(web)) = (reply, &state.web) else { return };
+                let id = &chat.message.id;
+                let sent = match reply {
+                    ChatReply::Send(m) => web.post(&id.channel, chat.thread.as_deref(), blocks::render(&m)).await,
+                    ChatReply::React(_) => web.react(&id.channel, &id.message, "hourglass_flowing_sand").await,
+                };
+                if let Err(e) = sent {
+                    tracing::warn!(error = %e, channel = %id.channel, "Slack answer not sent");
+                }
+            });
+            ok()
+        }
+        _ => ok(),
+    }
+}
+
+/// A button or menu: acknowledged at once, answered through `response_url`.
+fn press(state: &Arc<AppState>, payload: Payload) -> Response {
+    let Some((cx, interaction)) = parse::press(&payload) else { return ok() };
+    let Some(response_url) = payload.response_url.clone() else { return ok() };
+    let state = state.clone();
+    tokio::spawn(async move {
+        let reply = state.bot.interaction(&cx, &interaction, &NoDirectory).await;
+        let Some(web) = &state.web else {
+            tracing::warn!("a button needs SLACK_BOT_TOKEN to answer, which this server does not have");
+            return;
+        };
+        let message = match reply.response {
+            BotResponse::Message(m) => Some(m),
+            BotResponse::Form(_) => Some(Message::notice("Forms are not available in Slack yet; use /stackpick.")),
+            _ => None,
+        };
+        if let Some(m) = message {
+            if let Err(e) = web.respond(&response_url, blocks::render(&m)).await {
+                tracing::warn!(error = %e, "Slack response_url not answered");
+            }
+        }
+        for effect in reply.effects {
+            if let Effect::Delete(_) = effect {
+                if let Err(e) = web.delete_original(&response_url).await {
+                    tracing::warn!(error = %e, "Slack answer not deleted");
+                }
+            }
+        }
+    });
+    ok()
+}
+
+/// `/stackpick …`: answered in the response body.
+async fn slash(state: &Arc<AppState>, cmd: SlashCommand) -> Response {
+    let (cx, interaction) = parse::slash(&cmd);
+    let reply = state.bot.interaction(&cx, &interaction, &NoDirectory).await;
+    for effect in reply.effects {
+        if let (Effect::Post { channel, message }, Some(web)) = (effect, &state.web) {
+            let web = web.clone();
+            tokio::spawn(async move {
+                if let Err(e) = web.post(&channel, None, blocks::render(&message)).await {
+                    tracing::warn!(error = %e, "Slack message not posted");
+                }
+            });
+        }
+    }
+    match reply.response {
+        BotResponse::Message(m) => body(&m, blocks::render(&m)),
+        _ => ok(),
+    }
+}
+
+/// A message as a slash command's response body.
+fn body(m: &Message, rendered: Rendered) -> Response {
+    let kind = if m.private { "ephemeral" } else { "in_channel" };
+    axum::Json(json!({"response_type": kind, "text": rendered.text, "blocks": rendered.blocks})).into_response()
+}
+
+/// Binds the address before anything else starts, so a busy port fails without side effects.
+pub async fn bind(addr: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
+    use anyhow::Context as _;
+    tokio::net::TcpListener::bind(addr).await.with_context(|| format!("cannot listen on {addr}"))
+}
+
+/// Serves until the process is stopped.
+pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> anyhow::Result<()> {
+    use anyhow::Context as _;
+    tracing::info!(addr = %listener.local_addr()?, "serving Slack at POST /slack/events");
+    axum::serve(listener, router(state)).await.context("the Slack endpoint failed")
+}

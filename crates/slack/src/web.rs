@@ -1,0 +1,96 @@
+//! The Slack Web API calls the bot makes, through slack-morphism's client:
+//! posting an answer (`chat.postMessage`), reacting (`reactions.add`) and
+//! answering through an interaction's `response_url`.
+//!
+//! The base URL is configurable (`SLACK_API_URL`) so the tests point the
+//! real client at a fake Slack on 127.0.0.1; slack-morphism's own connector
+//! speaks HTTPS only, so this one is built to allow plain HTTP as well.
+
+use std::sync::Arc;
+
+use anyhow::{Context as _, Result};
+use secrecy::{ExposeSecret, SecretString};
+use slack_morphism::prelude::*;
+
+use crate::blocks::Rendered;
+
+/// Slack's Web API, as the bot uses it.
+#[derive(Clone)]
+pub struct Web {
+    client: Arc<SlackClient<SlackClientHyperHttpsConnector>>,
+    token: Arc<SecretString>,
+}
+
+impl std::fmt::Debug for Web {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Web(..)")
+    }
+}
+
+/// The Web API's address in production.
+pub const SLACK_API_URL: &str = "https://slack.com/api";
+
+impl Web {
+    /// A client for the Web API at `api_url` with the bot token (`xoxb-…`).
+    pub fn new(api_url: &str, token: SecretString) -> Result<Web> {
+        let https = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_webpki_roots()
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .build();
+        let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url.trim_end_matches('/'));
+        Ok(Web { client: Arc::new(SlackClient::new(connector)), token: Arc::new(token) })
+    }
+
+    fn token(&self) -> SlackApiToken {
+        SlackApiToken::new(SlackApiTokenValue::new(self.token.expose_secret().clone()))
+    }
+
+    /// Posts a message in a channel (under `thread`, when given), links not unfurled.
+    pub async fn post(&self, channel: &str, thread: Option<&str>, message: Rendered) -> Result<()> {
+        let content = content(message)?;
+        let mut request = SlackApiChatPostMessageRequest::new(channel.into(), content);
+        request.thread_ts = thread.map(|t| SlackTs::new(t.to_owned()));
+        request.unfurl_links = Some(false);
+        request.unfurl_media = Some(false);
+        let token = self.token();
+        self.client.open_session(&token).chat_post_message(&request).await.context("chat.postMessage failed")?;
+        Ok(())
+    }
+
+    /// Adds a reaction (by emoji name) to a message.
+    pub async fn react(&self, channel: &str, ts: &str, name: &str) -> Result<()> {
+        let request =
+            SlackApiReactionsAddRequest::new(channel.into(), SlackReactionName::new(name.to_owned()), ts.into());
+        let token = self.token();
+        self.client.open_session(&token).reactions_add(&request).await.context("reactions.add failed")?;
+        Ok(())
+    }
+
+    /// Answers an interaction through its `response_url` (seen by the presser only).
+    pub async fn respond(&self, response_url: &str, message: Rendered) -> Result<()> {
+        let url: url::Url = response_url.parse().context("the response_url is not a URL")?;
+        let request = SlackApiPostWebhookMessageRequest::new(content(message)?);
+        self.client.respond_to_event(&SlackResponseUrl(url), &request).await.context("response_url failed")?;
+        Ok(())
+    }
+}
+
+impl Web {
+    /// Deletes the message an interaction came from, through its `response_url`.
+    pub async fn delete_original(&self, response_url: &str) -> Result<()> {
+        let url: url::Url = response_url.parse().context("the response_url is not a URL")?;
+        let mut request = SlackApiPostWebhookMessageRequest::new(SlackMessageContent::new());
+        request.delete_original = Some(true);
+        self.client.respond_to_event(&SlackResponseUrl(url), &request).await.context("response_url failed")?;
+        Ok(())
+    }
+}
+
+/// Rendered blocks as slack-morphism's typed message content.
+pub fn content(message: Rendered) -> Result<SlackMessageContent> {
+    let blocks: Vec<SlackBlock> =
+        serde_json::from_value(serde_json::Value::Array(message.blocks)).context("blocks Slack's types cannot read")?;
+    Ok(SlackMessageContent::new().with_text(message.text).with_blocks(blocks))
+}

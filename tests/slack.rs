@@ -1,0 +1,254 @@
+//! The Slack face against a fake Slack on 127.0.0.1: signed requests into
+//! `POST /slack/events` (through the router, no socket needed), and the Web
+//! API calls the bot makes recorded by the fake.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{Request, StatusCode, Uri};
+use axum::Router;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use stackpick::bot::{Bot, Config};
+use stackpick_slack::serve::{router, AppState};
+use stackpick_slack::web::Web;
+use tower::ServiceExt;
+
+const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+const TEAM: &str = "T0001";
+const BOT_USER: &str = "U0BOT";
+
+/// Slack's request signature: `v0=` + hex(HMAC-SHA256(secret, `v0:ts:body`)).
+fn sign(ts: &str, body: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("v0:{ts}:{body}").as_bytes());
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// What the fake Slack received: (path, body as JSON, or as text when not JSON).
+#[derive(Clone, Default)]
+struct Fake {
+    calls: Arc<Mutex<Vec<(String, Value)>>>,
+}
+
+impl Fake {
+    async fn start() -> (Fake, String) {
+        let fake = Fake::default();
+        let calls = fake.calls.clone();
+        let app = Router::new().fallback(move |uri: Uri, body: Bytes| {
+            let calls = calls.clone();
+            async move {
+                let text = String::from_utf8_lossy(&body).into_owned();
+                let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+                calls.lock().unwrap().push((uri.path().to_owned(), value));
+                let reply = if uri.path().ends_with("chat.postMessage") {
+                    json!({"ok": true, "channel": "C1", "ts": "1700000000.000200", "message": {"ts": "1700000000.000200", "text": ""}})
+                } else {
+                    json!({"ok": true})
+                };
+                axum::Json(reply)
+            }
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (fake, url)
+    }
+
+    fn calls(&self) -> Vec<(String, Value)> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    async fn wait_for(&self, what: &str, n: usize) -> Vec<(String, Value)> {
+        for _ in 0..200 {
+            let calls = self.calls();
+            if calls.len() >= n {
+                return calls;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the fake Slack never received {what}: {:?}", self.calls());
+    }
+}
+
+async fn app() -> (Router, Fake, String) {
+    let (fake, url) = Fake::start().await;
+    let bot = Arc::new(Bot::new(common::engine_owned(), common::pack_dir(), Config::default()));
+    let web = Web::new(&format!("{url}/api"), secrecy::SecretString::new("xoxb-test".to_owned())).unwrap();
+    (router(Arc::new(AppState::new(bot, SECRET, Some(web)))), fake, url)
+}
+
+async fn post(app: &Router, content_type: &str, body: &str, ts: &str, signature: &str) -> (StatusCode, String) {
+    let request = Request::post("/slack/events")
+        .header("content-type", content_type)
+        .header("x-slack-request-timestamp", ts)
+        .header("x-slack-signature", signature)
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+async fn signed(app: &Router, content_type: &str, body: &str) -> (StatusCode, String) {
+    let ts = common::now_ts();
+    post(app, content_type, body, &ts, &sign(&ts, body)).await
+}
+
+fn slash_body(user: &str, text: &str) -> String {
+    serde_urlencoded::to_string([
+        ("command", "/stackpick"),
+        ("text", text),
+        ("team_id", TEAM),
+        ("channel_id", "C0GENERAL"),
+        ("user_id", user),
+        ("response_url", "https://hooks.slack.com/commands/1/2/3"),
+        ("trigger_id", "1.2.3"),
+    ])
+    .unwrap()
+}
+
+async fn slash(app: &Router, user: &str, text: &str) -> Value {
+    let (status, body) = signed(app, "application/x-www-form-urlencoded", &slash_body(user, text)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_str(&body).unwrap_or_else(|_| panic!("a JSON message: {body}"))
+}
+
+fn event(id: &str, event: Value) -> String {
+    json!({
+        "type": "event_callback", "team_id": TEAM, "event_id": id, "event_time": 1700000000,
+        "authorizations": [{"user_id": BOT_USER, "team_id": TEAM, "is_bot": true}],
+        "event": event,
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_fresh_signature_are_refused_before_anything_is_read() {
+    let (app, fake, _) = app().await;
+    let body = slash_body("U1", "which is faster?");
+    let now = common::now_ts();
+    let form = "application/x-www-form-urlencoded";
+    assert_eq!(post(&app, form, &body, &now, "v0=00").await.0, StatusCode::UNAUTHORIZED);
+    let other = format!("{body}&x=1");
+    assert_eq!(post(&app, form, &other, &now, &sign(&now, &body)).await.0, StatusCode::UNAUTHORIZED, "another body");
+    let old = (now.parse::<i64>().unwrap() - 600).to_string();
+    assert_eq!(post(&app, form, &body, &old, &sign(&old, &body)).await.0, StatusCode::UNAUTHORIZED, "a replay");
+    let request = Request::post("/slack/events").body(Body::from(body)).unwrap();
+    assert_eq!(app.clone().oneshot(request).await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    assert!(fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn the_url_check_gets_its_challenge_back() {
+    let (app, _, _) = app().await;
+    let body = json!({"type": "url_verification", "token": "x", "challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}).to_string();
+    let (status, reply) = signed(&app, "application/json", &body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        serde_json::from_str::<Value>(&reply).unwrap()["challenge"],
+        "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"
+    );
+}
+
+#[tokio::test]
+async fn the_slash_command_answers_privately_and_reads_its_first_word_by_the_rule() {
+    let (app, _, _) = app().await;
+    let answer = slash(&app, "U1", "which is faster?").await;
+    assert_eq!(answer["response_type"], "ephemeral");
+    assert_eq!(answer["blocks"][0]["type"], "header");
+    assert!(answer["blocks"][0]["text"]["text"].as_str().unwrap().contains("Performance"), "{answer}");
+    assert!(answer["text"].as_str().is_some_and(|t| !t.is_empty()), "a notification fallback");
+
+    let help = slash(&app, "U2", "help").await;
+    assert!(help["blocks"][0]["text"]["text"].as_str().unwrap().starts_with("stackpick"), "{help}");
+    // "help" followed by a question is the question.
+    let question = slash(&app, "U3", "help me pick the faster runtime for an api").await;
+    assert!(question["blocks"][0]["text"]["text"].as_str().unwrap().contains("Performance"), "{question}");
+
+    let compare = slash(&app, "U4", "compare performance").await;
+    assert!(compare["blocks"][0]["text"]["text"].as_str().unwrap().contains("Performance"), "{compare}");
+    // Admin commands need Slack's admin check, which this face does not make yet.
+    let kb = slash(&app, "U5", "kb stats").await;
+    assert!(kb["text"].as_str().unwrap().contains("Manage Server"), "{kb}");
+}
+
+#[tokio::test]
+async fn a_mention_is_answered_in_a_thread_once_even_when_slack_retries() {
+    let (app, fake, _) = app().await;
+    let mention = event(
+        "Ev1",
+        json!({"type": "app_mention", "user": "U9", "text": format!("<@{BOT_USER}> <!channel> which is faster?"),
+               "ts": "1700000000.000100", "channel": "C0GENERAL", "event_ts": "1700000000.000100"}),
+    );
+    assert_eq!(signed(&app, "application/json", &mention).await.0, StatusCode::OK);
+    // Slack's retry of the same event (X-Slack-Retry-Num) is acknowledged, not answered again.
+    assert_eq!(signed(&app, "application/json", &mention).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the answer", 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let posts: Vec<_> = fake.calls().into_iter().filter(|(p, _)| p.ends_with("chat.postMessage")).collect();
+    assert_eq!(posts.len(), 1, "{calls:?}");
+    let body = &posts[0].1;
+    assert_eq!(body["channel"], "C0GENERAL");
+    assert_eq!(body["thread_ts"], "1700000000.000100", "answered in a thread under the mention");
+    assert_eq!(body["unfurl_links"], false);
+    let sent = body.to_string();
+    assert!(sent.contains("Performance"), "{sent}");
+    for mention in ["<!channel>", "<!here>", "<!everyone>"] {
+        assert!(!sent.contains(mention), "{sent}");
+    }
+}
+
+#[tokio::test]
+async fn a_direct_message_is_answered_inline_and_the_bots_own_messages_never() {
+    let (app, fake, _) = app().await;
+    let own = event(
+        "Ev2",
+        json!({"type": "message", "channel_type": "im", "user": BOT_USER, "bot_id": "B1", "text": "which is faster?",
+               "ts": "1700000000.000300", "channel": "D0DM"}),
+    );
+    assert_eq!(signed(&app, "application/json", &own).await.0, StatusCode::OK);
+    let dm = event(
+        "Ev3",
+        json!({"type": "message", "channel_type": "im", "user": "U7", "text": "which is easier to learn?",
+               "ts": "1700000000.000400", "channel": "D0DM"}),
+    );
+    assert_eq!(signed(&app, "application/json", &dm).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the DM answer", 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fake.calls().len(), 1, "{calls:?}");
+    let body = &calls[0].1;
+    assert_eq!(body["channel"], "D0DM");
+    assert!(body.get("thread_ts").is_none(), "inline in a DM: {body}");
+    assert!(body.to_string().contains("Learning curve"), "{body}");
+    // Plain chatter in a channel that is not an answer channel is left alone.
+    let chatter = event(
+        "Ev4",
+        json!({"type": "message", "channel_type": "channel", "user": "U7", "text": "which is faster?",
+               "ts": "1700000000.000500", "channel": "C0GENERAL"}),
+    );
+    assert_eq!(signed(&app, "application/json", &chatter).await.0, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fake.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn a_button_is_acknowledged_and_answered_through_its_response_url() {
+    let (app, fake, url) = app().await;
+    let payload = json!({
+        "type": "block_actions", "user": {"id": "U8"}, "team": {"id": TEAM}, "channel": {"id": "C0GENERAL"},
+        "container": {"type": "message", "message_ts": "1700000000.000600", "channel_id": "C0GENERAL"},
+        "response_url": format!("{url}/hooks/42"), "trigger_id": "1.2.3",
+        "actions": [{"action_id": "sp1:t:performance", "type": "button", "value": "sp1:t:performance", "block_id": "b"}],
+    });
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    let (status, reply) = signed(&app, "application/x-www-form-urlencoded", &body).await;
+    assert_eq!((status, reply.as_str()), (StatusCode::OK, ""));
+    let calls = fake.wait_for("the response_url answer", 1).await;
+    assert_eq!(calls[0].0, "/hooks/42");
+    assert!(calls[0].1.to_string().contains("Performance"), "{:?}", calls[0]);
+}
