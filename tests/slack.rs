@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{Request, StatusCode, Uri};
+use axum::response::IntoResponse;
 use axum::Router;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
@@ -32,24 +33,39 @@ fn sign(ts: &str, body: &str) -> String {
 #[derive(Clone, Default)]
 struct Fake {
     calls: Arc<Mutex<Vec<(String, Value)>>>,
+    /// How many of the next calls are refused with a 429 (Retry-After: 1).
+    limited: Arc<Mutex<usize>>,
 }
 
 impl Fake {
     async fn start() -> (Fake, String) {
         let fake = Fake::default();
-        let calls = fake.calls.clone();
+        let (calls, limited) = (fake.calls.clone(), fake.limited.clone());
+        // `users.info` says UADMIN is a workspace admin, everyone else not.
         let app = Router::new().fallback(move |uri: Uri, body: Bytes| {
-            let calls = calls.clone();
+            let (calls, limited) = (calls.clone(), limited.clone());
             async move {
                 let text = String::from_utf8_lossy(&body).into_owned();
                 let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
                 calls.lock().unwrap().push((uri.path().to_owned(), value));
-                let reply = if uri.path().ends_with("chat.postMessage") {
+                {
+                    let mut limited = limited.lock().unwrap();
+                    if *limited > 0 {
+                        *limited -= 1;
+                        let headers = [("retry-after", "1")];
+                        return (StatusCode::TOO_MANY_REQUESTS, headers, axum::Json(json!({"ok": false, "error": "ratelimited"})))
+                            .into_response();
+                    }
+                }
+                let reply = if uri.path().ends_with("users.info") {
+                    let user = if uri.query().unwrap_or("").contains("user=UADMIN") { "UADMIN" } else { "UOTHER" };
+                    json!({"ok": true, "user": {"id": user, "is_admin": user == "UADMIN"}})
+                } else if uri.path().ends_with("chat.postMessage") {
                     json!({"ok": true, "channel": "C1", "ts": "1700000000.000200", "message": {"ts": "1700000000.000200", "text": ""}})
                 } else {
                     json!({"ok": true})
                 };
-                axum::Json(reply)
+                axum::Json(reply).into_response()
             }
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -75,10 +91,14 @@ impl Fake {
 }
 
 async fn app() -> (Router, Fake, String) {
+    let bot = Bot::new(common::engine_owned(), common::pack_dir(), Config::default());
+    app_with(bot).await
+}
+
+async fn app_with(bot: Bot) -> (Router, Fake, String) {
     let (fake, url) = Fake::start().await;
-    let bot = Arc::new(Bot::new(common::engine_owned(), common::pack_dir(), Config::default()));
     let web = Web::new(&format!("{url}/api"), secrecy::SecretString::new("xoxb-test".to_owned())).unwrap();
-    (router(Arc::new(AppState::new(bot, SECRET, Some(web)))), fake, url)
+    (router(Arc::new(AppState::new(Arc::new(bot), SECRET, Some(web)))), fake, url)
 }
 
 async fn post(app: &Router, content_type: &str, body: &str, ts: &str, signature: &str) -> (StatusCode, String) {
@@ -172,9 +192,9 @@ async fn the_slash_command_answers_privately_and_reads_its_first_word_by_the_rul
 
     let compare = slash(&app, "U4", "compare performance").await;
     assert!(compare["blocks"][0]["text"]["text"].as_str().unwrap().contains("Performance"), "{compare}");
-    // Admin commands need Slack's admin check, which this face does not make yet.
+    // Settings and reports are for workspace admins (users.info says U5 is not one).
     let kb = slash(&app, "U5", "kb stats").await;
-    assert!(kb["text"].as_str().unwrap().contains("Manage Server"), "{kb}");
+    assert!(kb["text"].as_str().unwrap().contains("Only workspace admins and owners"), "{kb}");
 }
 
 #[tokio::test]
@@ -251,4 +271,63 @@ async fn a_button_is_acknowledged_and_answered_through_its_response_url() {
     let calls = fake.wait_for("the response_url answer", 1).await;
     assert_eq!(calls[0].0, "/hooks/42");
     assert!(calls[0].1.to_string().contains("Performance"), "{:?}", calls[0]);
+}
+
+/// A Web API 429 is waited out (its Retry-After) and the answer still sent.
+#[tokio::test]
+async fn a_rate_limited_answer_is_sent_after_the_wait_slack_asks_for() {
+    let (app, fake, _) = app().await;
+    *fake.limited.lock().unwrap() = 1;
+    let dm = event(
+        "Ev9",
+        json!({"type": "message", "channel_type": "im", "user": "U6", "text": "which is faster?",
+               "ts": "1700000000.000700", "channel": "D0DM"}),
+    );
+    assert_eq!(signed(&app, "application/json", &dm).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the retried answer", 2).await;
+    assert!(calls.iter().all(|(p, _)| p.ends_with("chat.postMessage")), "{calls:?}");
+    assert_eq!(calls[0].1, calls[1].1, "the same answer, sent again");
+}
+
+/// A workspace admin makes a channel an answer channel; questions posted
+/// there are answered in a thread, chatter is left alone.
+#[tokio::test]
+async fn an_admin_sets_an_answer_channel_and_questions_there_are_answered() {
+    let db = common::TempDb::new();
+    let store = stackpick::store::SqliteStore::open(&db.url()).await.unwrap();
+    let bot =
+        Bot::new(common::engine_owned(), common::pack_dir(), Config::default()).with_store(Arc::new(store), Vec::new());
+    let (app, fake, _) = app_with(bot).await;
+    let refused = slash(&app, "U5", "setup answer-channel add <#C0ANS|answers>").await;
+    assert!(refused["text"].as_str().unwrap().contains("Only workspace admins"), "{refused}");
+    let done = slash(&app, "UADMIN", "setup answer-channel add <#C0ANS|answers>").await;
+    let text = done["blocks"][0]["text"]["text"].as_str().unwrap();
+    assert!(text.starts_with("✅ <#C0ANS> is an answer channel"), "{done}");
+
+    let chatter = event(
+        "Ev20",
+        json!({"type": "message", "channel_type": "channel", "user": "U7", "text": "hey all, lunch?",
+               "ts": "1700000000.000800", "channel": "C0ANS"}),
+    );
+    assert_eq!(signed(&app, "application/json", &chatter).await.0, StatusCode::OK);
+    let question = event(
+        "Ev21",
+        json!({"type": "message", "channel_type": "channel", "user": "U7", "text": "which is faster?",
+               "ts": "1700000000.000900", "channel": "C0ANS"}),
+    );
+    assert_eq!(signed(&app, "application/json", &question).await.0, StatusCode::OK);
+    let posts = |calls: Vec<(String, Value)>| -> Vec<Value> {
+        calls.into_iter().filter(|(p, _)| p.ends_with("chat.postMessage")).map(|(_, b)| b).collect()
+    };
+    for _ in 0..200 {
+        if !posts(fake.calls()).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = posts(fake.calls());
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!((&sent[0]["channel"], &sent[0]["thread_ts"]), (&json!("C0ANS"), &json!("1700000000.000900")));
+    assert!(sent[0].to_string().contains("Performance"), "{}", sent[0]);
 }

@@ -22,10 +22,21 @@ pub struct Context {
     pub powers: Powers,
 }
 
+impl Context {
+    /// Who may change settings and read reports, in the platform's own words.
+    pub fn managers(&self) -> &'static str {
+        match self.platform {
+            Platform::Discord => "members with the Manage Server permission",
+            Platform::Slack => "workspace admins and owners",
+        }
+    }
+}
+
 /// What the acting user may do where they act, as the platform reports it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Powers {
-    /// Change the bot's settings and read its reports (Discord: Manage Server).
+    /// Change the bot's settings and read its reports (Discord: Manage Server;
+    /// Slack: a workspace admin or owner).
     pub manage_server: bool,
     /// Delete other people's answers (Discord: Manage Messages).
     pub manage_messages: bool,

@@ -30,8 +30,8 @@ fn context(team: Option<&str>, channel: &str, user: &str) -> Context {
         server: team.map(str::to_owned),
         channel: Some(channel.to_owned()),
         user: user.to_owned(),
-        // Workspace admins are known from `users.info`, which this face does
-        // not call yet: settings and reports stay refused in Slack for now.
+        // Workspace admins are known from `users.info`, asked only for the
+        // commands that need it (`serve`).
         powers: Powers::default(),
     }
 }
@@ -156,7 +156,8 @@ pub fn event(envelope: &Envelope) -> Option<Chat> {
         "message" if direct => (names_me, None),
         // `app_mention` carries the mention; this copy would answer twice.
         "message" if names_me => return None,
-        "message" => (false, event.thread_ts.clone()),
+        // An answer channel: answered in a thread under the question.
+        "message" => (false, Some(event.thread_ts.clone().unwrap_or_else(|| ts.to_owned()))),
         _ => return None,
     };
     let text = match &mention {

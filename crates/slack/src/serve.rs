@@ -23,6 +23,7 @@ use serde_json::json;
 use slack_morphism::prelude::SlackSigningSecret;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use stackpick_commands::reply::{Effect, Response as BotResponse};
+use stackpick_commands::request::{Command, Interaction, Powers};
 use stackpick_commands::{computing, Bot, ChatReply, Message, NoDirectory};
 
 use crate::blocks::{self, Rendered};
@@ -193,7 +194,14 @@ fn press(state: &Arc<AppState>, payload: Payload) -> Response {
 
 /// `/stackpick …`: answered in the response body.
 async fn slash(state: &Arc<AppState>, cmd: SlashCommand) -> Response {
-    let (cx, interaction) = parse::slash(&cmd);
+    let (mut cx, interaction) = parse::slash(&cmd);
+    // Settings and reports are for workspace admins; only they cost a `users.info`.
+    if let (Interaction::Command(Command::Setup(_) | Command::Kb(_)), Some(web)) = (&interaction, &state.web) {
+        match web.is_admin(&cx.user).await {
+            Ok(admin) => cx.powers = Powers { manage_server: admin, manage_messages: admin },
+            Err(e) => tracing::warn!(error = %e, "cannot tell whether the user is a workspace admin"),
+        }
+    }
     let reply = state.bot.interaction(&cx, &interaction, &NoDirectory).await;
     for effect in reply.effects {
         if let (Effect::Post { channel, message }, Some(web)) = (effect, &state.web) {

@@ -2,6 +2,9 @@
 //! posting an answer (`chat.postMessage`), reacting (`reactions.add`) and
 //! answering through an interaction's `response_url`.
 //!
+//! Slack's rate limits are kept by slack-morphism's rate controller, which
+//! also retries a 429 after the `Retry-After` it names.
+//!
 //! The base URL is configurable (`SLACK_API_URL`) so the tests point the
 //! real client at a fake Slack on 127.0.0.1; slack-morphism's own connector
 //! speaks HTTPS only, so this one is built to allow plain HTTP as well.
@@ -39,7 +42,11 @@ impl Web {
             .enable_http1()
             .enable_http2()
             .build();
-        let connector = SlackClientHyperConnector::from(https).with_slack_api_url(api_url.trim_end_matches('/'));
+        // Slack's rate tiers kept, and a 429 retried after its Retry-After (three times at most).
+        let rate_control = SlackApiRateControlConfig::new().with_max_retries(3);
+        let connector = SlackClientHyperConnector::from(https)
+            .with_slack_api_url(api_url.trim_end_matches('/'))
+            .with_rate_control(rate_control);
         Ok(Web { client: Arc::new(SlackClient::new(connector)), token: Arc::new(token) })
     }
 
@@ -85,6 +92,18 @@ impl Web {
         request.delete_original = Some(true);
         self.client.respond_to_event(&SlackResponseUrl(url), &request).await.context("response_url failed")?;
         Ok(())
+    }
+}
+
+impl Web {
+    /// Whether a user is a workspace admin or owner (`users.info`), which is
+    /// what Slack's settings and reports ask for.
+    pub async fn is_admin(&self, user: &str) -> Result<bool> {
+        let token = self.token();
+        let request = SlackApiUsersInfoRequest::new(user.into());
+        let info = self.client.open_session(&token).users_info(&request).await.context("users.info failed")?;
+        let f = info.user.flags;
+        Ok([f.is_admin, f.is_owner, f.is_primary_owner].into_iter().any(|x| x == Some(true)))
     }
 }
 

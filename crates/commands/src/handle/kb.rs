@@ -14,7 +14,7 @@ pub(super) async fn handle(bot: &Bot, cx: &Context, kb: Kb) -> Reply {
     // Discord hides the command from members without Manage Server, but a
     // stale client or a crafted request could still send it.
     if !cx.powers.manage_server {
-        return reply::notice("Only members with the Manage Server permission can manage the knowledge base.");
+        return reply::notice(format!("Only {} can manage the knowledge base.", cx.managers()));
     }
     match kb {
         Kb::Reload => {

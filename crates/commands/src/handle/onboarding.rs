@@ -72,7 +72,7 @@ pub fn message(engine: &Engine, member: &str, server: &str) -> Option<Message> {
 /// HTTP endpoint, which keeps no cache, "this server" stays neutral.
 pub(super) fn preview(bot: &Bot, cx: &Context, directory: &dyn Directory) -> Reply {
     if !cx.powers.manage_server {
-        return reply::notice("Only members with the Manage Server permission can preview the welcome.");
+        return reply::notice(format!("Only {} can preview the welcome.", cx.managers()));
     }
     let engine = bot.engine();
     let server =

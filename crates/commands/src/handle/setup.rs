@@ -33,7 +33,7 @@ pub(super) async fn handle(bot: &Bot, cx: &Context, setup: &Setup, directory: &d
         return notice("`/setup` works in servers only.");
     };
     if !cx.powers.manage_server {
-        return notice("Only members with the Manage Server permission can change my settings.");
+        return notice(format!("Only {} can change my settings.", cx.managers()));
     }
     let current = bot.settings_of(&server);
     let mut next = current.clone();
