@@ -190,14 +190,10 @@ fn api_url(s: &str) -> Result<String, String> {
     }
 }
 
-/// The Slack app: `slack serve`.
+/// The Slack app: `slack serve` and `slack run`.
 #[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "Slack")]
 pub struct SlackConfig {
-    /// The app's Signing Secret (api.slack.com/apps → your app → Basic Information), to verify requests.
-    #[arg(long = "signing-secret", env = "SLACK_SIGNING_SECRET", hide_env_values = true, value_name = "SECRET",
-          value_parser = maybe(SlackSecret::parse), default_value = "", hide_default_value = true)]
-    pub signing_secret: Maybe<SlackSecret>,
     /// The Bot User OAuth Token (`xoxb-…`, OAuth & Permissions), to answer mentions, DMs and buttons.
     #[arg(long = "bot-token", env = "SLACK_BOT_TOKEN", hide_env_values = true, value_name = "TOKEN",
           value_parser = maybe(SlackSecret::parse), default_value = "", hide_default_value = true)]
@@ -206,13 +202,49 @@ pub struct SlackConfig {
     #[arg(long = "slack-api-url", env = "SLACK_API_URL", value_name = "URL",
           value_parser = or_default("https://slack.com/api", api_url), default_value = "https://slack.com/api")]
     pub api_url: String,
+}
+
+/// `slack serve`'s own settings: the Events API over HTTP.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Slack endpoint")]
+pub struct SlackServeConfig {
+    /// The app's Signing Secret (api.slack.com/apps → your app → Basic Information), to verify requests.
+    #[arg(long = "signing-secret", env = "SLACK_SIGNING_SECRET", hide_env_values = true, value_name = "SECRET",
+          value_parser = maybe(SlackSecret::parse), default_value = "", hide_default_value = true)]
+    pub signing_secret: Maybe<SlackSecret>,
     /// The address to listen on (`POST /slack/events`).
     #[arg(long, env = "STACKPICK_SLACK_ADDR", hide_env_values = true, value_name = "ADDR",
           value_parser = or_default("127.0.0.1:3000", address), default_value = "127.0.0.1:3000")]
     pub addr: SocketAddr,
 }
 
+/// `slack run`'s own settings: Socket Mode.
+#[derive(Debug, Clone, clap::Args)]
+#[command(next_help_heading = "Slack Socket Mode")]
+pub struct SlackRunConfig {
+    /// An app-level token (`xapp-…`, Basic Information → App-Level Tokens, scope connections:write).
+    #[arg(long = "app-token", env = "SLACK_APP_TOKEN", hide_env_values = true, value_name = "TOKEN",
+          value_parser = maybe(SlackSecret::parse), default_value = "", hide_default_value = true)]
+    pub app_token: Maybe<SlackSecret>,
+}
+
+impl SlackRunConfig {
+    pub fn app_token(&self) -> Result<SlackSecret> {
+        self.app_token.get().cloned().context(
+            "SLACK_APP_TOKEN is not set: create an app-level token with connections:write \
+             (your app's Basic Information → App-Level Tokens) and put it in the environment or .env",
+        )
+    }
+}
+
 impl SlackConfig {
+    /// The Web API client, when the bot token is set.
+    pub fn web(&self) -> Result<Option<stackpick_slack::web::Web>> {
+        self.bot_token.get().map(|t| stackpick_slack::web::Web::new(&self.api_url, t.secret())).transpose()
+    }
+}
+
+impl SlackServeConfig {
     pub fn signing_secret(&self) -> Result<SlackSecret> {
         self.signing_secret.get().cloned().context(
             "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from your app's Basic Information \

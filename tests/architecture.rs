@@ -293,7 +293,7 @@ const MODULE_LAYERS: [(&str, &[&[&str]]); 6] = [
         &[&["custom_id", "directory", "metrics", "reports"], &["request"], &["reply", "state"], &["handle", "refresh"]],
     ),
     ("crates/discord/src", &[&["token", "commands"], &["parse", "build"], &["rest"], &["gateway", "serve"]]),
-    ("crates/slack/src", &[&["blocks", "parse"], &["web"], &["serve"]]),
+    ("crates/slack/src", &[&["blocks", "parse"], &["web"], &["serve"], &["socket"]]),
     ("src", &[&["config", "render"], &["cli"]]),
 ];
 

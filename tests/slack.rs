@@ -35,15 +35,38 @@ struct Fake {
     calls: Arc<Mutex<Vec<(String, Value)>>>,
     /// How many of the next calls are refused with a 429 (Retry-After: 1).
     limited: Arc<Mutex<usize>>,
+    /// Socket Mode: the envelopes sent to whoever connects, and what came back.
+    script: Arc<Mutex<Vec<Value>>>,
+    socket_received: Arc<Mutex<Vec<Value>>>,
 }
 
 impl Fake {
     async fn start() -> (Fake, String) {
         let fake = Fake::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let host = listener.local_addr().unwrap().to_string();
         let (calls, limited) = (fake.calls.clone(), fake.limited.clone());
+        let (script, received) = (fake.script.clone(), fake.socket_received.clone());
+        let socket = axum::routing::get(move |ws: axum::extract::ws::WebSocketUpgrade| {
+            let (script, received) = (script.clone(), received.clone());
+            async move {
+                ws.on_upgrade(move |mut socket| async move {
+                    use axum::extract::ws::Message as M;
+                    let hello = json!({"type": "hello", "num_connections": 1}).to_string();
+                    let _ = socket.send(M::Text(hello.into())).await;
+                    let envelopes: Vec<Value> = script.lock().unwrap().clone();
+                    for envelope in envelopes {
+                        let _ = socket.send(M::Text(envelope.to_string().into())).await;
+                    }
+                    while let Some(Ok(M::Text(text))) = socket.recv().await {
+                        received.lock().unwrap().push(serde_json::from_str(&text).unwrap());
+                    }
+                })
+            }
+        });
         // `users.info` says UADMIN is a workspace admin, everyone else not.
-        let app = Router::new().fallback(move |uri: Uri, body: Bytes| {
-            let (calls, limited) = (calls.clone(), limited.clone());
+        let app = Router::new().route("/socket", socket).fallback(move |uri: Uri, body: Bytes| {
+            let (calls, limited, host) = (calls.clone(), limited.clone(), host.clone());
             async move {
                 let text = String::from_utf8_lossy(&body).into_owned();
                 let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
@@ -57,7 +80,9 @@ impl Fake {
                             .into_response();
                     }
                 }
-                let reply = if uri.path().ends_with("users.info") {
+                let reply = if uri.path().ends_with("apps.connections.open") {
+                    json!({"ok": true, "url": format!("ws://{}/socket", host)})
+                } else if uri.path().ends_with("users.info") {
                     let user = if uri.query().unwrap_or("").contains("user=UADMIN") { "UADMIN" } else { "UOTHER" };
                     json!({"ok": true, "user": {"id": user, "is_admin": user == "UADMIN"}})
                 } else if uri.path().ends_with("chat.postMessage") {
@@ -68,7 +93,6 @@ impl Fake {
                 axum::Json(reply).into_response()
             }
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         (fake, url)
@@ -424,4 +448,46 @@ async fn slack_and_discord_show_the_same_answers_to_the_dev_questions() {
         assert!(!on_discord.is_empty(), "{q}");
         assert_eq!(on_slack, on_discord, "{q}");
     }
+}
+
+/// Socket Mode: the bot opens the websocket with the app-level token, and
+/// every envelope is acknowledged by its id — a mention answered through the
+/// Web API, the slash command answered in its acknowledgement.
+#[tokio::test]
+async fn socket_mode_acknowledges_every_envelope_and_answers_through_the_same_handlers() {
+    let (fake, url) = Fake::start().await;
+    let mention = json!({"type": "event_callback", "team_id": TEAM, "event_id": "Ev30",
+        "authorizations": [{"user_id": BOT_USER}],
+        "event": {"type": "app_mention", "user": "U9", "text": format!("<@{BOT_USER}> which is faster?"),
+                  "ts": "1700000001.000100", "channel": "C0GENERAL"}});
+    let command = json!({"command": "/stackpick", "text": "which is easier to learn?", "team_id": TEAM,
+        "channel_id": "C0GENERAL", "user_id": "U10", "response_url": "https://hooks.slack.com/x", "trigger_id": "t"});
+    *fake.script.lock().unwrap() = vec![
+        json!({"type": "events_api", "envelope_id": "env-1", "payload": mention, "accepts_response_payload": false}),
+        json!({"type": "slash_commands", "envelope_id": "env-2", "payload": command, "accepts_response_payload": true}),
+    ];
+    let bot = Arc::new(Bot::new(common::engine_owned(), common::pack_dir(), Config::default()));
+    let web = Web::new(&format!("{url}/api"), secrecy::SecretString::new("xoxb-test".to_owned())).unwrap();
+    let state = Arc::new(AppState::new(bot, "", Some(web)));
+    let run = tokio::spawn(stackpick_slack::socket::run(state, secrecy::SecretString::new("xapp-test".to_owned())));
+    let mut acks = Vec::new();
+    for _ in 0..200 {
+        acks = fake.socket_received.lock().unwrap().clone();
+        let posted = fake.calls().iter().any(|(p, _)| p.ends_with("chat.postMessage"));
+        if acks.len() >= 2 && posted {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    run.abort();
+    let ack = |id: &str| acks.iter().find(|a| a["envelope_id"] == id).cloned();
+    assert!(ack("env-1").is_some_and(|a| a.get("payload").is_none()), "{acks:?}");
+    let slash = ack("env-2").unwrap_or_else(|| panic!("{acks:?}"));
+    assert_eq!(slash["payload"]["response_type"], "ephemeral");
+    assert!(slash["payload"].to_string().contains("Learning curve"), "{slash}");
+    let calls = fake.calls();
+    assert!(calls.iter().any(|(p, _)| p.ends_with("apps.connections.open")), "{calls:?}");
+    let post = calls.iter().find(|(p, _)| p.ends_with("chat.postMessage")).expect("the mention answered");
+    assert_eq!(post.1["thread_ts"], "1700000001.000100");
+    assert!(post.1.to_string().contains("Performance"), "{}", post.1);
 }

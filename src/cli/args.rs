@@ -3,7 +3,7 @@
 use super::*;
 use crate::config::{
     maybe, metrics_address, BehaviourConfig, DatabaseConfig, DiscordConfig, Maybe, PackConfig, ServeConfig,
-    SlackConfig, StoreConfig,
+    SlackConfig, SlackRunConfig, SlackServeConfig, StoreConfig,
 };
 
 /// Answers "which backend stack?" questions from a curated knowledge pack.
@@ -201,6 +201,21 @@ pub enum Slack {
     /// (needs SLACK_SIGNING_SECRET; SLACK_BOT_TOKEN to answer anything but the slash command).
     #[command(after_help = LOGS)]
     Serve {
+        #[command(flatten)]
+        serve: SlackServeConfig,
+        #[command(flatten)]
+        slack: SlackConfig,
+        #[command(flatten)]
+        behaviour: BehaviourConfig,
+        #[command(flatten)]
+        store: StoreConfig,
+    },
+    /// Connect over Socket Mode, for servers without a public URL: the same slash command,
+    /// mentions, DMs and buttons (needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN).
+    #[command(after_help = LOGS)]
+    Run {
+        #[command(flatten)]
+        run: SlackRunConfig,
         #[command(flatten)]
         slack: SlackConfig,
         #[command(flatten)]

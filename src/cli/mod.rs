@@ -195,23 +195,37 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 result
             })
         }
-        Command::Slack(Slack::Serve { slack, behaviour, store }) => {
-            let secret = slack.signing_secret()?;
+        Command::Slack(Slack::Serve { serve, slack, behaviour, store }) => {
+            let secret = serve.signing_secret()?;
             let engine = engine(&dir)?;
             let bot = crate::bot::Bot::new(engine, dir, behaviour.bot_config());
-            let web = match slack.bot_token.get() {
-                Some(token) => Some(stackpick_slack::web::Web::new(&slack.api_url, token.secret())?),
-                None => {
-                    tracing::warn!("SLACK_BOT_TOKEN is not set: only the slash command is answered");
-                    None
-                }
-            };
+            let web = slack.web()?;
+            if web.is_none() {
+                tracing::warn!("SLACK_BOT_TOKEN is not set: only the slash command is answered");
+            }
             runtime()?.block_on(async move {
-                let listener = stackpick_slack::serve::bind(slack.addr).await?;
+                let listener = stackpick_slack::serve::bind(serve.addr).await?;
                 let bot = with_store(bot, &store).await?;
                 use secrecy::ExposeSecret;
                 let state = stackpick_slack::serve::AppState::new(bot.clone(), secret.secret().expose_secret(), web);
                 let result = stackpick_slack::serve::serve(listener, std::sync::Arc::new(state)).await;
+                finish(&bot).await;
+                result
+            })
+        }
+        Command::Slack(Slack::Run { run, slack, behaviour, store }) => {
+            let app_token = run.app_token()?;
+            let web = slack.web()?.context("SLACK_BOT_TOKEN is not set: Socket Mode answers through the Web API")?;
+            let engine = engine(&dir)?;
+            let bot = crate::bot::Bot::new(engine, dir, behaviour.bot_config());
+            runtime()?.block_on(async move {
+                let bot = with_store(bot, &store).await?;
+                // Socket Mode's envelopes come from Slack itself over TLS: no signature to check.
+                let state = std::sync::Arc::new(stackpick_slack::serve::AppState::new(bot.clone(), "", Some(web)));
+                let result = tokio::select! {
+                    result = stackpick_slack::socket::run(state, app_token.secret()) => result,
+                    _ = crate::discord::shutdown_signal() => Ok(()),
+                };
                 finish(&bot).await;
                 result
             })

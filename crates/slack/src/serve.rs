@@ -134,36 +134,50 @@ async fn events(State(state): State<Arc<AppState>>, headers: HeaderMap, body: By
 fn event(state: &Arc<AppState>, envelope: Envelope) -> Response {
     match envelope.kind.as_str() {
         "url_verification" => axum::Json(json!({"challenge": envelope.challenge.unwrap_or_default()})).into_response(),
-        "event_callback" => {
-            if let Some(id) = &envelope.event_id {
-                if !state.first_delivery(id) {
-                    return ok();
-                }
-            }
-            let Some(chat) = parse::event(&envelope) else { return ok() };
-            let state = state.clone();
-            tokio::spawn(async move {
-                let reply = computing(|| state.bot.message(&chat.message));
-                let (Some(reply), Some(web)) = (reply, &state.web) else { return };
-                let id = &chat.message.id;
-                let sent = match reply {
-                    ChatReply::Send(m) => web.post(&id.channel, chat.thread.as_deref(), blocks::render(&m)).await,
-                    ChatReply::React(_) => web.react(&id.channel, &id.message, "hourglass_flowing_sand").await,
-                };
-                if let Err(e) = sent {
-                    tracing::warn!(error = %e, channel = %id.channel, "Slack answer not sent");
-                }
-            });
+        _ => {
+            on_event(state, envelope);
             ok()
         }
-        _ => ok(),
     }
+}
+
+/// An Events API callback (over HTTP or Socket Mode), already acknowledged:
+/// answered through the Web API unless it is a retry of one already seen.
+pub(crate) fn on_event(state: &Arc<AppState>, envelope: Envelope) {
+    if envelope.kind != "event_callback" {
+        return;
+    }
+    if let Some(id) = &envelope.event_id {
+        if !state.first_delivery(id) {
+            return;
+        }
+    }
+    let Some(chat) = parse::event(&envelope) else { return };
+    let state = state.clone();
+    tokio::spawn(async move {
+        let reply = computing(|| state.bot.message(&chat.message));
+        let (Some(reply), Some(web)) = (reply, &state.web) else { return };
+        let id = &chat.message.id;
+        let sent = match reply {
+            ChatReply::Send(m) => web.post(&id.channel, chat.thread.as_deref(), blocks::render(&m)).await,
+            ChatReply::React(_) => web.react(&id.channel, &id.message, "hourglass_flowing_sand").await,
+        };
+        if let Err(e) = sent {
+            tracing::warn!(error = %e, channel = %id.channel, "Slack answer not sent");
+        }
+    });
 }
 
 /// A button or menu: acknowledged at once, answered through `response_url`.
 fn press(state: &Arc<AppState>, payload: Payload) -> Response {
-    let Some((cx, interaction)) = parse::press(&payload) else { return ok() };
-    let Some(response_url) = payload.response_url.clone() else { return ok() };
+    on_press(state, payload);
+    ok()
+}
+
+/// A button or menu (over HTTP or Socket Mode), already acknowledged.
+pub(crate) fn on_press(state: &Arc<AppState>, payload: Payload) {
+    let Some((cx, interaction)) = parse::press(&payload) else { return };
+    let Some(response_url) = payload.response_url.clone() else { return };
     let state = state.clone();
     tokio::spawn(async move {
         let reply = state.bot.interaction(&cx, &interaction, &NoDirectory).await;
@@ -189,11 +203,19 @@ fn press(state: &Arc<AppState>, payload: Payload) -> Response {
             }
         }
     });
-    ok()
 }
 
 /// `/stackpick …`: answered in the response body.
 async fn slash(state: &Arc<AppState>, cmd: SlashCommand) -> Response {
+    match slash_reply(state, cmd).await {
+        Some(body) => axum::Json(body).into_response(),
+        None => ok(),
+    }
+}
+
+/// The reply to `/stackpick …` (over HTTP or Socket Mode): the message to
+/// show, as Slack's response body, or `None` for nothing to show.
+pub(crate) async fn slash_reply(state: &Arc<AppState>, cmd: SlashCommand) -> Option<serde_json::Value> {
     let (mut cx, interaction) = parse::slash(&cmd);
     // Settings and reports are for workspace admins; only they cost a `users.info`.
     if let (Interaction::Command(Command::Setup(_) | Command::Kb(_)), Some(web)) = (&interaction, &state.web) {
@@ -214,15 +236,15 @@ async fn slash(state: &Arc<AppState>, cmd: SlashCommand) -> Response {
         }
     }
     match reply.response {
-        BotResponse::Message(m) => body(&m, blocks::render(&m)),
-        _ => ok(),
+        BotResponse::Message(m) => Some(body(&m, blocks::render(&m))),
+        _ => None,
     }
 }
 
 /// A message as a slash command's response body.
-fn body(m: &Message, rendered: Rendered) -> Response {
+fn body(m: &Message, rendered: Rendered) -> serde_json::Value {
     let kind = if m.private { "ephemeral" } else { "in_channel" };
-    axum::Json(json!({"response_type": kind, "text": rendered.text, "blocks": rendered.blocks})).into_response()
+    json!({"response_type": kind, "text": rendered.text, "blocks": rendered.blocks})
 }
 
 /// Binds the address before anything else starts, so a busy port fails without side effects.

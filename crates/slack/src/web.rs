@@ -107,6 +107,16 @@ impl Web {
     }
 }
 
+impl Web {
+    /// A Socket Mode websocket address, opened with the app-level token (`xapp-…`).
+    pub async fn open_socket(&self, app_token: &SecretString) -> Result<String> {
+        let token = SlackApiToken::new(SlackApiTokenValue::new(app_token.expose_secret().clone()));
+        let request = SlackApiAppsConnectionOpenRequest::new();
+        let opened = self.client.open_session(&token).apps_connections_open(&request).await;
+        Ok(opened.context("apps.connections.open failed")?.url.value().to_string())
+    }
+}
+
 /// Rendered blocks as slack-morphism's typed message content.
 pub fn content(message: Rendered) -> Result<SlackMessageContent> {
     let blocks: Vec<SlackBlock> =
