@@ -292,3 +292,36 @@ async fn the_log_keeps_the_engines_reading_and_gaps_group_by_it() {
     assert_eq!(gaps.len(), 1, "{gaps:?}");
     assert_eq!((gaps[0].example.as_str(), gaps[0].count), ("is bun stable enough for production yet", 2));
 }
+
+/// A private answer offers "Share in channel"; pressing it posts the answer
+/// for everyone in that channel (an effect the face carries out) and tells
+/// the presser privately.
+#[tokio::test]
+async fn a_private_answer_can_be_shared_in_the_channel() {
+    let bot = Bot::new(common::engine_owned(), common::pack_dir(), Config::default());
+    let private = json!([{"type": 5, "name": "private", "value": true}]);
+    let body = respond(&bot, p::ask("which is faster?", private)).await;
+    let buttons: Vec<&Value> = body["data"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["components"].as_array().unwrap())
+        .collect();
+    let share = buttons.iter().find(|b| b["label"] == "Share in channel").expect("a share button");
+    let public = respond(&bot, p::ask("which is easier to learn?", json!([]))).await;
+    assert!(!public.to_string().contains("Share in channel"), "a public answer needs none");
+
+    let press = interaction(p::button(share["custom_id"].as_str().unwrap(), p::MEMBER_PERMS, fake::USER_ID));
+    let reply = stackpick::discord::interaction(&bot, &press, &stackpick::bot::NoDirectory).await;
+    let response = serde_json::to_value(&reply.response).unwrap();
+    assert_eq!(response["data"]["content"], "Shared in this channel.");
+    assert_eq!(response["data"]["flags"], 64);
+    match reply.effects.as_slice() {
+        [stackpick::bot::reply::Effect::Post { channel, message }] => {
+            assert_eq!(channel, &fake::CHANNEL_ID.to_string());
+            assert!(!message.private && message.ping.is_none());
+            assert!(message.doc.as_ref().unwrap().title.contains("Performance"), "{message:?}");
+        }
+        other => panic!("one post: {other:?}"),
+    }
+}

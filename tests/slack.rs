@@ -491,3 +491,33 @@ async fn socket_mode_acknowledges_every_envelope_and_answers_through_the_same_ha
     assert_eq!(post.1["thread_ts"], "1700000001.000100");
     assert!(post.1.to_string().contains("Performance"), "{}", post.1);
 }
+
+/// "Share in channel" under a private answer posts it for everyone, and
+/// tells the presser privately.
+#[tokio::test]
+async fn a_private_answer_is_shared_in_the_channel() {
+    let (app, fake, url) = app().await;
+    let answer = slash(&app, "U11", "which is faster?").await;
+    let share = answer["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|b| b["elements"].as_array().cloned().unwrap_or_default())
+        .find(|e| e["text"]["text"] == "Share in channel")
+        .unwrap_or_else(|| panic!("a private answer offers to share it: {answer}"));
+    let payload = json!({
+        "type": "block_actions", "user": {"id": "U11"}, "team": {"id": TEAM}, "channel": {"id": "C0GENERAL"},
+        "container": {"type": "message", "message_ts": "1700000000.001000", "channel_id": "C0GENERAL"},
+        "response_url": format!("{url}/hooks/7"), "trigger_id": "1.2.3",
+        "actions": [{"action_id": share["action_id"], "type": "button", "value": share["value"], "block_id": "b"}],
+    });
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    assert_eq!(signed(&app, "application/x-www-form-urlencoded", &body).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the notice and the shared answer", 2).await;
+    let notice = calls.iter().find(|(p, _)| p == "/hooks/7").expect("the presser is told");
+    assert!(notice.1.to_string().contains("Shared in this channel"), "{notice:?}");
+    let post = calls.iter().find(|(p, _)| p.ends_with("chat.postMessage")).expect("the answer is posted");
+    assert_eq!(post.1["channel"], "C0GENERAL");
+    assert!(post.1.to_string().contains("Performance"), "{}", post.1);
+    assert!(!post.1.to_string().contains("Share in channel"), "a shared answer is not shared again");
+}

@@ -27,6 +27,9 @@ pub enum Action {
     Feedback { vote: Vote, topic: String, use_case: Option<String> },
     /// Delete the answer; only the asker (or a moderator) may.
     Delete { asker: String },
+    /// Post a private answer (about `topic`, or the recommendation for
+    /// `use_case`) in the channel for everyone.
+    Share { topic: String, use_case: Option<String> },
     /// The select menu of all topics (the value carries the topic id).
     TopicMenu,
     /// "Ask a question" on a welcome: opens the question form.
@@ -53,6 +56,8 @@ impl Action {
                 }
             }
             Action::Delete { asker } => format!("{PREFIX}:d:{asker}"),
+            Action::Share { topic, use_case: Some(u) } => format!("{PREFIX}:s:{topic}:{u}"),
+            Action::Share { topic, use_case: None } => format!("{PREFIX}:s:{topic}"),
             Action::TopicMenu => format!("{PREFIX}:menu"),
             Action::AskButton => format!("{PREFIX}:ask"),
             Action::AskModal => format!("{PREFIX}:askm"),
@@ -82,6 +87,9 @@ impl Action {
             {
                 Action::Delete { asker: user.to_owned() }
             }
+            (Some("s"), Some(topic), use_case, None) if !topic.is_empty() && use_case != Some("") => {
+                Action::Share { topic: topic.to_owned(), use_case: use_case.map(str::to_owned) }
+            }
             (Some("menu"), _, None, None) => Action::TopicMenu,
             (Some("ask"), None, None, None) => Action::AskButton,
             (Some("askm"), None, None, None) => Action::AskModal,
@@ -102,6 +110,8 @@ mod tests {
             Action::Feedback { vote: Vote::Down, topic: "cost".into(), use_case: Some("chat-app".into()) },
             Action::Delete { asker: "53908232506183680".into() },
             Action::Delete { asker: "U024BE7LH".into() },
+            Action::Share { topic: "performance".into(), use_case: None },
+            Action::Share { topic: "real-time".into(), use_case: Some("chat-app".into()) },
             Action::TopicMenu,
             Action::AskButton,
             Action::AskModal,

@@ -194,6 +194,8 @@ pub struct Buttons<'a> {
     /// (private answers need no delete button).
     pub delete_by: Option<&'a str>,
     pub feedback: bool,
+    /// "Share in channel", for an answer only its asker sees.
+    pub share: bool,
 }
 
 /// The message for an engine answer: its document, related-topic buttons,
@@ -218,16 +220,20 @@ pub fn answer(engine: &Engine, answer: &Answer, buttons: Buttons<'_>, mention: O
         rows.push(Row::Buttons(topics.iter().map(|&t| topic_button(engine, t)).collect()));
     }
     let mut actions = Vec::new();
+    let use_case = match answer.outcome {
+        stackpick_core::Outcome::UseCase { use_case, .. } => Some(pack.use_case(use_case).id.clone()),
+        _ => None,
+    };
     if let Some(topic) = answer.topic().filter(|_| buttons.feedback) {
         let topic = &pack.topic(topic).id;
-        let use_case = match answer.outcome {
-            stackpick_core::Outcome::UseCase { use_case, .. } => Some(pack.use_case(use_case).id.clone()),
-            _ => None,
-        };
         for (vote, emoji) in [(Vote::Up, '👍'), (Vote::Down, '👎')] {
             let action = Action::Feedback { vote, topic: topic.clone(), use_case: use_case.clone() };
             actions.push(Button { action, label: None, emoji: Some(emoji), style: Style::Secondary });
         }
+    }
+    if let Some(topic) = answer.topic().filter(|_| buttons.share) {
+        let action = Action::Share { topic: pack.topic(topic).id.clone(), use_case };
+        actions.push(Button { action, label: Some("Share in channel".into()), emoji: None, style: Style::Secondary });
     }
     if let Some(asker) = buttons.delete_by {
         actions.push(delete_button(asker));

@@ -196,10 +196,13 @@ pub(crate) fn on_press(state: &Arc<AppState>, payload: Payload) {
             }
         }
         for effect in reply.effects {
-            if let Effect::Delete(_) = effect {
-                if let Err(e) = web.delete_original(&response_url).await {
-                    tracing::warn!(error = %e, "Slack answer not deleted");
-                }
+            let done = match effect {
+                // The message a button is on is the one `response_url` acts on.
+                Effect::Delete(_) => web.delete_original(&response_url).await,
+                Effect::Post { channel, message } => web.post(&channel, None, blocks::render(&message)).await,
+            };
+            if let Err(e) = done {
+                tracing::warn!(error = %e, "a Slack follow-up failed");
             }
         }
     });

@@ -63,7 +63,7 @@ fn check(what: &str, m: &Message) {
 async fn every_message_of_the_shipped_pack_fits_block_kit() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../knowledge");
     let engine = Engine::new(stackpick_core::load(&dir).unwrap());
-    let buttons = Buttons { delete_by: Some("U1"), feedback: true };
+    let buttons = Buttons { delete_by: Some("U1"), feedback: true, share: true };
     let pack = engine.pack();
     for (i, topic) in pack.topics.iter().enumerate() {
         let answer = engine.topic_answer(stackpick_core::knowledge::TopicIdx(i));

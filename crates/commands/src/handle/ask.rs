@@ -16,7 +16,7 @@ fn answer_reply(message: Message, private: bool) -> Reply {
 }
 
 fn buttons(cx: &Context, private: bool) -> Buttons<'_> {
-    Buttons { delete_by: if private { None } else { Some(&cx.user) }, feedback: true }
+    Buttons { delete_by: if private { None } else { Some(&cx.user) }, feedback: true, share: private }
 }
 
 /// `/ask question:…`
@@ -82,8 +82,9 @@ pub(super) fn answer_message(bot: &Bot, cx: &Context, quoted: Option<&Quoted>, n
     let engine = bot.engine();
     let answer = timed_answer(&engine, text);
     bot.log(cx, &answer, &engine);
-    let out = reply::answer(&engine, &answer, Buttons { delete_by: Some(&cx.user), feedback: true }, None)
-        .replying_to(message.clone());
+    let out =
+        reply::answer(&engine, &answer, Buttons { delete_by: Some(&cx.user), feedback: true, share: false }, None)
+            .replying_to(message.clone());
     Reply {
         response: Response::Message(Message::notice("Answering that message below.")),
         effects: vec![Effect::Post { channel: message.channel.clone(), message: Box::new(out) }],

@@ -68,7 +68,8 @@ impl Bot {
             return Some(ChatReply::Send(Box::new(greeting)));
         };
         self.log(cx, &answer, &engine);
-        let out = reply::answer(&engine, &answer, Buttons { delete_by: Some(&cx.user), feedback: true }, None);
+        let out =
+            reply::answer(&engine, &answer, Buttons { delete_by: Some(&cx.user), feedback: true, share: false }, None);
         Some(ChatReply::Send(Box::new(out.replying_to(msg.id.clone()))))
     }
 

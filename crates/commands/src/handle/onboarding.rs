@@ -123,7 +123,7 @@ pub(super) fn submitted(bot: &Bot, cx: &Context, action: &Action, question: &str
     let engine = bot.engine();
     let answer = timed_answer(&engine, question);
     bot.log(cx, &answer, &engine);
-    reply::answer(&engine, &answer, Buttons { delete_by: None, feedback: true }, None).private(true).into()
+    reply::answer(&engine, &answer, Buttons { delete_by: None, feedback: true, share: true }, None).private(true).into()
 }
 
 impl Bot {

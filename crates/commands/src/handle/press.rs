@@ -22,7 +22,9 @@ pub(super) fn handle(
         match pack.topic_by_id(id) {
             Some(t) => {
                 let answer = engine.topic_answer(t);
-                reply::answer(&engine, &answer, Buttons { delete_by: None, feedback: true }, None).private(true).into()
+                reply::answer(&engine, &answer, Buttons { delete_by: None, feedback: true, share: true }, None)
+                    .private(true)
+                    .into()
             }
             None => reply::notice("That topic is no longer in the knowledge base. Try /topics."),
         }
@@ -63,6 +65,23 @@ pub(super) fn handle(
             match message {
                 Some(m) => Reply { response: Response::Acknowledge, effects: vec![Effect::Delete(m.clone())] },
                 None => reply::notice("I can't find that answer any more."),
+            }
+        }
+        Action::Share { topic, use_case } => {
+            let use_case = use_case.as_deref().and_then(|u| pack.use_cases.iter().position(|x| x.id == u));
+            let answer = match (use_case, pack.topic_by_id(topic)) {
+                (Some(u), _) => engine.use_case_answer(stackpick_core::knowledge::UseCaseIdx(u)),
+                (None, Some(t)) => engine.topic_answer(t),
+                (None, None) => return reply::notice("That answer's topic is no longer in the knowledge base."),
+            };
+            let Some(channel) = cx.channel.clone() else {
+                return reply::notice("I can't tell which channel to share this in.");
+            };
+            let buttons = Buttons { delete_by: Some(&cx.user), feedback: true, share: false };
+            let message = Box::new(reply::answer(&engine, &answer, buttons, None));
+            Reply {
+                response: Response::Message(reply::Message::notice("Shared in this channel.")),
+                effects: vec![Effect::Post { channel, message }],
             }
         }
         Action::Expired => {
