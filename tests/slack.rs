@@ -521,3 +521,24 @@ async fn a_private_answer_is_shared_in_the_channel() {
     assert!(post.1.to_string().contains("Performance"), "{}", post.1);
     assert!(!post.1.to_string().contains("Share in channel"), "a shared answer is not shared again");
 }
+
+/// The message shortcut "Ask stackpick" answers someone's message in its
+/// thread, and tells the one who used it privately.
+#[tokio::test]
+async fn the_message_shortcut_answers_the_message_in_its_thread() {
+    let (app, fake, url) = app().await;
+    let payload = json!({
+        "type": "message_action", "callback_id": "answer_message", "trigger_id": "1.2.3",
+        "user": {"id": "U12"}, "team": {"id": TEAM}, "channel": {"id": "C0GENERAL"},
+        "message": {"type": "message", "user": "U13", "ts": "1700000000.002000", "text": "is python or node faster for &lt;heavy&gt; maths?"},
+        "response_url": format!("{url}/hooks/9"),
+    });
+    let body = serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap();
+    assert_eq!(signed(&app, "application/x-www-form-urlencoded", &body).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the notice and the answer", 2).await;
+    let notice = calls.iter().find(|(p, _)| p == "/hooks/9").expect("the user is told");
+    assert!(notice.1.to_string().contains("Answering that message below"), "{notice:?}");
+    let post = calls.iter().find(|(p, _)| p.ends_with("chat.postMessage")).expect("the answer");
+    assert_eq!((&post.1["channel"], &post.1["thread_ts"]), (&json!("C0GENERAL"), &json!("1700000000.002000")));
+    assert!(post.1.to_string().contains("Performance"), "{}", post.1);
+}

@@ -4,7 +4,9 @@
 
 use serde::Deserialize;
 use stackpick_commands::custom_id::Action;
-use stackpick_commands::request::{ChatMessage, Command, Context, Interaction, Kb, MessageRef, Powers, Pressed, Setup};
+use stackpick_commands::request::{
+    ChatMessage, Command, Context, Interaction, Kb, MessageRef, Powers, Pressed, Quoted, Setup,
+};
 use stackpick_commands::Platform;
 
 /// The subcommands `/stackpick` knows, and how many words each takes at most:
@@ -189,6 +191,10 @@ fn unescape(text: &str) -> String {
 pub struct Payload {
     #[serde(rename = "type")]
     pub kind: String,
+    /// A shortcut's id (`message_action`).
+    pub callback_id: Option<String>,
+    /// The message a message shortcut was used on.
+    pub message: Option<ShortcutMessage>,
     pub user: Option<Id>,
     pub team: Option<Id>,
     pub channel: Option<Id>,
@@ -197,6 +203,17 @@ pub struct Payload {
     #[serde(default)]
     pub actions: Vec<PayloadAction>,
 }
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ShortcutMessage {
+    pub ts: String,
+    #[serde(default)]
+    pub text: String,
+}
+
+/// The message shortcut's `callback_id` (`slack/manifest.yml`), Discord's
+/// "Ask stackpick" message command.
+pub const ANSWER_MESSAGE_CALLBACK: &str = "answer_message";
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct Id {
@@ -225,10 +242,6 @@ pub struct SelectedOption {
 /// A button press or menu choice read into the neutral press; `None` for
 /// payloads the bot does not handle.
 pub fn press(payload: &Payload) -> Option<(Context, Interaction)> {
-    if payload.kind != "block_actions" {
-        return None;
-    }
-    let action = payload.actions.first()?;
     let user = &payload.user.as_ref()?.id;
     let channel = payload
         .channel
@@ -236,6 +249,17 @@ pub fn press(payload: &Payload) -> Option<(Context, Interaction)> {
         .map(|c| c.id.clone())
         .or_else(|| payload.container.as_ref().and_then(|c| c.channel_id.clone()))?;
     let cx = context(payload.team.as_ref().map(|t| t.id.as_str()), &channel, user);
+    if payload.kind == "message_action" && payload.callback_id.as_deref() == Some(ANSWER_MESSAGE_CALLBACK) {
+        let quoted = payload.message.as_ref().map(|m| Quoted {
+            id: MessageRef { channel: channel.clone(), message: m.ts.clone() },
+            text: unescape(&m.text),
+        });
+        return Some((cx, Interaction::Command(Command::AnswerMessage(quoted))));
+    }
+    if payload.kind != "block_actions" {
+        return None;
+    }
+    let action = payload.actions.first()?;
     let pressed = match action.kind.as_str() {
         "button" => Pressed::Button,
         "static_select" => Pressed::Choice(action.selected_option.as_ref().map(|o| o.value.clone())),

@@ -199,7 +199,11 @@ pub(crate) fn on_press(state: &Arc<AppState>, payload: Payload) {
             let done = match effect {
                 // The message a button is on is the one `response_url` acts on.
                 Effect::Delete(_) => web.delete_original(&response_url).await,
-                Effect::Post { channel, message } => web.post(&channel, None, blocks::render(&message)).await,
+                // A reply to a message goes in its thread.
+                Effect::Post { channel, message } => {
+                    let thread = message.reply_to.as_ref().map(|r| r.message.clone());
+                    web.post(&channel, thread.as_deref(), blocks::render(&message)).await
+                }
             };
             if let Err(e) = done {
                 tracing::warn!(error = %e, "a Slack follow-up failed");
