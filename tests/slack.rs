@@ -69,8 +69,8 @@ impl Fake {
             let (calls, limited, host) = (calls.clone(), limited.clone(), host.clone());
             async move {
                 let text = String::from_utf8_lossy(&body).into_owned();
-                let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-                calls.lock().unwrap().push((uri.path().to_owned(), value));
+                let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+                calls.lock().unwrap().push((uri.path().to_owned(), value.clone()));
                 {
                     let mut limited = limited.lock().unwrap();
                     if *limited > 0 {
@@ -80,7 +80,13 @@ impl Fake {
                             .into_response();
                     }
                 }
-                let reply = if uri.path().ends_with("apps.connections.open") {
+                let reply = if uri.path().ends_with("views.publish") || uri.path().ends_with("views.open") {
+                    let mut view = value["view"].clone();
+                    view["id"] = json!("V1");
+                    view["team_id"] = json!(TEAM);
+                    view["hash"] = json!("h1");
+                    json!({"ok": true, "view": view})
+                } else if uri.path().ends_with("apps.connections.open") {
                     json!({"ok": true, "url": format!("ws://{}/socket", host)})
                 } else if uri.path().ends_with("users.info") {
                     let user = if uri.query().unwrap_or("").contains("user=UADMIN") { "UADMIN" } else { "UOTHER" };
@@ -541,4 +547,46 @@ async fn the_message_shortcut_answers_the_message_in_its_thread() {
     let post = calls.iter().find(|(p, _)| p.ends_with("chat.postMessage")).expect("the answer");
     assert_eq!((&post.1["channel"], &post.1["thread_ts"]), (&json!("C0GENERAL"), &json!("1700000000.002000")));
     assert!(post.1.to_string().contains("Performance"), "{}", post.1);
+}
+
+/// The App Home tab shows the pack's welcome; its "Ask a question" opens the
+/// question form, and the submitted question's answer replaces the form.
+#[tokio::test]
+async fn app_home_offers_topics_and_a_question_form_answered_in_place() {
+    let (app, fake, _) = app().await;
+    let opened = event("Ev40", json!({"type": "app_home_opened", "user": "U14", "channel": "D0HOME", "tab": "home"}));
+    assert_eq!(signed(&app, "application/json", &opened).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the Home tab", 1).await;
+    let (path, publish) = &calls[0];
+    assert!(path.ends_with("views.publish"), "{calls:?}");
+    assert_eq!((&publish["user_id"], &publish["view"]["type"]), (&json!("U14"), &json!("home")));
+    let home = publish["view"].to_string();
+    assert!(home.contains("sp1:t:") && home.contains("sp1:ask"), "topics and the ask button: {home}");
+    assert!(!home.contains("<@U14>"), "no greeting that pings: {home}");
+
+    let press = json!({
+        "type": "block_actions", "user": {"id": "U14"}, "team": {"id": TEAM}, "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "container": {"type": "view", "view_id": "V1"},
+        "actions": [{"action_id": "sp1:ask", "type": "button", "value": "sp1:ask", "block_id": "b"}],
+    });
+    let body = serde_urlencoded::to_string([("payload", press.to_string())]).unwrap();
+    assert_eq!(signed(&app, "application/x-www-form-urlencoded", &body).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the question form", 2).await;
+    let (path, open) = &calls[1];
+    assert!(path.ends_with("views.open"), "{calls:?}");
+    assert_eq!(open["trigger_id"], "13345224609.738474920.8088930838d88f008e0");
+    assert_eq!((&open["view"]["type"], &open["view"]["callback_id"]), (&json!("modal"), &json!("sp1:askm")));
+    assert_eq!(open["view"]["blocks"][0]["block_id"], "question");
+
+    let submitted = json!({
+        "type": "view_submission", "user": {"id": "U14"}, "team": {"id": TEAM}, "trigger_id": "1.2.3",
+        "view": {"id": "V2", "callback_id": "sp1:askm",
+                 "state": {"values": {"question": {"question": {"type": "plain_text_input", "value": "which is faster?"}}}}},
+    });
+    let body = serde_urlencoded::to_string([("payload", submitted.to_string())]).unwrap();
+    let (status, reply) = signed(&app, "application/x-www-form-urlencoded", &body).await;
+    assert_eq!(status, StatusCode::OK);
+    let reply: Value = serde_json::from_str(&reply).unwrap_or_else(|_| panic!("the answer in place: {reply}"));
+    assert_eq!(reply["response_action"], "update");
+    assert!(reply["view"]["blocks"].to_string().contains("Performance"), "{reply}");
 }

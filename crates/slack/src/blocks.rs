@@ -191,6 +191,43 @@ fn button(b: &Button) -> Value {
     out
 }
 
+/// Modal titles and their buttons: 24 characters each.
+const MODAL_TEXT: usize = 24;
+
+/// A form (the welcome's "Ask a question") as a modal; the submitted value
+/// comes back under the form's field, as block and action id.
+pub fn modal(form: &stackpick_commands::reply::Form) -> Value {
+    let mut input = json!({
+        "type": "plain_text_input",
+        "action_id": form.field,
+        "multiline": true,
+        "min_length": form.min_len,
+        "max_length": form.max_len.min(3000),
+    });
+    if !form.placeholder.is_empty() {
+        input["placeholder"] = plain_text(&form.placeholder, 150);
+    }
+    json!({
+        "type": "modal",
+        "callback_id": cut(&form.action.id(), limit::ACTION_ID),
+        "title": plain_text(&form.title, MODAL_TEXT),
+        "submit": plain_text("Ask", MODAL_TEXT),
+        "close": plain_text("Cancel", MODAL_TEXT),
+        "blocks": [{"type": "input", "block_id": form.field, "label": plain_text(&form.label, 2000), "element": input}],
+    })
+}
+
+/// A message shown in place of the modal that asked for it (the answer to a
+/// submitted question): Slack's `response_action: update`.
+pub fn modal_update(title: &str, m: &Message) -> Value {
+    let mut blocks = render(m).blocks;
+    blocks.truncate(100);
+    json!({
+        "response_action": "update",
+        "view": {"type": "modal", "title": plain_text(title, MODAL_TEXT), "close": plain_text("Close", MODAL_TEXT), "blocks": blocks},
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

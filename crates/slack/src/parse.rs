@@ -195,6 +195,10 @@ pub struct Payload {
     pub callback_id: Option<String>,
     /// The message a message shortcut was used on.
     pub message: Option<ShortcutMessage>,
+    /// For opening a modal in answer (valid for 3 seconds).
+    pub trigger_id: Option<String>,
+    /// A submitted modal (`view_submission`).
+    pub view: Option<SubmittedView>,
     pub user: Option<Id>,
     pub team: Option<Id>,
     pub channel: Option<Id>,
@@ -202,6 +206,45 @@ pub struct Payload {
     pub response_url: Option<String>,
     #[serde(default)]
     pub actions: Vec<PayloadAction>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubmittedView {
+    pub callback_id: Option<String>,
+    pub state: Option<ViewState>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ViewState {
+    /// Block id → action id → the input's value.
+    pub values: std::collections::HashMap<String, std::collections::HashMap<String, InputValue>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct InputValue {
+    pub value: Option<String>,
+}
+
+/// A submitted modal read into the neutral form submission.
+pub fn submission(payload: &Payload) -> Option<(Context, Interaction)> {
+    if payload.kind != "view_submission" {
+        return None;
+    }
+    let user = &payload.user.as_ref()?.id;
+    let view = payload.view.as_ref()?;
+    let field = stackpick_commands::onboarding::QUESTION_FIELD;
+    let question = view
+        .state
+        .as_ref()
+        .and_then(|s| s.values.get(field))
+        .and_then(|block| block.get(field))
+        .and_then(|input| input.value.clone())
+        .unwrap_or_default();
+    // A modal belongs to no channel; the answer is shown in the modal itself.
+    let mut cx = context(payload.team.as_ref().map(|t| t.id.as_str()), "", user);
+    cx.channel = None;
+    let action = Action::parse(view.callback_id.as_deref().unwrap_or(""));
+    Some((cx, Interaction::Form { action, question }))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -243,17 +286,20 @@ pub struct SelectedOption {
 /// payloads the bot does not handle.
 pub fn press(payload: &Payload) -> Option<(Context, Interaction)> {
     let user = &payload.user.as_ref()?.id;
+    // A press on the App Home tab or in a modal has no channel.
     let channel = payload
         .channel
         .as_ref()
         .map(|c| c.id.clone())
-        .or_else(|| payload.container.as_ref().and_then(|c| c.channel_id.clone()))?;
-    let cx = context(payload.team.as_ref().map(|t| t.id.as_str()), &channel, user);
+        .or_else(|| payload.container.as_ref().and_then(|c| c.channel_id.clone()));
+    let mut cx = context(payload.team.as_ref().map(|t| t.id.as_str()), channel.as_deref().unwrap_or(""), user);
+    cx.channel = channel.clone();
     if payload.kind == "message_action" && payload.callback_id.as_deref() == Some(ANSWER_MESSAGE_CALLBACK) {
-        let quoted = payload.message.as_ref().map(|m| Quoted {
-            id: MessageRef { channel: channel.clone(), message: m.ts.clone() },
-            text: unescape(&m.text),
-        });
+        let quoted = payload
+            .message
+            .as_ref()
+            .zip(channel)
+            .map(|(m, channel)| Quoted { id: MessageRef { channel, message: m.ts.clone() }, text: unescape(&m.text) });
         return Some((cx, Interaction::Command(Command::AnswerMessage(quoted))));
     }
     if payload.kind != "block_actions" {
@@ -269,7 +315,8 @@ pub fn press(payload: &Payload) -> Option<(Context, Interaction)> {
         .container
         .as_ref()
         .and_then(|c| c.message_ts.clone())
-        .map(|ts| MessageRef { channel: channel.clone(), message: ts });
+        .zip(channel)
+        .map(|(ts, channel)| MessageRef { channel, message: ts });
     Some((cx, Interaction::Press { action: Action::parse(&action.action_id), pressed, message }))
 }
 

@@ -121,7 +121,7 @@ async fn events(State(state): State<Arc<AppState>>, headers: HeaderMap, body: By
     };
     match form.get("payload") {
         Some(payload) => match serde_json::from_str::<Payload>(payload) {
-            Ok(payload) => press(&state, payload),
+            Ok(payload) => press(&state, payload).await,
             Err(_) => plain(StatusCode::BAD_REQUEST, "not an interaction payload"),
         },
         None => match serde_urlencoded::from_str::<SlashCommand>(text) {
@@ -152,6 +152,9 @@ pub(crate) fn on_event(state: &Arc<AppState>, envelope: Envelope) {
             return;
         }
     }
+    if envelope.event.as_ref().is_some_and(|e| e.kind == "app_home_opened") {
+        return home_opened(state, &envelope);
+    }
     let Some(chat) = parse::event(&envelope) else { return };
     let state = state.clone();
     tokio::spawn(async move {
@@ -168,16 +171,57 @@ pub(crate) fn on_event(state: &Arc<AppState>, envelope: Envelope) {
     });
 }
 
-/// A button or menu: acknowledged at once, answered through `response_url`.
-fn press(state: &Arc<AppState>, payload: Payload) -> Response {
+/// The App Home tab: the pack's welcome (starter topics, the topic menu and
+/// "Ask a question"), published for the user who opened it.
+fn home_opened(state: &Arc<AppState>, envelope: &Envelope) {
+    let Some(user) = envelope.event.as_ref().and_then(|e| e.user.clone()) else { return };
+    let state = state.clone();
+    tokio::spawn(async move {
+        let engine = state.bot.engine();
+        let Some(mut welcome) = stackpick_commands::onboarding::message(&engine, &user, "this workspace") else {
+            return;
+        };
+        // The Home tab is the user's own: no greeting that names them.
+        welcome.text = None;
+        welcome.ping = None;
+        let Some(web) = &state.web else { return };
+        if let Err(e) = web.publish_home(&user, blocks::render(&welcome).blocks).await {
+            tracing::warn!(error = %e, "App Home not published");
+        }
+    });
+}
+
+/// A button, menu, shortcut or modal: acknowledged at once (a submitted
+/// modal with its answer), the rest answered through `response_url`.
+async fn press(state: &Arc<AppState>, payload: Payload) -> Response {
+    match interactive_reply(state, payload).await {
+        Some(body) => axum::Json(body).into_response(),
+        None => ok(),
+    }
+}
+
+/// What acknowledges an interactivity payload (over HTTP or Socket Mode):
+/// for a submitted modal, the answer shown in its place; otherwise nothing,
+/// and the answer follows through `response_url`.
+pub(crate) async fn interactive_reply(state: &Arc<AppState>, payload: Payload) -> Option<serde_json::Value> {
+    if let Some((cx, interaction)) = parse::submission(&payload) {
+        // Computed while Slack waits: the answer replaces the form.
+        let reply = state.bot.interaction(&cx, &interaction, &NoDirectory).await;
+        let title = "stackpick";
+        return match reply.response {
+            BotResponse::Message(m) => Some(blocks::modal_update(title, &m)),
+            _ => None,
+        };
+    }
     on_press(state, payload);
-    ok()
+    None
 }
 
 /// A button or menu (over HTTP or Socket Mode), already acknowledged.
 pub(crate) fn on_press(state: &Arc<AppState>, payload: Payload) {
     let Some((cx, interaction)) = parse::press(&payload) else { return };
-    let Some(response_url) = payload.response_url.clone() else { return };
+    let response_url = payload.response_url.clone();
+    let trigger = payload.trigger_id.clone();
     let state = state.clone();
     tokio::spawn(async move {
         let reply = state.bot.interaction(&cx, &interaction, &NoDirectory).await;
@@ -187,14 +231,25 @@ pub(crate) fn on_press(state: &Arc<AppState>, payload: Payload) {
         };
         let message = match reply.response {
             BotResponse::Message(m) => Some(m),
-            BotResponse::Form(_) => Some(Message::notice("Forms are not available in Slack yet; use /stackpick.")),
+            BotResponse::Form(form) => match &trigger {
+                Some(trigger) => {
+                    if let Err(e) = web.open_modal(trigger, blocks::modal(&form)).await {
+                        tracing::warn!(error = %e, "the question form did not open");
+                    }
+                    None
+                }
+                None => Some(Message::notice("Use /stackpick with your question.")),
+            },
             _ => None,
         };
-        if let Some(m) = message {
-            if let Err(e) = web.respond(&response_url, blocks::render(&m)).await {
+        // A press on the App Home tab has no response_url: a notice there
+        // would have nowhere to go.
+        if let (Some(m), Some(url)) = (message, &response_url) {
+            if let Err(e) = web.respond(url, blocks::render(&m)).await {
                 tracing::warn!(error = %e, "Slack response_url not answered");
             }
         }
+        let Some(response_url) = response_url else { return };
         for effect in reply.effects {
             let done = match effect {
                 // The message a button is on is the one `response_url` acts on.

@@ -8,7 +8,7 @@
 //! typed events (`SlackPushEventCallback`, `SlackCommandEvent`, …), while the
 //! HTTP face reads the raw payloads with [`crate::parse`]. Reading Socket
 //! Mode's raw envelopes here keeps one parser and one set of handlers for
-//! both transports (`crate::serve::on_event`, `on_press`, `slash_reply`);
+//! both transports (`crate::serve::on_event`, `interactive_reply`, `slash_reply`);
 //! only the websocket itself is this module's.
 
 use std::sync::Arc;
@@ -23,7 +23,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as Ws;
 
 use crate::parse::{Envelope, Payload, SlashCommand};
-use crate::serve::{on_event, on_press, slash_reply, AppState};
+use crate::serve::{interactive_reply, on_event, slash_reply, AppState};
 
 /// One Socket Mode envelope.
 #[derive(Debug, Deserialize)]
@@ -135,13 +135,13 @@ fn handle(state: &Arc<AppState>, kind: &str, id: Option<String>, payload: Value,
                 }
                 return;
             }
-            "interactive" => {
-                let _ = acks.send(ack(&id, None)).await;
-                if let Ok(payload) = serde_json::from_value::<Payload>(payload) {
-                    on_press(&state, payload);
+            "interactive" => match serde_json::from_value::<Payload>(payload) {
+                Ok(payload) => interactive_reply(&state, payload).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "an interaction Slack sent could not be read");
+                    None
                 }
-                return;
-            }
+            },
             _ => None,
         };
         let _ = acks.send(ack(&id, reply)).await;

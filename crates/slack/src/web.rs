@@ -117,6 +117,30 @@ impl Web {
     }
 }
 
+impl Web {
+    /// Publishes a user's App Home tab.
+    pub async fn publish_home(&self, user: &str, blocks: Vec<serde_json::Value>) -> Result<()> {
+        let view = view(serde_json::json!({"type": "home", "blocks": blocks}))?;
+        let request = SlackApiViewsPublishRequest::new(user.into(), view);
+        let token = self.token();
+        self.client.open_session(&token).views_publish(&request).await.context("views.publish failed")?;
+        Ok(())
+    }
+
+    /// Opens a modal for the user who just acted (`trigger_id`).
+    pub async fn open_modal(&self, trigger_id: &str, modal: serde_json::Value) -> Result<()> {
+        let request = SlackApiViewsOpenRequest::new(SlackTriggerId::new(trigger_id.to_owned()), view(modal)?);
+        let token = self.token();
+        self.client.open_session(&token).views_open(&request).await.context("views.open failed")?;
+        Ok(())
+    }
+}
+
+/// A view (Home tab, modal) as slack-morphism's typed view.
+fn view(json: serde_json::Value) -> Result<SlackView> {
+    serde_json::from_value(json).context("a view Slack's types cannot read")
+}
+
 /// Rendered blocks as slack-morphism's typed message content.
 pub fn content(message: Rendered) -> Result<SlackMessageContent> {
     let blocks: Vec<SlackBlock> =
