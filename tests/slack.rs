@@ -590,3 +590,43 @@ async fn app_home_offers_topics_and_a_question_form_answered_in_place() {
     assert_eq!(reply["response_action"], "update");
     assert!(reply["view"]["blocks"].to_string().contains("Performance"), "{reply}");
 }
+
+/// With welcomes on (a workspace admin's `setup welcome dm`), someone who
+/// joins the workspace is welcomed once, by direct message, and only they
+/// are mentioned.
+#[tokio::test]
+async fn a_new_member_is_welcomed_once_when_an_admin_turned_welcomes_on() {
+    let db = common::TempDb::new();
+    let store = stackpick::store::SqliteStore::open(&db.url()).await.unwrap();
+    let bot =
+        Bot::new(common::engine_owned(), common::pack_dir(), Config::default()).with_store(Arc::new(store), Vec::new());
+    let (app, fake, _) = app_with(bot).await;
+    let joined =
+        |id: &str| event(id, json!({"type": "team_join", "user": {"id": "U0NEW", "name": "new", "is_bot": false}}));
+    assert_eq!(signed(&app, "application/json", &joined("Ev50")).await.0, StatusCode::OK);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(fake.calls().iter().all(|(p, _)| !p.ends_with("chat.postMessage")), "welcomes are off by default");
+
+    let on = slash(&app, "UADMIN", "setup welcome dm").await;
+    assert!(on["blocks"][0]["text"]["text"].as_str().unwrap().contains("Onboarding is on"), "{on}");
+    let robot = event("Ev51", json!({"type": "team_join", "user": {"id": "U0BOT2", "is_bot": true}}));
+    assert_eq!(signed(&app, "application/json", &robot).await.0, StatusCode::OK);
+    assert_eq!(signed(&app, "application/json", &joined("Ev52")).await.0, StatusCode::OK);
+    // The same member seen again (another event id) is not welcomed twice.
+    assert_eq!(signed(&app, "application/json", &joined("Ev53")).await.0, StatusCode::OK);
+    let posts = |calls: Vec<(String, Value)>| -> Vec<Value> {
+        calls.into_iter().filter(|(p, _)| p.ends_with("chat.postMessage")).map(|(_, b)| b).collect()
+    };
+    for _ in 0..200 {
+        if !posts(fake.calls()).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let sent = posts(fake.calls());
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["channel"], "U0NEW", "by direct message");
+    let text = sent[0].to_string();
+    assert!(text.contains("<@U0NEW>") && !text.contains("U0BOT2"), "{text}");
+}

@@ -118,13 +118,29 @@ pub struct Event {
     #[serde(rename = "type")]
     pub kind: String,
     pub subtype: Option<String>,
-    pub user: Option<String>,
+    /// A user id, or (in `team_join`) the user object.
+    pub user: Option<serde_json::Value>,
     pub bot_id: Option<String>,
     pub text: Option<String>,
     pub channel: Option<String>,
     pub channel_type: Option<String>,
     pub ts: Option<String>,
     pub thread_ts: Option<String>,
+}
+
+impl Event {
+    /// The acting user's id, whether the event gives it as text or as a user object.
+    pub fn user_id(&self) -> Option<&str> {
+        match self.user.as_ref()? {
+            serde_json::Value::String(id) => Some(id),
+            user => user.get("id")?.as_str(),
+        }
+    }
+
+    /// Whether the user (of a `team_join`) is a bot.
+    pub fn user_is_bot(&self) -> bool {
+        self.user.as_ref().and_then(|u| u.get("is_bot")).and_then(serde_json::Value::as_bool).unwrap_or(false)
+    }
 }
 
 /// An event the bot may answer, read: the neutral message and where the
@@ -144,7 +160,7 @@ pub fn event(envelope: &Envelope) -> Option<Chat> {
         return None;
     }
     let me = envelope.authorizations.iter().find_map(|a| a.user_id.clone());
-    let user = event.user.as_deref()?;
+    let user = event.user_id()?;
     if me.as_deref() == Some(user) {
         return None;
     }

@@ -152,8 +152,10 @@ pub(crate) fn on_event(state: &Arc<AppState>, envelope: Envelope) {
             return;
         }
     }
-    if envelope.event.as_ref().is_some_and(|e| e.kind == "app_home_opened") {
-        return home_opened(state, &envelope);
+    match envelope.event.as_ref().map(|e| e.kind.as_str()) {
+        Some("app_home_opened") => return home_opened(state, &envelope),
+        Some("team_join") => return team_join(state, &envelope),
+        _ => {}
     }
     let Some(chat) = parse::event(&envelope) else { return };
     let state = state.clone();
@@ -174,7 +176,7 @@ pub(crate) fn on_event(state: &Arc<AppState>, envelope: Envelope) {
 /// The App Home tab: the pack's welcome (starter topics, the topic menu and
 /// "Ask a question"), published for the user who opened it.
 fn home_opened(state: &Arc<AppState>, envelope: &Envelope) {
-    let Some(user) = envelope.event.as_ref().and_then(|e| e.user.clone()) else { return };
+    let Some(user) = envelope.event.as_ref().and_then(|e| e.user_id()).map(str::to_owned) else { return };
     let state = state.clone();
     tokio::spawn(async move {
         let engine = state.bot.engine();
@@ -187,6 +189,30 @@ fn home_opened(state: &Arc<AppState>, envelope: &Envelope) {
         let Some(web) = &state.web else { return };
         if let Err(e) = web.publish_home(&user, blocks::render(&welcome).blocks).await {
             tracing::warn!(error = %e, "App Home not published");
+        }
+    });
+}
+
+/// Someone joined the workspace: welcomed once, as the workspace's
+/// onboarding settings say (in a channel, or by direct message).
+fn team_join(state: &Arc<AppState>, envelope: &Envelope) {
+    let (Some(event), Some(team)) = (envelope.event.as_ref(), envelope.team_id.clone()) else { return };
+    let Some(user) = event.user_id().map(str::to_owned) else { return };
+    let is_bot = event.user_is_bot();
+    let state = state.clone();
+    tokio::spawn(async move {
+        let server = stackpick_store::Server::new(stackpick_store::Platform::Slack, team);
+        let Some(welcome) = state.bot.member_joined(&server, &user, is_bot, false, "this workspace").await else {
+            return;
+        };
+        let Some(web) = &state.web else { return };
+        // Posting to a user's id is a direct message from the app.
+        let channel = match &welcome.to {
+            stackpick_commands::WelcomeTo::Channel(channel) => channel.clone(),
+            stackpick_commands::WelcomeTo::Dm(user) => user.clone(),
+        };
+        if let Err(e) = web.post(&channel, None, blocks::render(&welcome.message)).await {
+            tracing::warn!(error = %e, "Slack welcome not sent");
         }
     });
 }
