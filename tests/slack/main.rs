@@ -1,181 +1,24 @@
 //! The Slack face against a fake Slack on 127.0.0.1: signed requests into
-//! `POST /slack/events` (through the router, no socket needed), and the Web
-//! API calls the bot makes recorded by the fake.
+//! `POST /slack/events` (through the router, no socket needed), Socket Mode
+//! over the fake's websocket, and the Web API calls the bot makes recorded
+//! by the fake (`fake.rs`). `parity.rs` compares what Slack and Discord show.
 
+#[path = "../common/mod.rs"]
 mod common;
+mod fake;
+mod parity;
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::{Body, Bytes};
-use axum::http::{Request, StatusCode, Uri};
-use axum::response::IntoResponse;
-use axum::Router;
-use hmac::{Hmac, Mac};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use fake::*;
 use serde_json::{json, Value};
 use stackpick::bot::{Bot, Config};
-use stackpick_slack::serve::{router, AppState};
+use stackpick_slack::serve::AppState;
 use stackpick_slack::web::Web;
 use tower::ServiceExt;
-
-const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
-const TEAM: &str = "T0001";
-const BOT_USER: &str = "U0BOT";
-
-/// Slack's request signature: `v0=` + hex(HMAC-SHA256(secret, `v0:ts:body`)).
-fn sign(ts: &str, body: &str) -> String {
-    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
-    mac.update(format!("v0:{ts}:{body}").as_bytes());
-    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
-}
-
-/// What the fake Slack received: (path, body as JSON, or as text when not JSON).
-#[derive(Clone, Default)]
-struct Fake {
-    calls: Arc<Mutex<Vec<(String, Value)>>>,
-    /// How many of the next calls are refused with a 429 (Retry-After: 1).
-    limited: Arc<Mutex<usize>>,
-    /// Socket Mode: the envelopes sent to whoever connects, and what came back.
-    script: Arc<Mutex<Vec<Value>>>,
-    socket_received: Arc<Mutex<Vec<Value>>>,
-}
-
-impl Fake {
-    async fn start() -> (Fake, String) {
-        let fake = Fake::default();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let host = listener.local_addr().unwrap().to_string();
-        let (calls, limited) = (fake.calls.clone(), fake.limited.clone());
-        let (script, received) = (fake.script.clone(), fake.socket_received.clone());
-        let socket = axum::routing::get(move |ws: axum::extract::ws::WebSocketUpgrade| {
-            let (script, received) = (script.clone(), received.clone());
-            async move {
-                ws.on_upgrade(move |mut socket| async move {
-                    use axum::extract::ws::Message as M;
-                    let hello = json!({"type": "hello", "num_connections": 1}).to_string();
-                    let _ = socket.send(M::Text(hello.into())).await;
-                    let envelopes: Vec<Value> = script.lock().unwrap().clone();
-                    for envelope in envelopes {
-                        let _ = socket.send(M::Text(envelope.to_string().into())).await;
-                    }
-                    while let Some(Ok(M::Text(text))) = socket.recv().await {
-                        received.lock().unwrap().push(serde_json::from_str(&text).unwrap());
-                    }
-                })
-            }
-        });
-        // `users.info` says UADMIN is a workspace admin, everyone else not.
-        let app = Router::new().route("/socket", socket).fallback(move |uri: Uri, body: Bytes| {
-            let (calls, limited, host) = (calls.clone(), limited.clone(), host.clone());
-            async move {
-                let text = String::from_utf8_lossy(&body).into_owned();
-                let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-                calls.lock().unwrap().push((uri.path().to_owned(), value.clone()));
-                {
-                    let mut limited = limited.lock().unwrap();
-                    if *limited > 0 {
-                        *limited -= 1;
-                        let headers = [("retry-after", "1")];
-                        return (StatusCode::TOO_MANY_REQUESTS, headers, axum::Json(json!({"ok": false, "error": "ratelimited"})))
-                            .into_response();
-                    }
-                }
-                let reply = if uri.path().ends_with("views.publish") || uri.path().ends_with("views.open") {
-                    let mut view = value["view"].clone();
-                    view["id"] = json!("V1");
-                    view["team_id"] = json!(TEAM);
-                    view["hash"] = json!("h1");
-                    json!({"ok": true, "view": view})
-                } else if uri.path().ends_with("apps.connections.open") {
-                    json!({"ok": true, "url": format!("ws://{}/socket", host)})
-                } else if uri.path().ends_with("users.info") {
-                    let user = if uri.query().unwrap_or("").contains("user=UADMIN") { "UADMIN" } else { "UOTHER" };
-                    json!({"ok": true, "user": {"id": user, "is_admin": user == "UADMIN"}})
-                } else if uri.path().ends_with("chat.postMessage") {
-                    json!({"ok": true, "channel": "C1", "ts": "1700000000.000200", "message": {"ts": "1700000000.000200", "text": ""}})
-                } else {
-                    json!({"ok": true})
-                };
-                axum::Json(reply).into_response()
-            }
-        });
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        (fake, url)
-    }
-
-    fn calls(&self) -> Vec<(String, Value)> {
-        self.calls.lock().unwrap().clone()
-    }
-
-    async fn wait_for(&self, what: &str, n: usize) -> Vec<(String, Value)> {
-        for _ in 0..200 {
-            let calls = self.calls();
-            if calls.len() >= n {
-                return calls;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        panic!("the fake Slack never received {what}: {:?}", self.calls());
-    }
-}
-
-async fn app() -> (Router, Fake, String) {
-    let bot = Bot::new(common::engine_owned(), common::pack_dir(), Config::default());
-    app_with(bot).await
-}
-
-async fn app_with(bot: Bot) -> (Router, Fake, String) {
-    let (fake, url) = Fake::start().await;
-    let web = Web::new(&format!("{url}/api"), secrecy::SecretString::new("xoxb-test".to_owned())).unwrap();
-    (router(Arc::new(AppState::new(Arc::new(bot), SECRET, Some(web)))), fake, url)
-}
-
-async fn post(app: &Router, content_type: &str, body: &str, ts: &str, signature: &str) -> (StatusCode, String) {
-    let request = Request::post("/slack/events")
-        .header("content-type", content_type)
-        .header("x-slack-request-timestamp", ts)
-        .header("x-slack-signature", signature)
-        .body(Body::from(body.to_owned()))
-        .unwrap();
-    let response = app.clone().oneshot(request).await.unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-    (status, String::from_utf8_lossy(&bytes).into_owned())
-}
-
-async fn signed(app: &Router, content_type: &str, body: &str) -> (StatusCode, String) {
-    let ts = common::now_ts();
-    post(app, content_type, body, &ts, &sign(&ts, body)).await
-}
-
-fn slash_body(user: &str, text: &str) -> String {
-    serde_urlencoded::to_string([
-        ("command", "/stackpick"),
-        ("text", text),
-        ("team_id", TEAM),
-        ("channel_id", "C0GENERAL"),
-        ("user_id", user),
-        ("response_url", "https://hooks.slack.com/commands/1/2/3"),
-        ("trigger_id", "1.2.3"),
-    ])
-    .unwrap()
-}
-
-async fn slash(app: &Router, user: &str, text: &str) -> Value {
-    let (status, body) = signed(app, "application/x-www-form-urlencoded", &slash_body(user, text)).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    serde_json::from_str(&body).unwrap_or_else(|_| panic!("a JSON message: {body}"))
-}
-
-fn event(id: &str, event: Value) -> String {
-    json!({
-        "type": "event_callback", "team_id": TEAM, "event_id": id, "event_time": 1700000000,
-        "authorizations": [{"user_id": BOT_USER, "team_id": TEAM, "is_bot": true}],
-        "event": event,
-    })
-    .to_string()
-}
 
 #[tokio::test]
 async fn requests_without_a_valid_fresh_signature_are_refused_before_anything_is_read() {
@@ -360,100 +203,6 @@ async fn an_admin_sets_an_answer_channel_and_questions_there_are_answered() {
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!((&sent[0]["channel"], &sent[0]["thread_ts"]), (&json!("C0ANS"), &json!("1700000000.000900")));
     assert!(sent[0].to_string().contains("Performance"), "{}", sent[0]);
-}
-
-/// What a person sees, as plain text, by one rule for both platforms:
-/// the texts in display order (message text, title, description, each
-/// field's name and value, footer, button labels with their emoji), with
-/// markup removed (Discord's `**bold**` and `[label](url)`, Slack's `*bold*`
-/// and `<url|label>`; mention and channel syntax `<@…>`, `<#…>`, `<!…>`
-/// dropped; `&amp;`, `&lt;`, `&gt;` read back) and whitespace collapsed.
-fn displayed(parts: Vec<String>) -> String {
-    use std::sync::LazyLock;
-    static RULES: LazyLock<Vec<(regex::Regex, &str)>> = LazyLock::new(|| {
-        [
-            (r"\[([^\]\n]+)\]\((?:https?://[^)\s]+)\)", "$1"), // Discord link
-            (r"<(?:https?://[^|>]+)\|([^>]+)>", "$1"),         // Slack link
-            (r"<[@#!][^>]*>", " "),                            // mentions
-            (r"\*\*(.+?)\*\*", "$1"),                          // Discord bold
-            (r"\*(.+?)\*", "$1"),                              // Slack bold
-        ]
-        .into_iter()
-        .map(|(re, to)| (regex::Regex::new(re).unwrap(), to))
-        .collect()
-    });
-    let mut text = parts.join("\n");
-    for (re, to) in RULES.iter() {
-        text = re.replace_all(&text, *to).into_owned();
-    }
-    let text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&");
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn discord_displayed(response: &Value) -> String {
-    let data = &response["data"];
-    let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
-    let mut parts = vec![s(&data["content"])];
-    for embed in data["embeds"].as_array().into_iter().flatten() {
-        parts.extend([s(&embed["title"]), s(&embed["description"])]);
-        for field in embed["fields"].as_array().into_iter().flatten() {
-            parts.extend([s(&field["name"]), s(&field["value"])]);
-        }
-        parts.push(s(&embed["footer"]["text"]));
-    }
-    for row in data["components"].as_array().into_iter().flatten() {
-        for c in row["components"].as_array().into_iter().flatten() {
-            parts.push(format!("{} {}", s(&c["emoji"]["name"]), s(&c["label"])));
-        }
-    }
-    displayed(parts)
-}
-
-fn slack_displayed(message: &Value) -> String {
-    let s = |v: &Value| v.as_str().unwrap_or("").to_owned();
-    let mut parts = Vec::new();
-    for block in message["blocks"].as_array().into_iter().flatten() {
-        match block["type"].as_str().unwrap() {
-            "header" | "section" => {
-                parts.push(s(&block["text"]["text"]));
-                for field in block["fields"].as_array().into_iter().flatten() {
-                    parts.push(s(&field["text"]));
-                }
-            }
-            "context" => parts.extend(block["elements"].as_array().unwrap().iter().map(|e| s(&e["text"]))),
-            "actions" => parts.extend(block["elements"].as_array().unwrap().iter().map(|e| s(&e["text"]["text"]))),
-            other => panic!("unexpected block {other}"),
-        }
-    }
-    displayed(parts)
-}
-
-/// The same pack answers the same in Slack and in Discord: every public dev
-/// question, asked through each face end to end (Discord's `/ask` private,
-/// like Slack's `/stackpick`), shows the same plain text by [`displayed`]'s rule.
-#[tokio::test]
-async fn slack_and_discord_show_the_same_answers_to_the_dev_questions() {
-    use stackpick_fake_discord::payloads as p;
-    let (app, _, _) = app().await;
-    let discord = Bot::new(common::engine_owned(), common::pack_dir(), Config::default());
-    let dev = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/dev.tsv")).unwrap();
-    let questions: Vec<&str> = dev
-        .lines()
-        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
-        .filter_map(|l| l.split('\t').next())
-        .collect();
-    assert!(questions.len() >= 70, "{}", questions.len());
-    for (i, q) in questions.iter().enumerate() {
-        let options =
-            json!([{"type": 3, "name": "question", "value": q}, {"type": 5, "name": "private", "value": true}]);
-        let request = p::slash_as("ask", options, p::MEMBER_PERMS, 5000 + i as u64);
-        let interaction: serenity::all::Interaction = serde_json::from_value(request).unwrap();
-        let reply = stackpick::discord::interaction(&discord, &interaction, &stackpick::bot::NoDirectory).await;
-        let on_discord = discord_displayed(&serde_json::to_value(&reply.response).unwrap());
-        let on_slack = slack_displayed(&slash(&app, &format!("UQ{i}"), q).await);
-        assert!(!on_discord.is_empty(), "{q}");
-        assert_eq!(on_slack, on_discord, "{q}");
-    }
 }
 
 /// Socket Mode: the bot opens the websocket with the app-level token, and

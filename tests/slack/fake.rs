@@ -1,0 +1,177 @@
+//! The fake Slack (Web API methods, `response_url`s, a Socket Mode
+//! websocket) and the signed requests the tests send.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::http::{Request, StatusCode, Uri};
+use axum::response::IntoResponse;
+use axum::Router;
+use hmac::{Hmac, Mac};
+use serde_json::{json, Value};
+use stackpick::bot::{Bot, Config};
+use stackpick_slack::serve::{router, AppState};
+use stackpick_slack::web::Web;
+use tower::ServiceExt;
+
+use crate::common;
+
+pub const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+pub const TEAM: &str = "T0001";
+pub const BOT_USER: &str = "U0BOT";
+
+/// Slack's request signature: `v0=` + hex(HMAC-SHA256(secret, `v0:ts:body`)).
+pub fn sign(ts: &str, body: &str) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("v0:{ts}:{body}").as_bytes());
+    format!("v0={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// What the fake Slack received: (path, body as JSON, or as text when not JSON).
+#[derive(Clone, Default)]
+pub struct Fake {
+    pub calls: Arc<Mutex<Vec<(String, Value)>>>,
+    /// How many of the next calls are refused with a 429 (Retry-After: 1).
+    pub limited: Arc<Mutex<usize>>,
+    /// Socket Mode: the envelopes sent to whoever connects, and what came back.
+    pub script: Arc<Mutex<Vec<Value>>>,
+    pub socket_received: Arc<Mutex<Vec<Value>>>,
+}
+
+impl Fake {
+    pub async fn start() -> (Fake, String) {
+        let fake = Fake::default();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let host = listener.local_addr().unwrap().to_string();
+        let (calls, limited) = (fake.calls.clone(), fake.limited.clone());
+        let (script, received) = (fake.script.clone(), fake.socket_received.clone());
+        let socket = axum::routing::get(move |ws: axum::extract::ws::WebSocketUpgrade| {
+            let (script, received) = (script.clone(), received.clone());
+            async move {
+                ws.on_upgrade(move |mut socket| async move {
+                    use axum::extract::ws::Message as M;
+                    let hello = json!({"type": "hello", "num_connections": 1}).to_string();
+                    let _ = socket.send(M::Text(hello.into())).await;
+                    let envelopes: Vec<Value> = script.lock().unwrap().clone();
+                    for envelope in envelopes {
+                        let _ = socket.send(M::Text(envelope.to_string().into())).await;
+                    }
+                    while let Some(Ok(M::Text(text))) = socket.recv().await {
+                        received.lock().unwrap().push(serde_json::from_str(&text).unwrap());
+                    }
+                })
+            }
+        });
+        // `users.info` says UADMIN is a workspace admin, everyone else not.
+        let app = Router::new().route("/socket", socket).fallback(move |uri: Uri, body: Bytes| {
+            let (calls, limited, host) = (calls.clone(), limited.clone(), host.clone());
+            async move {
+                let text = String::from_utf8_lossy(&body).into_owned();
+                let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+                calls.lock().unwrap().push((uri.path().to_owned(), value.clone()));
+                {
+                    let mut limited = limited.lock().unwrap();
+                    if *limited > 0 {
+                        *limited -= 1;
+                        let headers = [("retry-after", "1")];
+                        return (StatusCode::TOO_MANY_REQUESTS, headers, axum::Json(json!({"ok": false, "error": "ratelimited"})))
+                            .into_response();
+                    }
+                }
+                let reply = if uri.path().ends_with("views.publish") || uri.path().ends_with("views.open") {
+                    let mut view = value["view"].clone();
+                    view["id"] = json!("V1");
+                    view["team_id"] = json!(TEAM);
+                    view["hash"] = json!("h1");
+                    json!({"ok": true, "view": view})
+                } else if uri.path().ends_with("apps.connections.open") {
+                    json!({"ok": true, "url": format!("ws://{}/socket", host)})
+                } else if uri.path().ends_with("users.info") {
+                    let user = if uri.query().unwrap_or("").contains("user=UADMIN") { "UADMIN" } else { "UOTHER" };
+                    json!({"ok": true, "user": {"id": user, "is_admin": user == "UADMIN"}})
+                } else if uri.path().ends_with("chat.postMessage") {
+                    json!({"ok": true, "channel": "C1", "ts": "1700000000.000200", "message": {"ts": "1700000000.000200", "text": ""}})
+                } else {
+                    json!({"ok": true})
+                };
+                axum::Json(reply).into_response()
+            }
+        });
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        (fake, url)
+    }
+
+    pub fn calls(&self) -> Vec<(String, Value)> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    pub async fn wait_for(&self, what: &str, n: usize) -> Vec<(String, Value)> {
+        for _ in 0..200 {
+            let calls = self.calls();
+            if calls.len() >= n {
+                return calls;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the fake Slack never received {what}: {:?}", self.calls());
+    }
+}
+
+pub async fn app() -> (Router, Fake, String) {
+    let bot = Bot::new(common::engine_owned(), common::pack_dir(), Config::default());
+    app_with(bot).await
+}
+
+pub async fn app_with(bot: Bot) -> (Router, Fake, String) {
+    let (fake, url) = Fake::start().await;
+    let web = Web::new(&format!("{url}/api"), secrecy::SecretString::new("xoxb-test".to_owned())).unwrap();
+    (router(Arc::new(AppState::new(Arc::new(bot), SECRET, Some(web)))), fake, url)
+}
+
+pub async fn post(app: &Router, content_type: &str, body: &str, ts: &str, signature: &str) -> (StatusCode, String) {
+    let request = Request::post("/slack/events")
+        .header("content-type", content_type)
+        .header("x-slack-request-timestamp", ts)
+        .header("x-slack-signature", signature)
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+pub async fn signed(app: &Router, content_type: &str, body: &str) -> (StatusCode, String) {
+    let ts = common::now_ts();
+    post(app, content_type, body, &ts, &sign(&ts, body)).await
+}
+
+pub fn slash_body(user: &str, text: &str) -> String {
+    serde_urlencoded::to_string([
+        ("command", "/stackpick"),
+        ("text", text),
+        ("team_id", TEAM),
+        ("channel_id", "C0GENERAL"),
+        ("user_id", user),
+        ("response_url", "https://hooks.slack.com/commands/1/2/3"),
+        ("trigger_id", "1.2.3"),
+    ])
+    .unwrap()
+}
+
+pub async fn slash(app: &Router, user: &str, text: &str) -> Value {
+    let (status, body) = signed(app, "application/x-www-form-urlencoded", &slash_body(user, text)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_str(&body).unwrap_or_else(|_| panic!("a JSON message: {body}"))
+}
+
+pub fn event(id: &str, event: Value) -> String {
+    json!({
+        "type": "event_callback", "team_id": TEAM, "event_id": id, "event_time": 1700000000,
+        "authorizations": [{"user_id": BOT_USER, "team_id": TEAM, "is_bot": true}],
+        "event": event,
+    })
+    .to_string()
+}
