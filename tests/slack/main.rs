@@ -379,3 +379,38 @@ async fn a_new_member_is_welcomed_once_when_an_admin_turned_welcomes_on() {
     let text = sent[0].to_string();
     assert!(text.contains("<@U0NEW>") && !text.contains("U0BOT2"), "{text}");
 }
+
+/// A reply that waits on a stalled database is acknowledged within Slack's
+/// 3 seconds with "working on it", and follows through `response_url`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_setup_is_acknowledged_in_time_and_answered_through_its_response_url() {
+    let db = common::TempDb::new();
+    let store = stackpick::store::SqliteStore::open(&db.url()).await.unwrap();
+    let bot =
+        Bot::new(common::engine_owned(), common::pack_dir(), Config::default()).with_store(Arc::new(store), Vec::new());
+    let (app, fake, url) = app_with(bot).await;
+    let mut locker = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url()).await.unwrap();
+    sqlx::query("BEGIN EXCLUSIVE").execute(&mut locker).await.unwrap();
+    let body = serde_urlencoded::to_string([
+        ("command", "/stackpick"),
+        ("text", "setup cooldown 7"),
+        ("team_id", TEAM),
+        ("channel_id", "C0GENERAL"),
+        ("user_id", "UADMIN"),
+        ("response_url", &format!("{url}/commands/1")),
+        ("trigger_id", "1.2.3"),
+    ])
+    .unwrap();
+    let started = std::time::Instant::now();
+    let (status, reply) = signed(&app, "application/x-www-form-urlencoded", &body).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_millis(2900), "{:?}", started.elapsed());
+    let reply: Value = serde_json::from_str(&reply).unwrap();
+    assert_eq!(reply["response_type"], "ephemeral");
+    assert!(reply["text"].as_str().unwrap().starts_with("Working on it"), "{reply}");
+    let calls = fake.wait_for("users.info and the late reply", 2).await;
+    let late = calls.iter().find(|(p, _)| p == "/commands/1").expect("the reply through response_url");
+    assert_eq!(late.1["replace_original"], true);
+    assert!(late.1.to_string().contains("I couldn't save that"), "{late:?}");
+    sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
+}

@@ -303,7 +303,42 @@ async fn slash(state: &Arc<AppState>, cmd: SlashCommand) -> Response {
 
 /// The reply to `/stackpick …` (over HTTP or Socket Mode): the message to
 /// show, as Slack's response body, or `None` for nothing to show.
+///
+/// Slack voids a slash command not acknowledged within 3 seconds. A reply
+/// not ready within [`ACK_WITHIN`] (`setup` and `kb` wait on the database)
+/// is acknowledged with a private "working on it" and follows through the
+/// command's `response_url`, replacing it.
 pub(crate) async fn slash_reply(state: &Arc<AppState>, cmd: SlashCommand) -> Option<serde_json::Value> {
+    let response_url = cmd.response_url.clone();
+    let task_state = state.clone();
+    let mut task = tokio::spawn(async move { slash_message(&task_state, cmd).await });
+    match tokio::time::timeout(ACK_WITHIN, &mut task).await {
+        Ok(Ok(message)) => message.map(|m| body(&m, blocks::render(&m))),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "the slash command's reply failed");
+            let m = Message::notice("Something went wrong; please try again.");
+            Some(body(&m, blocks::render(&m)))
+        }
+        Err(_) => {
+            let state = state.clone();
+            tokio::spawn(async move {
+                let (Ok(Some(m)), Some(url), Some(web)) = (task.await, response_url, &state.web) else { return };
+                if let Err(e) = web.replace(&url, blocks::render(&m)).await {
+                    tracing::warn!(error = %e, "the slash command's late reply was not delivered");
+                }
+            });
+            let m = Message::notice("Working on it…");
+            Some(body(&m, blocks::render(&m)))
+        }
+    }
+}
+
+/// How long a slash command's reply may take before it is acknowledged
+/// without it (Slack allows 3 s, including the trip).
+pub const ACK_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// The reply to `/stackpick …`, as a neutral message (`None`: nothing to show).
+async fn slash_message(state: &Arc<AppState>, cmd: SlashCommand) -> Option<Message> {
     let (mut cx, interaction) = parse::slash(&cmd);
     // Settings and reports are for workspace admins; only they cost a `users.info`.
     if let (Interaction::Command(Command::Setup(_) | Command::Kb(_)), Some(web)) = (&interaction, &state.web) {
@@ -324,7 +359,7 @@ pub(crate) async fn slash_reply(state: &Arc<AppState>, cmd: SlashCommand) -> Opt
         }
     }
     match reply.response {
-        BotResponse::Message(m) => Some(body(&m, blocks::render(&m))),
+        BotResponse::Message(m) => Some(m),
         _ => None,
     }
 }

@@ -85,6 +85,16 @@ impl Web {
 }
 
 impl Web {
+    /// Replaces the message a `response_url` belongs to (a slash command's
+    /// "working on it") with `message`.
+    pub async fn replace(&self, response_url: &str, message: Rendered) -> Result<()> {
+        let url: url::Url = response_url.parse().context("the response_url is not a URL")?;
+        let mut request = SlackApiPostWebhookMessageRequest::new(content(message)?);
+        request.replace_original = Some(true);
+        self.client.respond_to_event(&SlackResponseUrl(url), &request).await.context("response_url failed")?;
+        Ok(())
+    }
+
     /// Deletes the message an interaction came from, through its `response_url`.
     pub async fn delete_original(&self, response_url: &str) -> Result<()> {
         let url: url::Url = response_url.parse().context("the response_url is not a URL")?;
