@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use stackpick::Engine;
 
 pub mod postgres;
+pub mod sqlite;
 
 /// Now, as the `X-Signature-Timestamp` of a request Discord sends.
 pub fn now_ts() -> String {
