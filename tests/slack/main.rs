@@ -414,3 +414,15 @@ async fn a_slow_setup_is_acknowledged_in_time_and_answered_through_its_response_
     assert!(late.1.to_string().contains("I couldn't save that"), "{late:?}");
     sqlx::query("ROLLBACK").execute(&mut locker).await.unwrap();
 }
+
+/// `GET /metrics` on the Slack endpoint counts the requests it verified.
+#[tokio::test]
+async fn metrics_count_the_slack_requests() {
+    let (app, _, _) = app().await;
+    slash(&app, "U15", "which is faster?").await;
+    let response = app.clone().oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = String::from_utf8(axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap().to_vec()).unwrap();
+    assert!(common::metric(&text, "stackpick_interactions_total{face=\"Slack\"}") >= 1.0, "{text}");
+    assert!(text.ends_with("# EOF\n"));
+}

@@ -23,6 +23,8 @@ pub enum Face {
     Gateway,
     /// The HTTP interactions endpoint (`stackpick serve`).
     Http,
+    /// The Slack app (`stackpick slack serve` and `slack run`).
+    Slack,
 }
 
 /// What became of a question.

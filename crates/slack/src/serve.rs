@@ -1,6 +1,6 @@
 //! `stackpick slack serve`: the Events API over HTTP, on Bolt's convention
 //! of one path, `POST /slack/events`, for events, the slash command and
-//! interactivity, plus `GET /healthz`.
+//! interactivity, plus `GET /healthz` and `GET /metrics` (Prometheus).
 //!
 //! Every request is verified with the signing secret (slack-morphism's
 //! verifier: `v0` HMAC-SHA256 over `v0:timestamp:body`, compared in constant
@@ -85,8 +85,15 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/slack/events", post(events))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
+}
+
+/// `GET /metrics`: the process's counters for Prometheus.
+async fn metrics() -> Response {
+    let m = stackpick_commands::metrics::get();
+    ([(header::CONTENT_TYPE, stackpick_commands::metrics::CONTENT_TYPE)], m.render()).into_response()
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response {
@@ -109,6 +116,7 @@ async fn events(State(state): State<Arc<AppState>>, headers: HeaderMap, body: By
     if state.verifier.verify(signature, text, timestamp).is_err() {
         return plain(StatusCode::UNAUTHORIZED, "invalid or expired request signature");
     }
+    stackpick_commands::metrics::get().interaction(stackpick_commands::metrics::Face::Slack);
     let json = header("content-type").is_some_and(|c| c.starts_with("application/json"));
     if json {
         let Ok(envelope) = serde_json::from_str::<Envelope>(text) else {

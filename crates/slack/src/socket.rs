@@ -117,6 +117,7 @@ fn ack(id: &str, payload: Option<Value>) -> Ws {
 /// One envelope: acknowledged at once (the slash command's with its answer).
 fn handle(state: &Arc<AppState>, kind: &str, id: Option<String>, payload: Value, acks: mpsc::Sender<Ws>) {
     let Some(id) = id else { return };
+    stackpick_commands::metrics::get().interaction(stackpick_commands::metrics::Face::Slack);
     let state = state.clone();
     let kind = kind.to_owned();
     tokio::spawn(async move {
