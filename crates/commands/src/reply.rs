@@ -2,9 +2,10 @@
 //!
 //! A [`Message`] is an answer, a notice, a welcome or a report — text, an
 //! [`EmbedDoc`], rows of buttons and menus — plus who may be pinged and who
-//! sees it. Each platform renders it through one builder of its own (Discord:
-//! `stackpick::discord::build`), which is where the platform's mention rules
-//! are set; nothing here names a platform type.
+//! sees it. Each platform renders it through one builder of its own
+//! (Discord: `stackpick_discord::build`; Slack: `stackpick_slack::blocks`),
+//! which is where the platform's mention rules are set; nothing here names a
+//! platform type.
 
 use stackpick_core::embed::EmbedDoc;
 use stackpick_core::knowledge::TopicIdx;
