@@ -252,6 +252,19 @@ impl Bot {
         &self.feedback
     }
 
+    /// A question asked by `cx`'s user: the cooldown taken, then answered
+    /// (timed) and queued for the log. `Err` is the notice to send instead
+    /// while the cooldown runs.
+    fn asked(&self, cx: &Context, question: &str, now: Instant) -> Result<(Arc<Engine>, Answer), Box<Reply>> {
+        if let Some(reply) = self.cooling(cx, now) {
+            return Err(Box::new(reply));
+        }
+        let engine = self.engine();
+        let answer = timed_answer(&engine, question);
+        self.log(cx, &answer, &engine);
+        Ok((engine, answer))
+    }
+
     /// Starts the user's cooldown, or returns the notice to send while it runs.
     fn cooling(&self, cx: &Context, now: Instant) -> Option<Reply> {
         self.cooldowns.try_take(&cx.user, now, self.cooldown_for(cx)).err().map(|wait| {

@@ -77,8 +77,12 @@ impl Web {
 
     /// Answers an interaction through its `response_url` (seen by the presser only).
     pub async fn respond(&self, response_url: &str, message: Rendered) -> Result<()> {
+        self.webhook(response_url, SlackApiPostWebhookMessageRequest::new(content(message)?)).await
+    }
+
+    /// Posts to an interaction's `response_url`.
+    async fn webhook(&self, response_url: &str, request: SlackApiPostWebhookMessageRequest) -> Result<()> {
         let url: url::Url = response_url.parse().context("the response_url is not a URL")?;
-        let request = SlackApiPostWebhookMessageRequest::new(content(message)?);
         self.client.respond_to_event(&SlackResponseUrl(url), &request).await.context("response_url failed")?;
         Ok(())
     }
@@ -88,20 +92,16 @@ impl Web {
     /// Replaces the message a `response_url` belongs to (a slash command's
     /// "working on it") with `message`.
     pub async fn replace(&self, response_url: &str, message: Rendered) -> Result<()> {
-        let url: url::Url = response_url.parse().context("the response_url is not a URL")?;
         let mut request = SlackApiPostWebhookMessageRequest::new(content(message)?);
         request.replace_original = Some(true);
-        self.client.respond_to_event(&SlackResponseUrl(url), &request).await.context("response_url failed")?;
-        Ok(())
+        self.webhook(response_url, request).await
     }
 
     /// Deletes the message an interaction came from, through its `response_url`.
     pub async fn delete_original(&self, response_url: &str) -> Result<()> {
-        let url: url::Url = response_url.parse().context("the response_url is not a URL")?;
         let mut request = SlackApiPostWebhookMessageRequest::new(SlackMessageContent::new());
         request.delete_original = Some(true);
-        self.client.respond_to_event(&SlackResponseUrl(url), &request).await.context("response_url failed")?;
-        Ok(())
+        self.webhook(response_url, request).await
     }
 }
 

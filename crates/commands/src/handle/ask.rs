@@ -7,7 +7,7 @@ use stackpick_core::limits;
 
 use crate::reply::{self, Buttons, Effect, Message, Response};
 use crate::request::{Context, Quoted};
-use crate::{timed_answer, Bot, Reply};
+use crate::{Bot, Reply};
 
 /// An answer as the reply to a command: private answers ping nobody (only
 /// the asker sees them) and need no delete button.
@@ -32,12 +32,10 @@ pub(super) fn ask(
     if question.is_empty() {
         return reply::notice("Type a question in the `question` option, like “which is faster?”.");
     }
-    if let Some(reply) = bot.cooling(cx, now) {
-        return reply;
-    }
-    let engine = bot.engine();
-    let answer = timed_answer(&engine, question);
-    bot.log(cx, &answer, &engine);
+    let (engine, answer) = match bot.asked(cx, question, now) {
+        Ok(asked) => asked,
+        Err(slow_down) => return *slow_down,
+    };
     let mention = if private { None } else { mention };
     answer_reply(reply::answer(&engine, &answer, buttons(cx, private), mention), private)
 }
@@ -76,12 +74,10 @@ pub(super) fn answer_message(bot: &Bot, cx: &Context, quoted: Option<&Quoted>, n
     if text.trim().is_empty() {
         return reply::notice("That message has no text for me to answer.");
     }
-    if let Some(reply) = bot.cooling(cx, now) {
-        return reply;
-    }
-    let engine = bot.engine();
-    let answer = timed_answer(&engine, text);
-    bot.log(cx, &answer, &engine);
+    let (engine, answer) = match bot.asked(cx, text, now) {
+        Ok(asked) => asked,
+        Err(slow_down) => return *slow_down,
+    };
     let out =
         reply::answer(&engine, &answer, Buttons { delete_by: Some(&cx.user), feedback: true, share: false }, None)
             .replying_to(message.clone());

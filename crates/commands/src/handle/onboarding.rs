@@ -11,7 +11,7 @@ use crate::custom_id::Action;
 use crate::directory::Directory;
 use crate::reply::{self, Button, Buttons, Form, Message, Response, Row, Style};
 use crate::request::Context;
-use crate::{timed_answer, Bot, Reply};
+use crate::{Bot, Reply};
 
 /// The field of the question form.
 pub const QUESTION_FIELD: &str = "question";
@@ -117,12 +117,10 @@ pub(super) fn submitted(bot: &Bot, cx: &Context, action: &Action, question: &str
     if question.trim().is_empty() {
         return reply::notice("The question was empty; press “Ask a question” to try again.");
     }
-    if let Some(reply) = bot.cooling(cx, now) {
-        return reply;
-    }
-    let engine = bot.engine();
-    let answer = timed_answer(&engine, question);
-    bot.log(cx, &answer, &engine);
+    let (engine, answer) = match bot.asked(cx, question, now) {
+        Ok(asked) => asked,
+        Err(slow_down) => return *slow_down,
+    };
     reply::answer(&engine, &answer, Buttons { delete_by: None, feedback: true, share: true }, None).private(true).into()
 }
 
