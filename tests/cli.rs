@@ -5,6 +5,8 @@ mod common;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
+use common::stdout;
+
 fn stackpick(args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_stackpick"))
         .args(args)
@@ -17,10 +19,6 @@ fn stackpick(args: &[&str], stdin: &str) -> Output {
         .expect("binary runs");
     child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
 }
 
 #[test]

@@ -5,6 +5,8 @@ mod common;
 
 use std::process::Command;
 
+use common::stdout;
+
 /// Each subcommand's `--help` names every variable it reads, offers only
 /// its own options and shows defaults.
 #[test]
@@ -146,8 +148,4 @@ fn every_variable_blank_means_unset() {
     let o = run(&["ask", "--json", "which is faster?"]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(stdout(&o).contains("\"topic\":\"performance\""));
-}
-
-fn stdout(o: &std::process::Output) -> String {
-    String::from_utf8(o.stdout.clone()).unwrap()
 }

@@ -155,3 +155,8 @@ pub fn metric(text: &str, series: &str) -> f64 {
     let line = text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("no `{series}` in:\n{text}"));
     line.rsplit(' ').next().unwrap().parse().unwrap()
 }
+
+/// A finished process's standard output, as text.
+pub fn stdout(o: &std::process::Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}

@@ -117,6 +117,24 @@ impl Fake {
         }
         panic!("the fake Slack never received {what}: {:?}", self.calls());
     }
+
+    /// The bodies of every `chat.postMessage` so far.
+    pub fn posts(&self) -> Vec<Value> {
+        self.calls().into_iter().filter(|(p, _)| p.ends_with("chat.postMessage")).map(|(_, b)| b).collect()
+    }
+
+    /// Every `chat.postMessage`, once the first has come and a moment has
+    /// passed for any that should not (a second answer, a second welcome).
+    pub async fn settled_posts(&self, what: &str) -> Vec<Value> {
+        for _ in 0..200 {
+            if !self.posts().is_empty() {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                return self.posts();
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the fake Slack never received {what}: {:?}", self.calls());
+    }
 }
 
 pub async fn app() -> (Router, Fake, String) {

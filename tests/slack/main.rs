@@ -189,17 +189,7 @@ async fn an_admin_sets_an_answer_channel_and_questions_there_are_answered() {
                "ts": "1700000000.000900", "channel": "C0ANS"}),
     );
     assert_eq!(signed(&app, "application/json", &question).await.0, StatusCode::OK);
-    let posts = |calls: Vec<(String, Value)>| -> Vec<Value> {
-        calls.into_iter().filter(|(p, _)| p.ends_with("chat.postMessage")).map(|(_, b)| b).collect()
-    };
-    for _ in 0..200 {
-        if !posts(fake.calls()).is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let sent = posts(fake.calls());
+    let sent = fake.settled_posts("the answer in the thread").await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!((&sent[0]["channel"], &sent[0]["thread_ts"]), (&json!("C0ANS"), &json!("1700000000.000900")));
     assert!(sent[0].to_string().contains("Performance"), "{}", sent[0]);
@@ -363,17 +353,7 @@ async fn a_new_member_is_welcomed_once_when_an_admin_turned_welcomes_on() {
     assert_eq!(signed(&app, "application/json", &joined("Ev52")).await.0, StatusCode::OK);
     // The same member seen again (another event id) is not welcomed twice.
     assert_eq!(signed(&app, "application/json", &joined("Ev53")).await.0, StatusCode::OK);
-    let posts = |calls: Vec<(String, Value)>| -> Vec<Value> {
-        calls.into_iter().filter(|(p, _)| p.ends_with("chat.postMessage")).map(|(_, b)| b).collect()
-    };
-    for _ in 0..200 {
-        if !posts(fake.calls()).is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let sent = posts(fake.calls());
+    let sent = fake.settled_posts("the welcome").await;
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0]["channel"], "U0NEW", "by direct message");
     let text = sent[0].to_string();
