@@ -7,7 +7,7 @@
 //! engine reaches (see README, "Accuracy"); the targets are reported, not tested.
 //! The blind split is scored and printed, never its misses.
 
-mod common;
+use stackpick_test_support as common;
 
 use std::path::PathBuf;
 

@@ -2,8 +2,8 @@
 //! `Message`s read by `stackpick::discord`, answered, rendered — with no
 //! transport in between.
 
-mod common;
 use stackpick_fake_discord as fake;
+use stackpick_test_support as common;
 
 use fake::payloads as p;
 use serde_json::{json, Value};

@@ -1,6 +1,6 @@
 //! The `stackpick` binary, run as users run it.
 
-mod common;
+use stackpick_test_support as common;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

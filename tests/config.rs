@@ -1,7 +1,7 @@
 //! The settings as users meet them: every environment variable declared
 //! once, documented in `.env.example` and `--help`, and blank meaning unset.
 
-mod common;
+use stackpick_test_support as common;
 
 use std::process::Command;
 

@@ -1,7 +1,7 @@
 //! The shipped pack against its contract: the stable topic ids, the use cases,
 //! and the facts where the source article is wrong.
 
-mod common;
+use stackpick_test_support as common;
 
 #[test]
 fn topics_are_exactly_the_contract_ids() {

@@ -3,7 +3,7 @@
 //! correction never rewrites real words, a plain comparison is not refused for
 //! a generic word, and `pick` is exactly the verdict the answer shows.
 
-mod common;
+use stackpick_test_support as common;
 
 use stackpick::answer::Outcome;
 

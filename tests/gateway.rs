@@ -1,8 +1,8 @@
 //! The gateway bot against a fake Discord on 127.0.0.1: real serenity client,
 //! real HTTP and websocket, asserting the bodies the bot sends.
 
-mod common;
 use stackpick_fake_discord as fake;
+use stackpick_test_support as common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -2,8 +2,8 @@
 //! against the fake Discord: fatal close codes, missing settings, where the
 //! database lives, and registration from the command line.
 
-mod common;
 use stackpick_fake_discord as fake;
+use stackpick_test_support as common;
 
 use std::time::Duration;
 

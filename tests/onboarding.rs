@@ -1,8 +1,8 @@
 //! /setup, onboarding and what the bot learns, through the fake Discord with a
 //! real SQLite file.
 
-mod common;
 use stackpick_fake_discord as fake;
+use stackpick_test_support as common;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,7 +1,7 @@
 //! Whatever people paste into chat, the engine answers without panicking and
 //! with an embed Discord accepts.
 
-mod common;
+use stackpick_test_support as common;
 
 use proptest::prelude::*;
 use stackpick::limits;

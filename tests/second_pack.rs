@@ -1,7 +1,7 @@
 //! A second, unrelated pack answers through the same engine: nothing about the
 //! first pack's contenders lives in `src/` or `crates/`.
 
-mod common;
+use stackpick_test_support as common;
 
 use stackpick::{Engine, Outcome};
 

@@ -1,6 +1,6 @@
 //! The semantic reader, the trained decision and the gate.
 
-mod common;
+use stackpick_test_support as common;
 
 use std::sync::OnceLock;
 

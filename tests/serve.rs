@@ -1,12 +1,14 @@
 //! `stackpick serve`: signed requests in the shapes Discord documents, every
 //! rejection, and the same answers as the gateway bot.
 
-mod common;
 use stackpick_fake_discord as fake;
+use stackpick_test_support as common;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::body::Body;
+use axum::http::Request;
 use ed25519_dalek::SigningKey;
 use fake::payloads as p;
 use fake::FakeDiscord;
@@ -14,6 +16,7 @@ use serde_json::{json, Value};
 use serenity::all::{GuildId, HttpBuilder};
 use stackpick::bot::{Bot, Config};
 use stackpick::serve::{self, AppState, PublicKey};
+use tower::ServiceExt;
 
 /// Now, as Discord signs it: requests are signed with the current time.
 fn key() -> SigningKey {
@@ -22,36 +25,40 @@ fn key() -> SigningKey {
 
 use common::{now_ts, sign};
 
+/// The endpoint's router, driven in process (`Router` + `oneshot`): these
+/// tests are about requests and answers, which a socket adds nothing to; the
+/// process tests below keep the socket where connections are the point.
 struct Server {
-    url: String,
-    client: reqwest::Client,
+    app: axum::Router,
 }
 
 async fn start(http: Option<Arc<serenity::all::Http>>) -> Server {
     let config = Config { cooldown: Duration::ZERO, ..Config::default() };
     let bot = Arc::new(Bot::new(common::engine_owned(), common::pack_dir(), config));
     let key = PublicKey::from_hex(&hex::encode(key().verifying_key().to_bytes())).unwrap();
-    let app = serve::router(Arc::new(AppState { bot, key, http }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    Server { url, client: reqwest::Client::new() }
+    Server { app: serve::router(Arc::new(AppState { bot, key, http })) }
 }
 
 impl Server {
+    /// One request through the router: status, content type and body.
+    async fn send(&self, request: Request<Body>) -> (u16, String, String) {
+        let res = self.app.clone().oneshot(request).await.unwrap();
+        let status = res.status().as_u16();
+        let ctype = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let body = axum::body::to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        (status, ctype, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    async fn get(&self, path: &str) -> (u16, String, String) {
+        self.send(Request::get(path).body(Body::empty()).unwrap()).await
+    }
+
     async fn post_raw(&self, body: Vec<u8>, headers: &[(&str, String)]) -> (u16, String, String) {
-        let mut req = self
-            .client
-            .post(format!("{}/interactions", self.url))
-            .header("content-type", "application/json")
-            .body(body);
+        let mut req = Request::post("/interactions").header("content-type", "application/json");
         for (k, v) in headers {
             req = req.header(*k, v);
         }
-        let res = req.send().await.unwrap();
-        let status = res.status().as_u16();
-        let ctype = res.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-        (status, ctype, res.text().await.unwrap())
+        self.send(req.body(Body::from(body)).unwrap()).await
     }
 
     async fn post_signed(&self, body: Vec<u8>) -> (u16, String, String) {
@@ -74,8 +81,7 @@ async fn ping_gets_exactly_a_pong() {
     let (status, ctype, body) =
         s.post_signed(br#"{"type":1,"id":"1","application_id":"2","token":"t","version":1}"#.to_vec()).await;
     assert_eq!((status, ctype.as_str(), body.as_str()), (200, "application/json", r#"{"type":1}"#));
-    let health = s.client.get(format!("{}/healthz", s.url)).send().await.unwrap();
-    assert_eq!(health.status(), 200);
+    assert_eq!(s.get("/healthz").await.0, 200);
 }
 
 #[tokio::test]
@@ -234,33 +240,15 @@ fn serve_refuses_a_malformed_public_key_with_one_clear_line() {
 
 #[tokio::test]
 async fn serve_starts_with_the_public_key_alone_and_stops_on_sigterm() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = common::free_port();
     let db = common::TempDb::new();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+    let public_key = hex::encode(key().verifying_key().to_bytes());
+    let mut child = common::serve_command(env!("CARGO_BIN_EXE_stackpick"), port, &db.url(), &public_key)
         .current_dir(db.dir())
-        .env("DATABASE_URL", db.url())
-        .env("DISCORD_PUBLIC_KEY", hex::encode(key().verifying_key().to_bytes()))
-        .env_remove("DISCORD_TOKEN")
         .env_remove("DISCORD_APPLICATION_ID")
-        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
-    let url = format!("http://127.0.0.1:{port}/healthz");
-    let mut up = false;
-    for _ in 0..100 {
-        if reqwest::get(&url).await.is_ok_and(|r| r.status() == 200) {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "serve did not come up");
+    assert!(common::until_healthy(&format!("http://127.0.0.1:{port}")).await, "serve did not come up");
     let pid = child.id().unwrap().to_string();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.unwrap().unwrap();
@@ -290,32 +278,18 @@ fn serve_on_a_busy_port_fails_before_touching_the_database() {
 /// take the endpoint offline: a new request is still answered within 1 s.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn idle_connections_beyond_the_open_file_limit_do_not_take_the_endpoint_offline() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = common::free_port();
     let db = common::TempDb::new();
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"));
-    cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .current_dir(db.dir())
-        .env("DATABASE_URL", db.url())
-        .env("DISCORD_PUBLIC_KEY", hex::encode(key().verifying_key().to_bytes()))
-        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true);
+    let public_key = hex::encode(key().verifying_key().to_bytes());
+    let mut cmd = common::serve_command(env!("CARGO_BIN_EXE_stackpick"), port, &db.url(), &public_key);
+    cmd.current_dir(db.dir());
     // A hard limit of 256 open files, which the server cannot raise.
     unsafe {
         cmd.pre_exec(|| rlimit::setrlimit(rlimit::Resource::NOFILE, 256, 256));
     }
     let _child = cmd.spawn().unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    let client = reqwest::Client::new();
-    let mut up = false;
-    for _ in 0..200 {
-        if client.get(format!("{base}/healthz")).send().await.is_ok() {
-            up = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(up, "serve did not come up");
+    assert!(common::until_healthy(&base).await, "serve did not come up");
 
     // 300 connections that send nothing, held open.
     let mut idle = Vec::new();
@@ -361,10 +335,9 @@ async fn setup_on_a_stalled_database_defers_in_the_body_then_edits() {
         Arc::new(Bot::new(common::engine_owned(), common::pack_dir(), config).with_store(Arc::new(store), Vec::new()));
     let key_hex = hex::encode(key().verifying_key().to_bytes());
     let http = Arc::new(HttpBuilder::new("fake-token").proxy(fake.url()).ratelimiter_disabled(true).build());
-    let app = serve::router(Arc::new(AppState { bot, key: PublicKey::from_hex(&key_hex).unwrap(), http: Some(http) }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let s = Server { url: format!("http://{}", listener.local_addr().unwrap()), client: reqwest::Client::new() };
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let s = Server {
+        app: serve::router(Arc::new(AppState { bot, key: PublicKey::from_hex(&key_hex).unwrap(), http: Some(http) })),
+    };
 
     let mut locker = <sqlx::SqliteConnection as sqlx::Connection>::connect(&db.url()).await.unwrap();
     sqlx::query("BEGIN EXCLUSIVE").execute(&mut locker).await.unwrap();
@@ -388,11 +361,9 @@ async fn setup_on_a_stalled_database_defers_in_the_body_then_edits() {
 async fn metrics_count_interactions_and_questions() {
     let s = start(None).await;
     s.interact(&p::ask("which is faster?", json!([]))).await;
-    let res = s.client.get(format!("{}/metrics", s.url)).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    let ctype = res.headers()["content-type"].to_str().unwrap().to_owned();
+    let (status, ctype, text) = s.get("/metrics").await;
+    assert_eq!(status, 200);
     assert!(ctype.starts_with("application/openmetrics-text"), "{ctype}");
-    let text = res.text().await.unwrap();
     let value = |series: &str| common::metric(&text, series);
     assert!(value("stackpick_interactions_total{face=\"Http\"}") >= 1.0);
     assert!(value("stackpick_questions_total{outcome=\"Answered\"}") >= 1.0);

@@ -3,7 +3,7 @@
 //! on a throwaway cluster (`common::postgres`) — and what only a shared store
 //! must do: several processes on one database.
 
-mod common;
+use stackpick_test_support as common;
 
 use std::sync::Arc;
 use std::time::Duration;

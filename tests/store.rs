@@ -2,8 +2,8 @@
 //! `store_migrations.rs`): the journal, durability across SIGKILL, and a bot that keeps answering when
 //! the database cannot be written.
 
-mod common;
 use stackpick_fake_discord as fake;
+use stackpick_test_support as common;
 
 use common::sqlite::*;
 
@@ -62,27 +62,16 @@ async fn spawn_serve(db_url: &str, key: &SigningKey) -> (tokio::process::Child, 
 }
 
 async fn spawn_serve_with(db_url: &str, key: &SigningKey, env: &[(&str, &str)]) -> (tokio::process::Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
-        .env("DISCORD_PUBLIC_KEY", hex::encode(key.verifying_key().to_bytes()))
-        .env("DATABASE_URL", db_url)
+    let port = common::free_port();
+    let public_key = hex::encode(key.verifying_key().to_bytes());
+    let child = common::serve_command(env!("CARGO_BIN_EXE_stackpick"), port, db_url, &public_key)
         .env("COOLDOWN_SECS", "0")
-        .env_remove("DISCORD_TOKEN")
-        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
         .envs(env.iter().copied())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let base = format!("http://127.0.0.1:{port}");
-    for _ in 0..200 {
-        if reqwest::get(format!("{base}/healthz")).await.is_ok() {
-            return (child, base);
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("serve did not start");
+    assert!(common::until_healthy(&base).await, "serve did not start");
+    (child, base)
 }
 
 async fn post(client: &reqwest::Client, base: &str, key: &SigningKey, body: &Value) -> Value {

@@ -2,7 +2,7 @@
 //! its data, from the last release's integer keys, and the refusal of a
 //! newer database.
 
-mod common;
+use stackpick_test_support as common;
 
 use common::sqlite::*;
 use stackpick::store::{

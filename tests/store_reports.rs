@@ -1,7 +1,7 @@
 //! The store from the command line: `gaps`, `stats`, `forget` and `backup`
 //! on real SQLite files, read-only where they only report.
 
-mod common;
+use stackpick_test_support as common;
 
 use common::sqlite::*;
 use serde_json::Value;

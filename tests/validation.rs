@@ -1,7 +1,7 @@
 //! Every kind of pack problem, each from a broken copy of the fixture pack,
 //! with the message it must produce (file, entry, field, what is wrong).
 
-mod common;
+use stackpick_test_support as common;
 
 /// Copies the go-rust fixture into a temporary folder, applies `edit` to the
 /// named file's text, loads it and returns every problem as a display line.

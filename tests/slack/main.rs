@@ -3,8 +3,7 @@
 //! over the fake's websocket, and the Web API calls the bot makes recorded
 //! by the fake (`fake.rs`). `parity.rs` compares what Slack and Discord show.
 
-#[path = "../common/mod.rs"]
-mod common;
+use stackpick_test_support as common;
 mod fake;
 mod parity;
 

@@ -1,10 +1,14 @@
-//! Helpers shared by the integration tests.
-#![allow(dead_code)]
+//! Helpers shared by stackpick's integration tests: one place for the signed
+//! request, copying a pack, reading evaluation cases, temporary databases
+//! (SQLite files and a throwaway Postgres cluster).
+//!
+//! A crate rather than a `tests/common` module: each test binary uses a part
+//! of it, and a library's unused items are not dead code.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use stackpick::Engine;
+use stackpick_core::Engine;
 
 pub mod postgres;
 pub mod sqlite;
@@ -44,30 +48,39 @@ pub fn core_pack_copy(from: &Path) -> tempfile::TempDir {
     dir
 }
 
+/// The repository's root folder.
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .nth(2)
+        .expect("crates/test-support sits two folders down")
+        .to_path_buf()
+}
+
 /// The shipped knowledge pack.
 pub fn pack_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge")
+    root().join("knowledge")
 }
 
 /// A fixture folder under `tests/fixtures`.
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    root().join("tests/fixtures").join(name)
 }
 
 /// A file under `tests/data`.
 pub fn data(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name)
+    root().join("tests/data").join(name)
 }
 
 /// The engine over the shipped pack, built once per test binary.
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| Engine::new(stackpick::load(&pack_dir()).expect("shipped pack is valid")))
+    ENGINE.get_or_init(|| Engine::new(stackpick_core::load(&pack_dir()).expect("shipped pack is valid")))
 }
 
 /// A fresh engine over the shipped pack, for code that takes ownership.
 pub fn engine_owned() -> Engine {
-    Engine::new(stackpick::load(&pack_dir()).expect("shipped pack is valid"))
+    Engine::new(stackpick_core::load(&pack_dir()).expect("shipped pack is valid"))
 }
 
 /// A SQLite database in a fresh temporary folder, removed when dropped, so a
@@ -104,7 +117,7 @@ pub struct Case {
     pub question: String,
     /// Accepted topic ids; `*` any answer; `-` must not answer.
     pub topics: String,
-    /// `node`, `python`, `either`, or `.` for unchecked.
+    /// The pick id the answer must show, or `.` for unchecked.
     pub pick: String,
 }
 
@@ -159,4 +172,38 @@ pub fn metric(text: &str, series: &str) -> f64 {
 /// A finished process's standard output, as text.
 pub fn stdout(o: &std::process::Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+/// A free TCP port on 127.0.0.1 (free when asked; the process that binds it next gets it).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// `stackpick serve` on `127.0.0.1:port`, as the tests start it: the binary
+/// `bin` (a test's `env!("CARGO_BIN_EXE_stackpick")`), the database at
+/// `db_url`, the public key in hex, the shipped pack, no bot token, its log
+/// discarded, killed when the handle is dropped. Callers add what their test
+/// is about (more variables, a folder, limits) and spawn it.
+pub fn serve_command(bin: &str, port: u16, db_url: &str, public_key_hex: &str) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(bin);
+    cmd.args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("DATABASE_URL", db_url)
+        .env("DISCORD_PUBLIC_KEY", public_key_hex)
+        .env_remove("DISCORD_TOKEN")
+        .env("STACKPICK_KNOWLEDGE", pack_dir())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// Waits up to 10 s for `GET {base}/healthz` to answer; whether it did.
+pub async fn until_healthy(base: &str) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client.get(format!("{base}/healthz")).send().await.is_ok() {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    false
 }

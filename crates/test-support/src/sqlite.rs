@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool};
-use stackpick::store::{
+use stackpick_store::{
     Member, Place, Platform, QuestionRecord, Server, ServerSettings, Settings, SqliteStore, Welcomes,
 };
 
@@ -40,9 +40,7 @@ pub async fn raw_pool(url: &str) -> SqlitePool {
 }
 
 pub async fn migrator_up_to(version: i64) -> Migrator {
-    let mut m = Migrator::new(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/crates/store/migrations")))
-        .await
-        .unwrap();
+    let mut m = Migrator::new(crate::root().join("crates/store/migrations")).await.unwrap();
     m.migrations = Cow::Owned(m.migrations.iter().filter(|x| x.version <= version).cloned().collect());
     m
 }
@@ -56,7 +54,7 @@ pub async fn seed(store: &SqliteStore, guild: u64) {
         topic: Some("performance".into()),
         confidence: 0.9,
         answered: true,
-        asked_at: stackpick::store::now(),
+        asked_at: stackpick_store::now(),
     };
     store.write_log(&[q], &[]).await.unwrap();
     assert!(store.claim_welcome(&Server::discord(guild), &Member::discord(42), false).await.unwrap());
