@@ -114,9 +114,7 @@ fn cascade_scored(
         .map(|((g, ok), s)| {
             let lx = &s.evidence.lexical;
             let (p, ok, encoded) = match lx.answered {
-                Some(e) if lx.confidence >= trust || lx.content_words <= crate::engine::SHORT_QUESTION => {
-                    (1.0, right(&s.target, e), false)
-                }
+                Some(e) if lx.stands(trust) => (1.0, right(&s.target, e), false),
                 _ => (meaning::sigmoid(meaning::dot(gate, g)), *ok, true),
             };
             let outcome = match (&s.target, ok) {

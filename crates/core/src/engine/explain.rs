@@ -114,7 +114,7 @@ impl Engine {
         );
         let (_, trust) = m.cascade(weights);
         let lx = &evidence.lexical;
-        if lx.answered.is_some() && (lx.confidence >= trust || lx.content_words <= SHORT_QUESTION) {
+        if lx.stands(trust) {
             let _ = writeln!(
                 out,
                 "  cascade: the words' answer stands (lexical confidence {:.2}, trusted from {trust}, or at most {SHORT_QUESTION} content words); the gate is not consulted",

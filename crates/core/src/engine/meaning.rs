@@ -144,6 +144,21 @@ pub struct LexicalView {
     pub explained_words: usize,
 }
 
+impl LexicalView {
+    /// Whether the words' answer stands without the encoder: the cascade's
+    /// one rule, for answering, training and `--explain` alike. A lexical
+    /// answer from `trust` on stands, and so does any lexical answer to a
+    /// short question: "which is faster?" or "A or B for a chat app?" is what
+    /// the lexical index was built for, and the encoder is at its weakest on a
+    /// few words.
+    pub fn stands(&self, trust: f32) -> bool {
+        self.answered.is_some() && (self.confidence >= trust || self.content_words <= SHORT_QUESTION)
+    }
+}
+
+/// The most content words a question may have to count as short (see [`LexicalView::stands`]).
+pub const SHORT_QUESTION: usize = 5;
+
 /// The semantic side of an engine: the encoder and every entry's vectors.
 pub struct Meaning {
     encoder: Arc<Encoder>,
@@ -483,4 +498,23 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view(answered: bool, confidence: f32, content_words: usize) -> LexicalView {
+        LexicalView { answered: answered.then_some(0), confidence, content_words, ..LexicalView::default() }
+    }
+
+    #[test]
+    fn the_words_stand_when_sure_or_short() {
+        let trust = 0.85;
+        assert!(view(true, 0.9, 20).stands(trust), "a sure answer to a long question");
+        assert!(!view(true, 0.7, 20).stands(trust), "a doubtful answer to a long question");
+        assert!(view(true, 0.5, SHORT_QUESTION).stands(trust), "a short question the words answer");
+        assert!(!view(true, 0.5, SHORT_QUESTION + 1).stands(trust), "one word more is not short");
+        assert!(!view(false, 0.95, 3).stands(trust), "no lexical answer");
+    }
 }

@@ -152,7 +152,7 @@ impl Engine {
         let Some(m) = &self.meaning else { return lexical };
         let weights = weights.unwrap_or(m.weights());
         let (threshold, trust) = m.cascade(weights);
-        if view.hard || trusted(&lexical, &view, trust) {
+        if view.hard || view.view.stands(trust) {
             return lexical;
         }
         let vector =
@@ -333,17 +333,8 @@ impl Engine {
     }
 }
 
-/// Whether a lexical answer is confident enough to stand without the encoder.
-///
-/// A short question the words answer also stands: "which is faster?" or
-/// "A or B for a chat app?" is what the lexical index was built for,
-/// and the encoder is at its weakest on a few words.
-fn trusted(lexical: &Answer, view: &Lexical, trust: f32) -> bool {
-    lexical.answered() && (lexical.confidence >= trust || view.view.content_words <= SHORT_QUESTION)
-}
-
-/// The most content words a question may have to count as short (see [`trusted`]).
-pub const SHORT_QUESTION: usize = 5;
+/// The most content words a question may have to count as short.
+pub use meaning::SHORT_QUESTION;
 
 /// The confidence from which an unanswered follow-up borrows the earlier
 /// answer's subject: "thanks, that helped!" reads at 0.03, "does that hold
