@@ -291,6 +291,35 @@ async fn a_full_log_queue_counts_every_dropped_row() {
     assert_eq!(store.stats(discord(1).as_ref(), 0).await.unwrap().questions, stackpick::store::QUEUE as u64);
 }
 
+/// The queue is bounded in bytes as well as entries: long questions fill it
+/// sooner, so a burst of them cannot take more than `QUEUE_BYTES` of memory;
+/// every one past the bound is counted, and what was queued is written.
+#[tokio::test]
+async fn a_log_queue_of_long_questions_is_bounded_in_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&url(&dir, "long.db")).await.unwrap();
+    let long = |i: usize| {
+        Entry::Question(QuestionRecord {
+            place: place(Some(1), None),
+            text: format!("{i:05} {}", "why is this slow ".repeat(29)),
+            topic: None,
+            confidence: 0.0,
+            answered: false,
+            asked_at: stackpick::store::now(),
+        })
+    };
+    let fit = stackpick::store::QUEUE_BYTES / long(0).bytes();
+    assert!(fit < stackpick::store::QUEUE, "the bytes bind first for these entries ({fit} fit)");
+    // As above: the writer cannot run until this loop awaits.
+    for i in 0..fit + 7 {
+        store.record(long(i));
+    }
+    assert_eq!(store.dropped(), 7);
+    store.close(Duration::from_secs(60)).await;
+    let store = SqliteStore::open_read_only(&url(&dir, "long.db")).await.unwrap();
+    assert_eq!(store.stats(discord(1).as_ref(), 0).await.unwrap().questions, fit as u64);
+}
+
 /// Replicas of `serve` behind a load balancer share one Postgres database: a
 /// setting confirmed through one is in force on the other within 5 s (its
 /// settings refresh), survives the first being killed, and the other keeps

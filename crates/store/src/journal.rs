@@ -4,12 +4,13 @@
 //! writer task drains it in batches, one transaction per batch. When the
 //! database is unreachable, locked, full or read-only the writer keeps the
 //! batch and tries it again until the database is back, while the queue
-//! behind it fills; only when the queue is full are new entries dropped,
+//! behind it fills; only when the queue is full (in entries or in bytes) are
+//! new entries dropped,
 //! counted, and logged at the first drop and then at most once a minute with
 //! the running total. Either way the bot keeps answering. Counts reach the
 //! deployment's metrics through an [`Observer`].
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -22,7 +23,12 @@ use crate::records::{Entry, QuestionRecord, Vote};
 use crate::Result;
 
 /// Entries waiting for the writer before new ones are dropped.
-pub const QUEUE: usize = 10_000;
+pub const QUEUE: usize = 50_000;
+/// Bytes of entries ([`Entry::bytes`]) waiting for the writer before new ones
+/// are dropped: what the queue may hold in memory, however long the questions.
+/// Ordinary questions (about 250 bytes each) fill it at about 35,000 entries,
+/// several seconds of a busy endpoint's questions while the database catches up.
+pub const QUEUE_BYTES: usize = 8 << 20;
 /// The most rows written in one transaction.
 const BATCH: usize = 2_000;
 /// How long the writer waits for a batch to gather after its first entry.
@@ -69,6 +75,8 @@ pub(crate) struct Journal {
     dropped: Arc<AtomicU64>,
     /// When the last drop warning was logged, in [`seconds_since_start`].
     warned_at: AtomicU64,
+    /// Bytes queued or in the writer's hands, not yet written or dropped.
+    bytes: Arc<AtomicUsize>,
     observer: Arc<dyn Observer>,
     writer: Mutex<Option<(JoinHandle<()>, CancellationToken)>>,
 }
@@ -92,14 +100,20 @@ impl Journal {
         let (tx, rx) = mpsc::channel(QUEUE);
         let stop = CancellationToken::new();
         let dropped = Arc::new(AtomicU64::new(0));
-        let counted = Counted { observer: observer.clone(), dropped: dropped.clone() };
+        let bytes = Arc::new(AtomicUsize::new(0));
+        let counted = Counted { observer: observer.clone(), dropped: dropped.clone(), bytes: bytes.clone() };
         let handle = tokio::spawn(writer(sink, rx, retention_days, stop.clone(), counted));
-        Journal { tx, dropped, warned_at: AtomicU64::new(0), observer, writer: Mutex::new(Some((handle, stop))) }
+        Journal { tx, dropped, warned_at: AtomicU64::new(0), bytes, observer, writer: Mutex::new(Some((handle, stop))) }
     }
 
     /// Queues an entry without waiting; a full queue drops it, counted.
     pub(crate) fn record(&self, entry: Entry) {
-        let sent = self.tx.try_send(entry).is_ok();
+        let size = entry.bytes();
+        let fits = self.bytes.fetch_add(size, Ordering::Relaxed) + size <= QUEUE_BYTES;
+        let sent = fits && self.tx.try_send(entry).is_ok();
+        if !sent {
+            self.bytes.fetch_sub(size, Ordering::Relaxed);
+        }
         self.observer.queued(self.tx.max_capacity() - self.tx.capacity());
         if !sent {
             self.observer.dropped(1);
@@ -189,6 +203,7 @@ async fn writer(
             rx.recv_many(&mut buf, room).await;
         }
         let (mut questions, mut votes) = (Vec::new(), Vec::new());
+        let held: usize = buf.iter().map(Entry::bytes).sum();
         for e in buf.drain(..) {
             match e {
                 Entry::Question(q) => questions.push(q),
@@ -197,24 +212,28 @@ async fn writer(
         }
         observer.queued(rx.len());
         write_out(sink.as_ref(), &questions, &votes, &stop, &counted).await;
+        // A batch being retried still holds its memory: it counts until written or dropped.
+        counted.bytes.fetch_sub(held, Ordering::Relaxed);
     }
 }
 
 /// The longest wait between two tries of a batch the database could not take.
 const RETRY_AT_MOST: Duration = Duration::from_secs(5);
 
-/// Writes one batch. While the database is unreachable, busy or full the
-/// batch is kept and tried again (backing off to [`RETRY_AT_MOST`]); the
-/// queue behind it holds up to [`QUEUE`] entries meanwhile, and only what
-/// arrives past that is dropped, counted. A batch the database refuses for
-/// good, or one that fails while the process is stopping, is dropped and
-/// counted.
-/// The writer's view of the counts: the metrics and the journal's own total.
+/// The writer's view of the counts: the metrics, the journal's own total,
+/// and the bytes it hands back once a batch is written or dropped.
 struct Counted {
     observer: Arc<dyn Observer>,
     dropped: Arc<AtomicU64>,
+    bytes: Arc<AtomicUsize>,
 }
 
+/// Writes one batch. While the database is unreachable, busy or full the
+/// batch is kept and tried again (backing off to [`RETRY_AT_MOST`]); the
+/// queue behind it holds up to [`QUEUE`] entries and [`QUEUE_BYTES`] meanwhile, and only what
+/// arrives past that is dropped, counted. A batch the database refuses for
+/// good, or one that fails while the process is stopping, is dropped and
+/// counted.
 async fn write_out(
     sink: &dyn Sink,
     questions: &[QuestionRecord],

@@ -30,7 +30,7 @@ use std::time::Duration;
 
 pub use bounded::BoundedMap;
 pub use error::StoreError;
-pub use journal::{Observer, FORGET_AFTER, QUEUE};
+pub use journal::{Observer, FORGET_AFTER, QUEUE, QUEUE_BYTES};
 pub use keys::{Member, Platform, Server};
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;

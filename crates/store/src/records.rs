@@ -77,6 +77,19 @@ pub enum Entry {
     Vote(Vote),
 }
 
+impl Entry {
+    /// The memory this entry holds while it waits for the writer: its own
+    /// size and the text it owns (what the queue's byte bound counts).
+    pub fn bytes(&self) -> usize {
+        let owned = |s: &Option<String>| s.as_ref().map_or(0, String::len);
+        std::mem::size_of::<Entry>()
+            + match self {
+                Entry::Question(q) => q.text.len() + owned(&q.topic) + owned(&q.place.server) + owned(&q.place.channel),
+                Entry::Vote(v) => v.topic.len() + v.member.id.len() + owned(&v.server),
+            }
+    }
+}
+
 /// Unanswered or unsure questions asked alike, most asked first.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Gap {
