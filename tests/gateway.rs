@@ -395,3 +395,36 @@ async fn a_429_too_long_for_the_window_defers_then_edits_the_answer_in() {
     assert!(edit.body.get("flags").is_none());
     assert_eq!(edit.body["allowed_mentions"]["parse"], json!([]), "the edit pings no one either");
 }
+
+/// What Discord dispatches twice (a resumed session replays events the bot
+/// may already have handled) is answered once: an interaction by its id, a
+/// message by its id. With the cooldown on, a second copy would otherwise get
+/// a second callback ("slow down") or a second reply.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interaction_or_message_dispatched_twice_is_answered_once() {
+    let fake = start().await;
+    let ask = p::ask("which is faster?", json!([]));
+    let id: u64 = ask["id"].as_str().unwrap().parse().unwrap();
+    fake.dispatch("INTERACTION_CREATE", ask.clone());
+    fake.dispatch("INTERACTION_CREATE", ask);
+    fake.callback(id).await;
+
+    let message =
+        p::guild_message(CHANNEL_ID, OTHER_USER_ID, &format!("<@{BOT_ID}> which has better docs?"), &[BOT_ID]);
+    fake.dispatch("MESSAGE_CREATE", message.clone());
+    let body = message_reply(&fake, message.clone()).await;
+    assert_eq!(body["embeds"][0]["title"], "Documentation and learning resources");
+
+    // A later event, answered, shows both copies were read by then (from
+    // someone else: the two who asked are cooling down).
+    message_reply(&fake, p::dm_message(OTHER_USER_ID + 1, "is python free?")).await;
+    let requests = fake.requests();
+    let callbacks = requests.iter().filter(|r| r.path.contains(&format!("/interactions/{id}/"))).count();
+    let replies = requests
+        .iter()
+        .filter(|r| r.method == "POST" && r.body["message_reference"]["message_id"] == message["id"])
+        .count();
+    let mid = message["id"].as_str().unwrap();
+    let reactions = requests.iter().filter(|r| r.path.contains(&format!("/messages/{mid}/reactions"))).count();
+    assert_eq!((callbacks, replies, reactions), (1, 1, 0), "{:#?}", fake.summary());
+}

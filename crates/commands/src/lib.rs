@@ -104,6 +104,8 @@ pub struct Bot {
     config: Config,
     cooldowns: Cooldowns,
     feedback: Feedback,
+    /// Interactions, messages and events already handled in this process.
+    deliveries: state::Deliveries,
     store: Arc<dyn Storage>,
     /// Per-server settings as committed; answers read this copy, never the database.
     settings: RwLock<HashMap<Server, ServerSettings>>,
@@ -148,6 +150,7 @@ impl Bot {
             cooldowns: Cooldowns::new(config.cooldown),
             config,
             feedback: Feedback::default(),
+            deliveries: state::Deliveries::default(),
             store: Arc::new(stackpick_store::MemoryStore::new()),
             settings: RwLock::new(HashMap::new()),
             connection: RwLock::new(None),
@@ -263,6 +266,13 @@ impl Bot {
         let answer = timed_answer(&engine, question);
         self.log(cx, &answer, &engine);
         Ok((engine, answer))
+    }
+
+    /// Whether this delivery (`id`: an interaction, a channel's message, an
+    /// event, as `platform` names it) is new: a face calls it before handling
+    /// an event, so that one the platform delivers twice is answered once.
+    pub fn first_delivery(&self, platform: Platform, id: &str) -> bool {
+        self.deliveries.first(format!("{}:{id}", platform.as_str()))
     }
 
     /// Starts the user's cooldown, or returns the notice to send while it runs.

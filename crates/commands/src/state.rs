@@ -1,7 +1,7 @@
-//! In-memory state the command layer keeps between events: per-user cooldowns
-//! and "helpful?" votes.
+//! In-memory state the command layer keeps between events: per-user cooldowns,
+//! "helpful?" votes, and the deliveries already handled.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -106,9 +106,59 @@ impl Feedback {
     }
 }
 
+/// How many recent deliveries [`Deliveries`] remembers.
+pub const DELIVERIES_REMEMBERED: usize = 10_000;
+
+/// The deliveries already handled, so that an event a platform delivers twice
+/// — Discord replaying dispatches after a resumed session, Slack retrying an
+/// event it thinks was not acknowledged — is answered once. Ids are the
+/// platform's own (an interaction, a message in its channel, an event).
+/// Redeliveries come within seconds or minutes, so the most recent
+/// [`DELIVERIES_REMEMBERED`] suffice; the oldest are forgotten first.
+#[derive(Debug, Default)]
+pub struct Deliveries {
+    seen: Mutex<Seen>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    order: VecDeque<String>,
+    ids: HashSet<String>,
+}
+
+impl Deliveries {
+    /// Whether `id` is delivered for the first time (and remembers it).
+    pub fn first(&self, id: String) -> bool {
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        if seen.ids.contains(&id) {
+            return false;
+        }
+        if seen.order.len() >= DELIVERIES_REMEMBERED {
+            if let Some(old) = seen.order.pop_front() {
+                seen.ids.remove(&old);
+            }
+        }
+        seen.order.push_back(id.clone());
+        seen.ids.insert(id);
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_delivery_is_first_once_and_the_oldest_are_forgotten_first() {
+        let d = Deliveries::default();
+        assert!(d.first("a".into()));
+        assert!(!d.first("a".into()), "the same id again");
+        for i in 0..DELIVERIES_REMEMBERED {
+            assert!(d.first(i.to_string()));
+        }
+        assert!(d.first("a".into()), "forgotten after as many newer ones");
+        assert!(!d.first((DELIVERIES_REMEMBERED - 1).to_string()), "the newest are remembered");
+    }
 
     #[test]
     fn cooldown_blocks_then_frees() {

@@ -10,8 +10,8 @@
 //! retries anything not acknowledged within 3 seconds. Retried events are
 //! answered once (their `event_id`s are remembered, bounded).
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
@@ -24,7 +24,7 @@ use slack_morphism::prelude::SlackSigningSecret;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use stackpick_commands::reply::{Effect, Response as BotResponse};
 use stackpick_commands::request::{Command, Interaction, Powers};
-use stackpick_commands::{computing, Bot, ChatReply, Message, NoDirectory};
+use stackpick_commands::{computing, Bot, ChatReply, Message, NoDirectory, Platform};
 
 use crate::blocks::{self, Rendered};
 use crate::parse::{self, Envelope, Payload, SlashCommand};
@@ -33,50 +33,18 @@ use crate::web::Web;
 /// The largest request body accepted; Slack's requests are far smaller.
 pub const MAX_BODY: usize = 64 * 1024;
 
-/// How many recent event ids are remembered to answer Slack's retries once.
-pub const EVENTS_REMEMBERED: usize = 10_000;
-
 /// What the endpoint shares between requests.
 pub struct AppState {
     pub bot: Arc<Bot>,
     verifier: SlackEventSignatureVerifier,
     /// The Web API, for answers to events and presses; `None` without a bot token.
     pub web: Option<Web>,
-    seen: Mutex<Seen>,
 }
 
 impl AppState {
     pub fn new(bot: Arc<Bot>, signing_secret: &str, web: Option<Web>) -> AppState {
         let verifier = SlackEventSignatureVerifier::new(&SlackSigningSecret::new(signing_secret.to_owned()));
-        AppState { bot, verifier, web, seen: Mutex::new(Seen::default()) }
-    }
-
-    /// Whether this event id is new (and remembers it).
-    fn first_delivery(&self, event_id: &str) -> bool {
-        self.seen.lock().unwrap_or_else(|e| e.into_inner()).insert(event_id)
-    }
-}
-
-/// Recent event ids, oldest first, at most [`EVENTS_REMEMBERED`].
-#[derive(Default)]
-struct Seen {
-    order: VecDeque<String>,
-    ids: HashSet<String>,
-}
-
-impl Seen {
-    fn insert(&mut self, id: &str) -> bool {
-        if self.ids.contains(id) {
-            return false;
-        }
-        if self.order.len() == EVENTS_REMEMBERED {
-            if let Some(old) = self.order.pop_front() {
-                self.ids.remove(&old);
-            }
-        }
-        self.order.push_back(id.to_owned());
-        self.ids.insert(id.to_owned());
-        true
+        AppState { bot, verifier, web }
     }
 }
 
@@ -156,7 +124,8 @@ pub(crate) fn on_event(state: &Arc<AppState>, envelope: Envelope) {
         return;
     }
     if let Some(id) = &envelope.event_id {
-        if !state.first_delivery(id) {
+        // Slack retries an event it thinks was not acknowledged: answered once.
+        if !state.bot.first_delivery(Platform::Slack, id) {
             return;
         }
     }

@@ -23,6 +23,12 @@ impl Bot {
     /// an answer channel never costs someone their next real question.
     pub fn message_at(&self, msg: &ChatMessage, now: Instant) -> Option<ChatReply> {
         let (trigger, question) = self.trigger(msg)?;
+        // A message delivered twice (a replayed dispatch, a retried event) is
+        // answered once: the second copy would find the cooldown taken.
+        let delivery = format!("{}/{}", msg.id.channel, msg.id.message);
+        if !self.first_delivery(msg.context.platform, &delivery) {
+            return None;
+        }
         let engine = self.engine();
         let question = question.trim();
         let silent_unless_sure = matches!(trigger, Trigger::AnswerChannel | Trigger::Reply);

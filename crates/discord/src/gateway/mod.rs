@@ -104,6 +104,12 @@ impl EventHandler for Handler {
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         let received = std::time::Instant::now();
+        // Discord may dispatch an interaction again after a resumed session:
+        // it gets one callback (a second would fail, or say "slow down").
+        if !self.bot.first_delivery(crate::bot::Platform::Discord, &interaction.id().to_string()) {
+            tracing::debug!(id = %interaction.id(), "interaction delivered twice; answered once");
+            return;
+        }
         let Ok(_permit) = self.in_flight.acquire().await else { return };
         let token = match &interaction {
             Interaction::Command(i) | Interaction::Autocomplete(i) => i.token.clone(),
