@@ -195,3 +195,66 @@ async fn the_gateway_process_serves_its_metrics() {
     assert!(text.contains("stackpick_interactions_total{face=\"Gateway\"} 1"), "{text}");
     assert!(text.contains("stackpick_questions_total{outcome=\"Answered\"} 1"), "{text}");
 }
+
+/// Whether one member's second question in a row, asked over the gateway, is
+/// answered (rather than told to slow down).
+async fn second_question_answered(fake: &FakeDiscord, member: u64) -> bool {
+    let mut last = serde_json::Value::Null;
+    for _ in 0..2 {
+        let mut ask = p::ask("which is faster?", json!([]));
+        ask["member"]["user"]["id"] = json!(member.to_string());
+        last = fake.interact(ask).await;
+    }
+    last["data"]["embeds"][0]["title"] == "Performance and speed"
+}
+
+/// The gateway process shares the store with the `serve` replicas: a setting
+/// saved through a replica is in force in a running `stackpick run` (against
+/// the fake Discord, on one Postgres) within 5 s. Here the server's cooldown
+/// goes from the default 3 s to off, so a member's second question in a row
+/// is answered instead of told to slow down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_setting_saved_through_a_replica_reaches_the_gateway_process() {
+    let Some(cluster) = common::postgres::Cluster::start() else { return };
+    let db = cluster.database("gateway");
+    let hash_key = "ef".repeat(32);
+    let key = ed25519_dalek::SigningKey::from_bytes(&[10u8; 32]);
+    let port = common::free_port();
+    let serve_url = format!("http://127.0.0.1:{port}");
+    let _serve =
+        common::serve_command(env!("CARGO_BIN_EXE_stackpick"), port, &db, &hex::encode(key.verifying_key().to_bytes()))
+            .env("STACKPICK_HASH_KEY", &hash_key)
+            .spawn()
+            .unwrap();
+    assert!(common::until_healthy(&serve_url).await, "serve did not start");
+
+    let fake = FakeDiscord::start().await;
+    let _gateway = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
+        .arg("run")
+        .env("DISCORD_TOKEN", "secret-token-value-123")
+        .env("DISCORD_HTTP_PROXY", fake.url())
+        .env("DISCORD_GUILD_ID", GUILD_ID.to_string())
+        .env("DATABASE_URL", &db)
+        .env("STACKPICK_HASH_KEY", &hash_key)
+        .env("STACKPICK_KNOWLEDGE", common::pack_dir())
+        .env_remove("COOLDOWN_SECS")
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    fake.wait_for("command registration", |r| r.method == "PUT" && r.path.ends_with("/commands")).await;
+    assert!(!second_question_answered(&fake, 5_001).await, "the default cooldown holds at first");
+
+    let mut setup = p::setup(&["cooldown"], json!([{"type": 4, "name": "seconds", "value": 0}]), p::MODERATOR_PERMS);
+    setup["guild_id"] = json!(GUILD_ID.to_string());
+    let body = common::post_interaction(&reqwest::Client::new(), &serve_url, &key, &setup).await;
+    assert!(body["data"]["content"].as_str().unwrap_or_default().starts_with("✅"), "{body}");
+    let confirmed = std::time::Instant::now();
+    let mut member = 5_002;
+    while !second_question_answered(&fake, member).await {
+        assert!(confirmed.elapsed() < Duration::from_secs(5), "the gateway process still has the old cooldown");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        member += 1;
+    }
+    println!("the gateway process had the setting after {:?}", confirmed.elapsed());
+}

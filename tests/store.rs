@@ -50,13 +50,6 @@ async fn the_journal_writes_everything_queued_and_prunes_old_rows() {
     assert_eq!(stats.questions, 1_000, "the ancient row was pruned, every new one written");
 }
 
-fn signed(key: &SigningKey, body: &Value) -> (Vec<u8>, String, String) {
-    let body = serde_json::to_vec(body).unwrap();
-    let ts = common::now_ts();
-    let sig = common::sign(key, &ts, &body);
-    (body, sig, ts)
-}
-
 async fn spawn_serve(db_url: &str, key: &SigningKey) -> (tokio::process::Child, String) {
     spawn_serve_with(db_url, key, &[]).await
 }
@@ -75,18 +68,7 @@ async fn spawn_serve_with(db_url: &str, key: &SigningKey, env: &[(&str, &str)]) 
 }
 
 async fn post(client: &reqwest::Client, base: &str, key: &SigningKey, body: &Value) -> Value {
-    let (bytes, sig, ts) = signed(key, body);
-    let res = client
-        .post(format!("{base}/interactions"))
-        .header("content-type", "application/json")
-        .header("x-signature-ed25519", sig)
-        .header("x-signature-timestamp", ts)
-        .body(bytes)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    res.json().await.unwrap()
+    common::post_interaction(client, base, key, body).await
 }
 
 fn setup_cooldown(guild: u64, seconds: u64) -> Value {

@@ -207,3 +207,27 @@ pub async fn until_healthy(base: &str) -> bool {
     }
     false
 }
+
+/// Posts an interaction to a `stackpick serve` process at `base`, signed with
+/// `key` as Discord signs it; the JSON answered (the status must be 200).
+pub async fn post_interaction(
+    client: &reqwest::Client,
+    base: &str,
+    key: &ed25519_dalek::SigningKey,
+    interaction: &serde_json::Value,
+) -> serde_json::Value {
+    let body = serde_json::to_vec(interaction).unwrap();
+    let ts = now_ts();
+    let sig = sign(key, &ts, &body);
+    let res = client
+        .post(format!("{base}/interactions"))
+        .header("content-type", "application/json")
+        .header("x-signature-ed25519", sig)
+        .header("x-signature-timestamp", ts)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
