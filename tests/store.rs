@@ -67,10 +67,6 @@ async fn spawn_serve_with(db_url: &str, key: &SigningKey, env: &[(&str, &str)]) 
     (child, base)
 }
 
-async fn post(client: &reqwest::Client, base: &str, key: &SigningKey, body: &Value) -> Value {
-    common::post_interaction(client, base, key, body).await
-}
-
 fn setup_cooldown(guild: u64, seconds: u64) -> Value {
     let mut i = fake::payloads::setup(
         &["cooldown"],
@@ -94,10 +90,10 @@ async fn nothing_confirmed_is_lost_when_the_process_is_killed() {
     for g in 0..50u64 {
         let (client, base, key) = (client.clone(), base.clone(), key.clone());
         tasks.push(tokio::spawn(async move {
-            let body = post(&client, &base, &key, &setup_cooldown(1_000 + g, 100 + g)).await;
+            let body = common::post_interaction(&client, &base, &key, &setup_cooldown(1_000 + g, 100 + g)).await;
             let confirmed = body["data"]["content"].as_str().unwrap_or_default().starts_with("✅");
             let q = fake::payloads::ask("which is faster?", json!([]));
-            post(&client, &base, &key, &q).await;
+            common::post_interaction(&client, &base, &key, &q).await;
             (1_000 + g, 100 + g, confirmed)
         }));
     }
@@ -135,9 +131,10 @@ async fn a_read_only_database_does_not_stop_the_answers() {
     let key = SigningKey::from_bytes(&[6u8; 32]);
     let (_child, base) = spawn_serve(&format!("sqlite://{}?mode=ro", path.display()), &key).await;
     let client = reqwest::Client::new();
-    let body = post(&client, &base, &key, &fake::payloads::ask("which is faster?", json!([]))).await;
+    let body =
+        common::post_interaction(&client, &base, &key, &fake::payloads::ask("which is faster?", json!([]))).await;
     assert_eq!(body["data"]["embeds"][0]["title"], "Performance and speed");
-    let body = post(&client, &base, &key, &setup_cooldown(fake::GUILD_ID, 9)).await;
+    let body = common::post_interaction(&client, &base, &key, &setup_cooldown(fake::GUILD_ID, 9)).await;
     let text = body["data"]["content"].as_str().unwrap();
     assert!(text.starts_with("❌") && text.contains("Nothing changed"), "{text}");
 }
@@ -329,13 +326,13 @@ async fn a_setting_saved_through_one_replica_reaches_the_other_within_five_secon
             .map(|f| f["value"].as_str().unwrap_or_default().to_owned())
             .unwrap_or_default()
     };
-    assert!(cooldown_on(&post(&client, &two_url, &key, &show()).await).contains("(default)"));
+    assert!(cooldown_on(&common::post_interaction(&client, &two_url, &key, &show()).await).contains("(default)"));
 
-    let body = post(&client, &one_url, &key, &setup_cooldown(guild, 9)).await;
+    let body = common::post_interaction(&client, &one_url, &key, &setup_cooldown(guild, 9)).await;
     assert!(body["data"]["content"].as_str().unwrap_or_default().starts_with("✅"), "{body}");
     let confirmed = std::time::Instant::now();
     loop {
-        if cooldown_on(&post(&client, &two_url, &key, &show()).await) == "9 s" {
+        if cooldown_on(&common::post_interaction(&client, &two_url, &key, &show()).await) == "9 s" {
             break;
         }
         assert!(confirmed.elapsed() < Duration::from_secs(5), "the other replica still has the old cooldown");
@@ -347,7 +344,8 @@ async fn a_setting_saved_through_one_replica_reaches_the_other_within_five_secon
     one.wait().await.unwrap();
     // With the database gone, the other replica still answers, from its last good settings.
     cluster.stop();
-    let body = post(&client, &two_url, &key, &fake::payloads::ask("which is faster?", json!([]))).await;
+    let body =
+        common::post_interaction(&client, &two_url, &key, &fake::payloads::ask("which is faster?", json!([]))).await;
     assert_eq!(body["data"]["embeds"][0]["title"], "Performance and speed", "{body}");
     cluster.restart();
     let options = stackpick::store::OpenOptions { key: KeySource::Key([0xAB; 32]), ..OpenOptions::default() };
@@ -373,7 +371,7 @@ async fn a_knowledge_reload_through_one_replica_reaches_the_other() {
     let client = reqwest::Client::new();
     let title = |body: Value| body["data"]["embeds"][0]["title"].as_str().unwrap_or_default().to_owned();
     let ask = fake::payloads::ask("which is faster?", json!([]));
-    assert_eq!(title(post(&client, &two_url, &key, &ask).await), "Performance and speed");
+    assert_eq!(title(common::post_interaction(&client, &two_url, &key, &ask).await), "Performance and speed");
 
     let topics = pack.path().join("topics.toml");
     let text = std::fs::read_to_string(&topics).unwrap();
@@ -387,12 +385,12 @@ async fn a_knowledge_reload_through_one_replica_reaches_the_other() {
         fake::USER_ID,
     );
     let asked = std::time::Instant::now();
-    let body = post(&client, &one_url, &key, &reload).await;
+    let body = common::post_interaction(&client, &one_url, &key, &reload).await;
     // Loading a pack takes a moment: the reply is either the confirmation or
     // "thinking…" (the confirmation then follows as an edit, not tested here).
     let confirmed = body["data"]["content"].as_str().unwrap_or_default().starts_with("✅");
     assert!(confirmed || body["type"] == 5, "{body}");
-    while title(post(&client, &one_url, &key, &ask).await) != "Speed, reviewed" {
+    while title(common::post_interaction(&client, &one_url, &key, &ask).await) != "Speed, reviewed" {
         assert!(asked.elapsed() < Duration::from_secs(20), "the replica asked to reload did not");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -400,7 +398,7 @@ async fn a_knowledge_reload_through_one_replica_reaches_the_other() {
     // pack, which takes about as long as the first one's did.
     let first_took = asked.elapsed();
     let reloaded = std::time::Instant::now();
-    while title(post(&client, &two_url, &key, &ask).await) != "Speed, reviewed" {
+    while title(common::post_interaction(&client, &two_url, &key, &ask).await) != "Speed, reviewed" {
         assert!(
             reloaded.elapsed() < first_took + Duration::from_secs(5),
             "the other replica still answers from the old pack"

@@ -110,17 +110,17 @@ fn command(cmd: &CommandInteraction) -> Command {
     let options = cmd.data.options();
     let private = asks_privately(&options);
     match cmd.data.name.as_str() {
-        names::ASK => Command::Ask {
+        names::ask::NAME => Command::Ask {
             question: string(&options, names::OPT_QUESTION).unwrap_or("").to_owned(),
             private,
             mention: mention(&options),
         },
-        names::COMPARE => Command::Compare {
+        names::compare::NAME => Command::Compare {
             topic: string(&options, names::OPT_TOPIC).unwrap_or("").to_owned(),
             private,
             mention: mention(&options),
         },
-        names::RECOMMEND => Command::Recommend {
+        names::recommend::NAME => Command::Recommend {
             use_case: string(&options, names::OPT_USE_CASE).unwrap_or("").to_owned(),
             factors: options
                 .iter()
@@ -132,18 +132,18 @@ fn command(cmd: &CommandInteraction) -> Command {
                 .collect(),
             private,
         },
-        names::TOPICS => Command::Topics,
-        names::HELP => Command::Help,
-        names::ASK_MESSAGE => {
+        names::topics::NAME => Command::Topics,
+        names::help::NAME => Command::Help,
+        names::answer_message::NAME => {
             let target = cmd.data.target_id.and_then(|id| cmd.data.resolved.messages.get(&id.to_message_id()));
             Command::AnswerMessage(target.map(|m| Quoted {
                 id: MessageRef { channel: m.channel_id.to_string(), message: m.id.to_string() },
                 text: m.content.clone(),
             }))
         }
-        names::KB => Command::Kb(kb(&options)),
-        names::SETUP => Command::Setup(setup(&options)),
-        names::ONBOARDING => Command::OnboardingPreview,
+        names::kb::NAME => Command::Kb(kb(&options)),
+        names::setup::NAME => Command::Setup(setup(&options)),
+        names::onboarding::NAME => Command::OnboardingPreview,
         other => Command::Unknown(other.to_owned()),
     }
 }
@@ -158,9 +158,9 @@ fn kb(options: &[ResolvedOption<'_>]) -> Kb {
         _ => None,
     };
     match sub.name {
-        names::KB_RELOAD => Kb::Reload,
-        names::KB_GAPS => Kb::Gaps { days },
-        names::KB_STATS => Kb::Stats { days },
+        names::kb::RELOAD => Kb::Reload,
+        names::kb::GAPS => Kb::Gaps { days },
+        names::kb::STATS => Kb::Stats { days },
         _ => Kb::Unknown,
     }
 }
@@ -207,8 +207,8 @@ fn setup(options: &[ResolvedOption<'_>]) -> Setup {
 fn completion(cmd: &CommandInteraction) -> Completion {
     let Some(focused) = cmd.data.autocomplete() else { return Completion::Other };
     match (cmd.data.name.as_str(), focused.name) {
-        (names::COMPARE, names::OPT_TOPIC) => Completion::Topic(focused.value.to_owned()),
-        (names::RECOMMEND, names::OPT_USE_CASE) => Completion::UseCase(focused.value.to_owned()),
+        (names::compare::NAME, names::OPT_TOPIC) => Completion::Topic(focused.value.to_owned()),
+        (names::recommend::NAME, names::OPT_USE_CASE) => Completion::UseCase(focused.value.to_owned()),
         _ => Completion::Other,
     }
 }

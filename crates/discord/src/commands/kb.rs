@@ -2,8 +2,7 @@
 //! Handled by `stackpick_commands::handle::kb`.
 
 use serenity::builder::{CreateCommand, CreateCommandOption};
-use serenity::model::application::{CommandOptionType, InteractionContext};
-use serenity::model::permissions::Permissions;
+use serenity::model::application::CommandOptionType;
 
 pub const NAME: &str = "kb";
 pub const RELOAD: &str = "reload";
@@ -17,10 +16,7 @@ fn days() -> CreateCommandOption {
 }
 
 pub fn register() -> CreateCommand {
-    CreateCommand::new(NAME)
-        .description("Manage the knowledge base (server managers)")
-        .default_member_permissions(Permissions::MANAGE_GUILD)
-        .contexts(vec![InteractionContext::Guild])
+    super::for_managers(CreateCommand::new(NAME).description("Manage the knowledge base (server managers)"))
         .add_option(CreateCommandOption::new(
             CommandOptionType::SubCommand,
             RELOAD,

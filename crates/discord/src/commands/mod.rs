@@ -16,22 +16,9 @@ pub mod topics;
 
 use serenity::builder::{CreateCommand, CreateCommandOption};
 use serenity::model::application::{CommandOptionType, InteractionContext};
+use serenity::model::permissions::Permissions;
 
 use crate::knowledge::Pack;
-
-pub const ASK: &str = ask::NAME;
-pub const COMPARE: &str = compare::NAME;
-pub const RECOMMEND: &str = recommend::NAME;
-pub const TOPICS: &str = topics::NAME;
-pub const HELP: &str = help::NAME;
-pub const KB: &str = kb::NAME;
-pub const KB_RELOAD: &str = kb::RELOAD;
-pub const KB_GAPS: &str = kb::GAPS;
-pub const KB_STATS: &str = kb::STATS;
-pub const SETUP: &str = setup::NAME;
-pub const ONBOARDING: &str = onboarding::NAME;
-/// The message command (right-click a message → Apps); `/help` names it too.
-pub const ASK_MESSAGE: &str = answer_message::NAME;
 
 pub const OPT_QUESTION: &str = "question";
 pub const OPT_PRIVATE: &str = "private";
@@ -53,6 +40,11 @@ fn mention() -> CreateCommandOption {
 /// Where a command may be used: servers, the bot's DMs and private channels.
 fn everywhere() -> Vec<InteractionContext> {
     vec![InteractionContext::Guild, InteractionContext::BotDm, InteractionContext::PrivateChannel]
+}
+
+/// A command for server managers: offered to members with Manage Server, in servers only.
+fn for_managers(command: CreateCommand) -> CreateCommand {
+    command.default_member_permissions(Permissions::MANAGE_GUILD).contexts(vec![InteractionContext::Guild])
 }
 
 /// Every command, for a bulk overwrite (stale commands vanish).

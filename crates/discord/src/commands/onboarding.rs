@@ -2,16 +2,12 @@
 //! Handled by `stackpick_commands::handle::onboarding`.
 
 use serenity::builder::{CreateCommand, CreateCommandOption};
-use serenity::model::application::{CommandOptionType, InteractionContext};
-use serenity::model::permissions::Permissions;
+use serenity::model::application::CommandOptionType;
 
 pub const NAME: &str = "onboarding";
 
 pub fn register() -> CreateCommand {
-    CreateCommand::new(NAME)
-        .description("The welcome for new members (server managers)")
-        .default_member_permissions(Permissions::MANAGE_GUILD)
-        .contexts(vec![InteractionContext::Guild])
+    super::for_managers(CreateCommand::new(NAME).description("The welcome for new members (server managers)"))
         .add_option(CreateCommandOption::new(
             CommandOptionType::SubCommand,
             "preview",

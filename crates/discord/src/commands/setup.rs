@@ -3,9 +3,8 @@
 //! by `stackpick_commands::handle::setup`.
 
 use serenity::builder::{CreateCommand, CreateCommandOption};
-use serenity::model::application::{CommandOptionType, InteractionContext};
+use serenity::model::application::CommandOptionType;
 use serenity::model::channel::ChannelType;
-use serenity::model::permissions::Permissions;
 
 pub const NAME: &str = "setup";
 
@@ -16,10 +15,7 @@ fn channel_option(description: &str) -> CreateCommandOption {
 }
 
 pub fn register() -> CreateCommand {
-    CreateCommand::new(NAME)
-        .description("Configure stackpick for this server (server managers)")
-        .default_member_permissions(Permissions::MANAGE_GUILD)
-        .contexts(vec![InteractionContext::Guild])
+    super::for_managers(CreateCommand::new(NAME).description("Configure stackpick for this server (server managers)"))
         .add_option(
             CreateCommandOption::new(CommandOptionType::SubCommandGroup, "onboarding", "Welcome new members")
                 .add_sub_option(
