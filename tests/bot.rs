@@ -325,3 +325,89 @@ async fn a_private_answer_can_be_shared_in_the_channel() {
         other => panic!("one post: {other:?}"),
     }
 }
+
+/// The buttons of a rendered response, by label.
+fn button<'a>(response: &'a Value, label: &str) -> &'a Value {
+    response["data"]["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|r| r["components"].as_array().unwrap())
+        .find(|b| b["label"] == label)
+        .unwrap_or_else(|| panic!("no `{label}` button: {response}"))
+}
+
+/// `/privacy` says privately what is kept about the member who asks and for how
+/// long (the store's own retention), and "Delete my data", confirmed once,
+/// deletes their questions and votes on every server — nobody else's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn privacy_shows_what_is_kept_and_deletes_it_on_request() {
+    use stackpick::store::{KeySource, OpenOptions, QuestionLog, Reports, SqliteStore};
+    let db = common::TempDb::new();
+    let options = OpenOptions { key: KeySource::Key([5; 32]), retention_days: Some(30), ..OpenOptions::default() };
+    let store = std::sync::Arc::new(SqliteStore::open_with(&db.url(), options).await.unwrap());
+    let bot = Bot::new(
+        common::engine_owned(),
+        common::pack_dir(),
+        Config { cooldown: std::time::Duration::ZERO, ..Config::default() },
+    )
+    .with_store(store.clone(), Vec::new());
+    let (me, other) = (1001, 1002);
+    let ask =
+        |q: &str, user| p::slash_as("ask", json!([{"type": 3, "name": "question", "value": q}]), p::MEMBER_PERMS, user);
+    let answer = respond(&bot, ask("which is faster?", me)).await;
+    respond(&bot, ask("which is easier to learn?", me)).await;
+    respond(&bot, ask("best for machine learning?", other)).await;
+    let up = answer["data"]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r["components"].as_array().unwrap())
+        .filter_map(|b| b["custom_id"].as_str())
+        .find(|id| id.starts_with("sp1:f:up:"))
+        .expect("a 👍 button");
+    respond(&bot, p::button(up, p::MEMBER_PERMS, me)).await;
+
+    let mut askers: Vec<Option<String>> = Vec::new();
+    for _ in 0..100 {
+        let pool = common::sqlite::raw_pool(&db.url()).await;
+        askers = sqlx::query_scalar("SELECT asker FROM questions").fetch_all(&pool).await.unwrap();
+        pool.close().await;
+        if askers.len() == 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(askers.len(), 3, "every question is logged with its asker");
+    for asker in &askers {
+        let asker = asker.as_deref().expect("an asker");
+        assert!(asker.len() >= 32 && !asker.contains("1001") && !asker.contains("1002"), "a keyed hash: {asker}");
+    }
+
+    let shown = respond(&bot, p::slash_as("privacy", json!([]), p::MEMBER_PERMS, me)).await;
+    assert_eq!(shown["data"]["flags"], 64, "only the asker sees it: {shown}");
+    let embed = &shown["data"]["embeds"][0];
+    assert_eq!(embed["title"], "What stackpick keeps about you");
+    let text = embed["description"].as_str().unwrap();
+    assert!(text.contains("Deleted after 30 days") && text.contains("never stored"), "{text}");
+    assert_eq!(shown["data"]["allowed_mentions"]["parse"], json!([]), "no pings: {shown}");
+
+    let forget = button(&shown, "Delete my data")["custom_id"].as_str().unwrap().to_owned();
+    let confirm = respond(&bot, p::button(&forget, p::MEMBER_PERMS, me)).await;
+    assert!(confirm["data"]["content"].as_str().unwrap().contains("cannot be undone"), "{confirm}");
+    assert_eq!(confirm["data"]["flags"], 64);
+    let yes = button(&confirm, "Yes, delete it")["custom_id"].as_str().unwrap().to_owned();
+    let press = stackpick::discord::parse::interaction(&interaction(p::button(&yes, p::MEMBER_PERMS, me))).request;
+    assert!(stackpick::bot::may_wait(&press) && stackpick::bot::defers_privately(&press), "it waits on the database");
+
+    let done = respond(&bot, p::button(&yes, p::MEMBER_PERMS, me)).await;
+    assert_eq!(
+        done["data"]["content"],
+        "Done: I deleted 2 questions and 1 vote. What you ask from now on is kept as /privacy describes."
+    );
+    let stats = store.stats(None, 0).await.unwrap();
+    assert_eq!((stats.questions, stats.helpful + stats.unhelpful), (1, 0), "the other member's question stays");
+    let again = respond(&bot, p::button(&yes, p::MEMBER_PERMS, me)).await;
+    assert!(again["data"]["content"].as_str().unwrap().starts_with("There was nothing stored about you"), "{again}");
+    store.close(std::time::Duration::from_secs(5)).await;
+}

@@ -65,8 +65,14 @@ async fn registers_every_command_by_bulk_overwrite() {
     let put = fake.wait_for("registration", |r| r.method == "PUT").await;
     assert_eq!(put.path, format!("/api/v10/applications/{}/guilds/{GUILD_ID}/commands", fake::APP_ID));
     let names: Vec<&str> = put.body.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["ask", "compare", "recommend", "topics", "help", "kb", "setup", "onboarding", "Ask stackpick"]);
+    assert_eq!(
+        names,
+        ["ask", "compare", "recommend", "topics", "help", "privacy", "kb", "setup", "onboarding", "Ask stackpick"]
+    );
     let cmds = put.body.as_array().unwrap();
+    let privacy = cmds.iter().find(|c| c["name"] == "privacy").unwrap();
+    assert!(privacy["default_member_permissions"].is_null(), "everyone may see and delete their own data");
+    assert_eq!(privacy["contexts"], json!([0, 1, 2]), "in servers and DMs alike");
     let kb = cmds.iter().find(|c| c["name"] == "kb").unwrap();
     assert_eq!(kb["default_member_permissions"], "32", "Manage Server only");
     let compare = cmds.iter().find(|c| c["name"] == "compare").unwrap();

@@ -122,7 +122,8 @@ fn invite_asks_for_exactly_the_needed_permissions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_command_overwrites_or_clears() {
     let fake = FakeDiscord::start().await;
-    for (args, want) in [(vec!["register", "--guild", "42"], 9usize), (vec!["register", "--guild", "42", "--clear"], 0)]
+    for (args, want) in
+        [(vec!["register", "--guild", "42"], 10usize), (vec!["register", "--guild", "42", "--clear"], 0)]
     {
         let db = common::TempDb::new();
         let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))

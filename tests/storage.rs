@@ -23,6 +23,7 @@ fn options() -> OpenOptions {
 fn question(server: &Server, text: &str, topic: Option<&str>, confidence: f32) -> Entry {
     Entry::Question(QuestionRecord {
         place: Place { platform: server.platform, server: Some(server.id.clone()), channel: Some("c1".into()) },
+        asker: None,
         text: text.into(),
         topic: topic.map(str::to_owned),
         confidence,
@@ -136,6 +137,43 @@ async fn log_contract(store: &dyn Storage) {
     assert_eq!(store.stats(Some(&b), 0).await.unwrap().questions, 1);
 }
 
+/// A member deletes their own data: their questions, votes and welcomes on
+/// every server of their platform, including what was still queued when they
+/// asked; nobody else's, and not the same id on another platform.
+async fn forget_member_contract(store: &dyn Storage) {
+    let (a, b) = (Server::discord(300), Server::discord(301));
+    let slack = Server::new(Platform::Slack, "T300");
+    let (me, other, namesake) = (Member::discord(31), Member::discord(32), Member::new(Platform::Slack, "31"));
+    let asked = |server: &Server, member: &Member, text: &str| {
+        let Entry::Question(mut q) = question(server, text, Some("performance"), 0.9) else { unreachable!() };
+        q.asker = Some(member.clone());
+        Entry::Question(q)
+    };
+    store.record(asked(&a, &other, "is node faster"));
+    store.record(asked(&slack, &namesake, "is python slower"));
+    store.record(vote(&a, &other, "performance", true));
+    logged(store, &a, 1).await;
+    logged(store, &slack, 1).await;
+    assert!(store.claim_welcome(&a, &me, false).await.unwrap());
+    assert!(store.claim_welcome(&a, &other, false).await.unwrap());
+    assert!(store.claim_welcome(&slack, &namesake, false).await.unwrap());
+    // Mine, recorded just before the request: still queued when it comes.
+    store.record(asked(&a, &me, "which is faster"));
+    store.record(asked(&b, &me, "best for ml?"));
+    store.record(vote(&b, &me, "performance", false));
+
+    let forgotten = store.forget_member(&me).await.unwrap();
+    assert_eq!((forgotten.questions, forgotten.votes, forgotten.welcomes), (2, 1, 1), "{}", store.describe());
+    assert_eq!(store.stats(Some(&a), 0).await.unwrap().questions, 1, "the other member's question stays");
+    assert_eq!(store.stats(Some(&b), 0).await.unwrap().questions, 0);
+    let stats = store.stats(Some(&a), 0).await.unwrap();
+    assert_eq!((stats.helpful, stats.unhelpful, stats.welcomes), (1, 0, 1));
+    let slack_stats = store.stats(Some(&slack), 0).await.unwrap();
+    assert_eq!((slack_stats.questions, slack_stats.welcomes), (1, 1), "the same id on Slack is someone else");
+    assert_eq!(store.forget_member(&me).await.unwrap().total(), 0, "nothing left to delete");
+    assert!(store.claim_welcome(&a, &me, false).await.unwrap(), "no record of the welcome is kept");
+}
+
 #[tokio::test]
 async fn sqlite_keeps_the_contract() {
     let dir = tempfile::tempdir().unwrap();
@@ -144,6 +182,7 @@ async fn sqlite_keeps_the_contract() {
     settings_contract(&store).await;
     welcomes_contract(&store).await;
     log_contract(&store).await;
+    forget_member_contract(&store).await;
     store.close(Duration::from_secs(5)).await;
 }
 
@@ -152,6 +191,7 @@ async fn memory_keeps_the_contract_but_takes_no_settings() {
     let store = MemoryStore::new();
     welcomes_contract(&store).await;
     log_contract(&store).await;
+    forget_member_contract(&store).await;
     let s = ServerSettings::new(Server::discord(1));
     assert!(matches!(store.save_settings(&s).await, Err(StoreError::NotKept)));
     assert!(store.all_settings().await.unwrap().is_empty());
@@ -165,6 +205,7 @@ async fn postgres_keeps_the_contract() {
     settings_contract(&store).await;
     welcomes_contract(&store).await;
     log_contract(&store).await;
+    forget_member_contract(&store).await;
     store.close(Duration::from_secs(5)).await;
     // Reopening finds everything, and migrates nothing twice.
     let again = PostgresStore::open_with(&url, options()).await.unwrap();

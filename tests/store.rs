@@ -23,6 +23,7 @@ async fn the_journal_writes_everything_queued_and_prunes_old_rows() {
     let store = SqliteStore::open(&url(&dir, "log.db")).await.unwrap();
     let old = QuestionRecord {
         place: place(Some(1), None),
+        asker: None,
         text: "ancient question".into(),
         topic: None,
         confidence: 0.0,
@@ -36,6 +37,7 @@ async fn the_journal_writes_everything_queued_and_prunes_old_rows() {
     for i in 0..1_000 {
         store.record(Entry::Question(QuestionRecord {
             place: place(Some(1), Some(2)),
+            asker: None,
             text: format!("question {i}"),
             topic: Some("performance".into()),
             confidence: 0.8,
@@ -256,6 +258,7 @@ async fn a_full_log_queue_counts_every_dropped_row() {
     for i in 0..stackpick::store::QUEUE + 5 {
         store.record(Entry::Question(QuestionRecord {
             place: place(Some(1), None),
+            asker: None,
             text: format!("question {i}"),
             topic: None,
             confidence: 0.0,
@@ -280,6 +283,7 @@ async fn a_log_queue_of_long_questions_is_bounded_in_bytes() {
     let long = |i: usize| {
         Entry::Question(QuestionRecord {
             place: place(Some(1), None),
+            asker: None,
             text: format!("{i:05} {}", "why is this slow ".repeat(29)),
             topic: None,
             confidence: 0.0,

@@ -14,6 +14,7 @@ async fn gaps_and_stats_from_the_cli() {
     let store = SqliteStore::open(&db).await.unwrap();
     let q = |text: &str, guild: u64, answered: bool| QuestionRecord {
         place: place(Some(guild), None),
+        asker: None,
         text: text.into(),
         topic: answered.then(|| "performance".to_owned()),
         confidence: if answered { 0.9 } else { 0.1 },
@@ -138,6 +139,7 @@ async fn gaps_as_tsv_are_evaluation_rows_waiting_for_a_label() {
     let now = stackpick::store::now();
     let q = |text: &str, topic: Option<&str>, answered: bool| QuestionRecord {
         place: place(Some(1), Some(1)),
+        asker: None,
         text: text.into(),
         topic: topic.map(str::to_owned),
         confidence: if answered { 0.9 } else { 0.0 },

@@ -266,6 +266,56 @@ async fn a_private_answer_is_shared_in_the_channel() {
     assert!(!post.1.to_string().contains("Share in channel"), "a shared answer is not shared again");
 }
 
+/// The Block Kit button labelled `label` in a message.
+fn slack_button<'a>(message: &'a Value, label: &str) -> &'a Value {
+    message["blocks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|b| b["elements"].as_array().into_iter().flatten())
+        .find(|e| e["text"]["text"] == label)
+        .unwrap_or_else(|| panic!("no `{label}` button: {message}"))
+}
+
+/// A press of `button` by `user`, answered through `hook`.
+fn press_body(user: &str, button: &Value, url: &str, hook: &str) -> String {
+    let payload = json!({
+        "type": "block_actions", "user": {"id": user}, "team": {"id": TEAM}, "channel": {"id": "C0GENERAL"},
+        "container": {"type": "message", "message_ts": "1700000000.002000", "channel_id": "C0GENERAL"},
+        "response_url": format!("{url}/hooks/{hook}"), "trigger_id": "1.2.3",
+        "actions": [{"action_id": button["action_id"], "type": "button", "value": button["value"], "block_id": "b"}],
+    });
+    serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
+}
+
+/// `/stackpick privacy` says what is kept (this bot has no database: in memory
+/// only) and "Delete my data", confirmed, deletes the member's questions —
+/// answered through each press's `response_url`.
+#[tokio::test]
+async fn privacy_shows_what_is_kept_and_deletes_it_on_request() {
+    let (app, fake, url) = app().await;
+    slash(&app, "U21", "which is faster?").await;
+    slash(&app, "U22", "best for machine learning?").await;
+    let shown = slash(&app, "U21", "privacy").await;
+    assert_eq!(shown["response_type"], "ephemeral");
+    let text = shown.to_string();
+    assert!(text.contains("What stackpick keeps about you") && text.contains("Held in memory only"), "{shown}");
+    assert!(text.contains("on Slack"), "{shown}");
+
+    let form = "application/x-www-form-urlencoded";
+    let delete = slack_button(&shown, "Delete my data");
+    assert_eq!(signed(&app, form, &press_body("U21", delete, &url, "1")).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the confirmation", 1).await;
+    let confirm = &calls.iter().find(|(p, _)| p == "/hooks/1").expect("asked to confirm").1;
+    assert!(confirm.to_string().contains("cannot be undone"), "{confirm}");
+
+    let yes = slack_button(confirm, "Yes, delete it");
+    assert_eq!(signed(&app, form, &press_body("U21", yes, &url, "2")).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the deletion's outcome", 2).await;
+    let done = &calls.iter().find(|(p, _)| p == "/hooks/2").expect("told what was deleted").1;
+    assert!(done.to_string().contains("Done: I deleted 1 question."), "{done}");
+}
+
 /// The message shortcut "Ask stackpick" answers someone's message in its
 /// thread, and tells the one who used it privately.
 #[tokio::test]

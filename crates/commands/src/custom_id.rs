@@ -36,6 +36,10 @@ pub enum Action {
     AskButton,
     /// The question form itself (a modal).
     AskModal,
+    /// "Delete my data" under `/privacy`: asks to confirm.
+    Forget,
+    /// "Yes, delete" under that question: deletes the presser's data.
+    ForgetConfirmed,
     /// A component from an older format, or one we cannot read.
     Expired,
 }
@@ -61,6 +65,8 @@ impl Action {
             Action::TopicMenu => format!("{PREFIX}:menu"),
             Action::AskButton => format!("{PREFIX}:ask"),
             Action::AskModal => format!("{PREFIX}:askm"),
+            Action::Forget => format!("{PREFIX}:forget"),
+            Action::ForgetConfirmed => format!("{PREFIX}:forget:yes"),
             Action::Expired => format!("{PREFIX}:x"),
         };
         debug_assert!(id.len() <= limits::CUSTOM_ID);
@@ -93,6 +99,8 @@ impl Action {
             (Some("menu"), _, None, None) => Action::TopicMenu,
             (Some("ask"), None, None, None) => Action::AskButton,
             (Some("askm"), None, None, None) => Action::AskModal,
+            (Some("forget"), None, None, None) => Action::Forget,
+            (Some("forget"), Some("yes"), None, None) => Action::ForgetConfirmed,
             _ => Action::Expired,
         }
     }
@@ -115,6 +123,8 @@ mod tests {
             Action::TopicMenu,
             Action::AskButton,
             Action::AskModal,
+            Action::Forget,
+            Action::ForgetConfirmed,
         ] {
             let id = a.id();
             assert!(id.len() <= 100);
@@ -136,6 +146,8 @@ mod tests {
             "sp1:f:up:cost:",
             "sp1:zzz:1",
             "sp1:t:",
+            "sp1:forget:no",
+            "sp1:forget:yes:1",
         ] {
             assert_eq!(Action::parse(id), Action::Expired, "{id}");
         }

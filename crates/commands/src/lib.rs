@@ -218,6 +218,7 @@ impl Bot {
         }
         self.store.record(Entry::Question(QuestionRecord {
             place: Place { platform: cx.platform, server: cx.server.clone(), channel: cx.channel.clone() },
+            asker: Some(stackpick_store::Member::new(cx.platform, cx.user.clone())),
             text: stackpick_core::limits::cut(text, 500).to_owned(),
             topic: answer.topic().map(|t| engine.pack().topic(t).id.clone()),
             confidence: answer.confidence,

@@ -105,6 +105,8 @@ pub enum Command {
     Setup(Setup),
     /// The welcome, shown privately to an admin.
     OnboardingPreview,
+    /// What the bot keeps about the user, with a button to delete it.
+    Privacy,
     /// A command this version does not know (left over from an older one).
     Unknown(String),
 }

@@ -96,6 +96,12 @@ impl Feedback {
         }
     }
 
+    /// Forgets every vote of `user`; returns how many.
+    pub fn forget(&self, user: &str) -> usize {
+        let mut votes = self.votes.lock().unwrap_or_else(|e| e.into_inner());
+        votes.retain(|(_, u), _| u != user)
+    }
+
     /// Helpful and unhelpful votes for a topic.
     pub fn tally(&self, topic: &str) -> (usize, usize) {
         let votes = self.votes.lock().unwrap_or_else(|e| e.into_inner());

@@ -134,6 +134,7 @@ fn command(cmd: &CommandInteraction) -> Command {
         },
         names::topics::NAME => Command::Topics,
         names::help::NAME => Command::Help,
+        names::privacy::NAME => Command::Privacy,
         names::answer_message::NAME => {
             let target = cmd.data.target_id.and_then(|id| cmd.data.resolved.messages.get(&id.to_message_id()));
             Command::AnswerMessage(target.map(|m| Quoted {

@@ -12,8 +12,8 @@ use stackpick_commands::Platform;
 /// The subcommands `/stackpick` knows, and how many words each takes at most:
 /// `/stackpick help` is help, `/stackpick help me choose a framework` is a
 /// question, because "help" takes no words after it.
-const SUBCOMMANDS: [(&str, usize); 6] =
-    [("help", 0), ("topics", 0), ("compare", 4), ("recommend", 12), ("setup", 3), ("kb", 2)];
+const SUBCOMMANDS: [(&str, usize); 7] =
+    [("help", 0), ("topics", 0), ("privacy", 0), ("compare", 4), ("recommend", 12), ("setup", 3), ("kb", 2)];
 
 /// A slash command as Slack posts it (form-encoded).
 #[derive(Debug, Clone, Deserialize)]
@@ -61,6 +61,7 @@ pub fn command(text: &str) -> Command {
     match *name {
         "help" => Command::Help,
         "topics" => Command::Topics,
+        "privacy" => Command::Privacy,
         "compare" => Command::Compare { topic: rest_text, private: true, mention: None },
         "recommend" => Command::Recommend { use_case: rest_text, factors: Vec::new(), private: true },
         "kb" => Command::Kb(match rest.as_slice() {
@@ -345,10 +346,12 @@ mod tests {
         assert_eq!(command("help"), Command::Help);
         assert_eq!(command(""), Command::Help);
         assert_eq!(command("topics"), Command::Topics);
+        assert_eq!(command("privacy"), Command::Privacy);
         let ask = |q: &str| Command::Ask { question: q.into(), private: true, mention: None };
         assert_eq!(command("help me choose between tea and coffee"), ask("help me choose between tea and coffee"));
         assert_eq!(command("topics that matter for a startup?"), ask("topics that matter for a startup?"));
         assert_eq!(command("which is faster?"), ask("which is faster?"));
+        assert_eq!(command("privacy rules for a tea shop"), ask("privacy rules for a tea shop"));
         assert_eq!(
             command("compare performance"),
             Command::Compare { topic: "performance".into(), private: true, mention: None }

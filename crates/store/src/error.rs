@@ -18,6 +18,10 @@ pub enum StoreError {
     /// This store cannot keep settings across a restart, so it does not take them.
     #[error("settings are not kept without a database")]
     NotKept,
+    /// The database did not answer in time (it is unreachable or too busy);
+    /// nothing was changed.
+    #[error("{0}")]
+    Unavailable(String),
     /// The database refused or failed an operation.
     #[error("{context}: {source}")]
     Database {
@@ -48,6 +52,7 @@ impl StoreError {
     pub fn is_transient(&self) -> bool {
         match self {
             StoreError::Database { source, .. } => transient(source),
+            StoreError::Unavailable(_) => true,
             _ => false,
         }
     }

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
@@ -37,6 +37,26 @@ const BATCH_WINDOW: Duration = Duration::from_millis(100);
 const WARN_EVERY_SECS: u64 = 60;
 /// How often old rows are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// How long a member's request to delete their data waits for the entries
+/// queued before it to be written (they are deleted with the rest).
+pub const FORGET_MEMBER_WITHIN: Duration = Duration::from_secs(10);
+
+/// What the queue carries: an entry, or a barrier that is answered once
+/// everything queued before it has been written (or dropped, counted).
+enum Queued {
+    Entry(Entry),
+    Written(oneshot::Sender<()>),
+}
+
+impl Queued {
+    fn bytes(&self) -> usize {
+        match self {
+            Queued::Entry(e) => e.bytes(),
+            Queued::Written(_) => 0,
+        }
+    }
+}
 
 /// How long a server's data is kept after it removed the bot: adding the bot
 /// back within this time keeps the settings, log, votes and welcomes.
@@ -70,7 +90,7 @@ pub(crate) trait Sink: Send + Sync + 'static {
 
 /// The sending side, and the writer task to stop at shutdown.
 pub(crate) struct Journal {
-    tx: mpsc::Sender<Entry>,
+    tx: mpsc::Sender<Queued>,
     /// Rows not kept: refused by a full queue, or in a batch the database refused.
     dropped: Arc<AtomicU64>,
     /// When the last drop warning was logged, in [`seconds_since_start`].
@@ -110,7 +130,7 @@ impl Journal {
     pub(crate) fn record(&self, entry: Entry) {
         let size = entry.bytes();
         let fits = self.bytes.fetch_add(size, Ordering::Relaxed) + size <= QUEUE_BYTES;
-        let sent = fits && self.tx.try_send(entry).is_ok();
+        let sent = fits && self.tx.try_send(Queued::Entry(entry)).is_ok();
         if !sent {
             self.bytes.fetch_sub(size, Ordering::Relaxed);
         }
@@ -132,6 +152,16 @@ impl Journal {
     /// Entries not kept: dropped by a full queue, or in a batch the database refused.
     pub(crate) fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Waits (at most `within`) until every entry queued before this call has
+    /// been written, or dropped and counted; `false` if that did not happen in
+    /// time (the database is unreachable) or the log is closed.
+    pub(crate) async fn written(&self, within: Duration) -> bool {
+        let (done, wait) = oneshot::channel();
+        tokio::time::timeout(within, async { self.tx.send(Queued::Written(done)).await.is_ok() && wait.await.is_ok() })
+            .await
+            .unwrap_or(false)
     }
 
     /// Stops taking new entries, writes the queued ones, and waits (at most `within`).
@@ -161,7 +191,7 @@ async fn prune(sink: &dyn Sink, retention: i64) {
 
 async fn writer(
     sink: Arc<dyn Sink>,
-    mut rx: mpsc::Receiver<Entry>,
+    mut rx: mpsc::Receiver<Queued>,
     retention_days: Option<u32>,
     stop: CancellationToken,
     counted: Counted,
@@ -192,7 +222,9 @@ async fn writer(
         }
         // Let a batch gather: a few transactions a second instead of one per
         // question, so a busy bot spends its CPU on answers, not commits.
-        if !rx.is_closed() && buf.len() < BATCH {
+        // Not when someone waits on a barrier: they asked for it to be written now.
+        let awaited = buf.iter().any(|q| matches!(q, Queued::Written(_)));
+        if !rx.is_closed() && buf.len() < BATCH && !awaited {
             tokio::select! {
                 _ = tokio::time::sleep(BATCH_WINDOW) => {}
                 _ = stop.cancelled() => rx.close(),
@@ -202,18 +234,25 @@ async fn writer(
             let room = BATCH - buf.len();
             rx.recv_many(&mut buf, room).await;
         }
-        let (mut questions, mut votes) = (Vec::new(), Vec::new());
-        let held: usize = buf.iter().map(Entry::bytes).sum();
+        let (mut questions, mut votes, mut waiting) = (Vec::new(), Vec::new(), Vec::new());
+        let held: usize = buf.iter().map(Queued::bytes).sum();
         for e in buf.drain(..) {
             match e {
-                Entry::Question(q) => questions.push(q),
-                Entry::Vote(v) => votes.push(v),
+                Queued::Entry(Entry::Question(q)) => questions.push(q),
+                Queued::Entry(Entry::Vote(v)) => votes.push(v),
+                Queued::Written(done) => waiting.push(done),
             }
         }
         observer.queued(rx.len());
-        write_out(sink.as_ref(), &questions, &votes, &stop, &counted).await;
+        if !questions.is_empty() || !votes.is_empty() {
+            write_out(sink.as_ref(), &questions, &votes, &stop, &counted).await;
+        }
         // A batch being retried still holds its memory: it counts until written or dropped.
         counted.bytes.fetch_sub(held, Ordering::Relaxed);
+        // Everything queued before these barriers is now in the database (or counted as dropped).
+        for done in waiting {
+            let _ = done.send(());
+        }
     }
 }
 

@@ -30,11 +30,11 @@ use std::time::Duration;
 
 pub use bounded::BoundedMap;
 pub use error::StoreError;
-pub use journal::{Observer, FORGET_AFTER, QUEUE, QUEUE_BYTES};
+pub use journal::{Observer, FORGET_AFTER, FORGET_MEMBER_WITHIN, QUEUE, QUEUE_BYTES};
 pub use keys::{Member, Platform, Server};
 pub use memory::MemoryStore;
 pub use postgres::PostgresStore;
-pub use records::{Entry, Gap, Place, QuestionRecord, ServerSettings, Stats, Vote};
+pub use records::{Entry, Forgotten, Gap, Place, QuestionRecord, ServerSettings, Stats, Vote};
 pub use sqlite::{KeySource, OpenOptions, SqliteStore, HASH_KEY_VAR};
 
 /// Opens the store a `DATABASE_URL` names: Postgres for `postgres://`
@@ -118,6 +118,12 @@ pub trait QuestionLog: Send + Sync {
     async fn returned(&self, server: &Server) -> Result<()>;
     /// Deletes everything stored about `server` at once; returns the rows deleted.
     async fn forget(&self, server: &Server) -> Result<u64>;
+    /// Deletes everything stored about one member, at their request: the
+    /// questions they asked, their votes and their welcomes, on every server
+    /// of their platform. What of theirs is still queued is written first
+    /// (waiting at most [`FORGET_MEMBER_WITHIN`]), so a question asked just
+    /// before does not come back after.
+    async fn forget_member(&self, member: &Member) -> Result<Forgotten>;
     /// Writes out what is queued (waiting at most `within`) and stops taking
     /// entries; for shutdown.
     async fn close(&self, within: Duration);
@@ -143,4 +149,8 @@ pub trait Storage: Settings + Welcomes + QuestionLog + Reports + std::fmt::Debug
     fn describe(&self) -> String;
     /// Whether what is stored outlives the process.
     fn durable(&self) -> bool;
+    /// Days questions and votes are kept before they are pruned; `None` when
+    /// this store does not prune them (a report-only store, or memory, which
+    /// keeps them until the process ends).
+    fn retention_days(&self) -> Option<u32>;
 }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::bounded::BoundedMap;
 use crate::keys::{Member, Server};
-use crate::records::{Entry, Gap, QuestionRecord, ServerSettings, Stats, Vote};
+use crate::records::{Entry, Forgotten, Gap, QuestionRecord, ServerSettings, Stats, Vote};
 use crate::similar::group_similar;
 use crate::{Result, StoreError, FORGET_AFTER};
 
@@ -192,6 +192,16 @@ impl crate::QuestionLog for MemoryStore {
         Ok(self.forget_now(server))
     }
 
+    async fn forget_member(&self, member: &Member) -> Result<Forgotten> {
+        let welcomes = lock(&self.welcomes).retain(|(_, m), _| m != member) as u64;
+        let votes = lock(&self.votes).retain(|(_, m), _| m != member) as u64;
+        let mut log = lock(&self.questions);
+        let before = log.rows.len();
+        log.rows.retain(|q| q.asker.as_ref() != Some(member));
+        let questions = (before - log.rows.len()) as u64;
+        Ok(Forgotten { questions, votes, welcomes })
+    }
+
     async fn close(&self, _within: Duration) {}
 }
 
@@ -273,6 +283,10 @@ impl crate::Storage for MemoryStore {
     fn durable(&self) -> bool {
         false
     }
+
+    fn retention_days(&self) -> Option<u32> {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -285,6 +299,7 @@ mod tests {
     fn question(server: &str, text: &str, answered: bool) -> Entry {
         Entry::Question(QuestionRecord {
             place: Place { platform: Platform::Discord, server: Some(server.into()), channel: None },
+            asker: Some(Member::discord(7)),
             text: text.into(),
             topic: answered.then(|| "performance".to_owned()),
             confidence: if answered { 0.9 } else { 0.2 },

@@ -47,10 +47,13 @@ impl Place {
     }
 }
 
-/// One asked question, as logged (no user id).
+/// One asked question, as logged. The asker is stored only as a keyed hash,
+/// so that they can delete their questions themselves (`/privacy`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct QuestionRecord {
     pub place: Place,
+    /// Who asked; `None` when nobody can be named (a question logged by a tool).
+    pub asker: Option<Member>,
     /// The question after cleaning (no mentions, links or markup).
     pub text: String,
     pub topic: Option<String>,
@@ -84,9 +87,30 @@ impl Entry {
         let owned = |s: &Option<String>| s.as_ref().map_or(0, String::len);
         std::mem::size_of::<Entry>()
             + match self {
-                Entry::Question(q) => q.text.len() + owned(&q.topic) + owned(&q.place.server) + owned(&q.place.channel),
+                Entry::Question(q) => {
+                    q.text.len()
+                        + owned(&q.topic)
+                        + owned(&q.place.server)
+                        + owned(&q.place.channel)
+                        + q.asker.as_ref().map_or(0, |m| m.id.len())
+                }
                 Entry::Vote(v) => v.topic.len() + v.member.id.len() + owned(&v.server),
             }
+    }
+}
+
+/// What was deleted at a member's request ([`crate::QuestionLog::forget_member`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Forgotten {
+    pub questions: u64,
+    pub votes: u64,
+    pub welcomes: u64,
+}
+
+impl Forgotten {
+    /// Rows deleted in all.
+    pub fn total(&self) -> u64 {
+        self.questions + self.votes + self.welcomes
     }
 }
 

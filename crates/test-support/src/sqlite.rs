@@ -50,6 +50,7 @@ pub async fn seed(store: &SqliteStore, guild: u64) {
     store.save_settings(&s).await.unwrap();
     let q = QuestionRecord {
         place: place(Some(guild), Some(1)),
+        asker: None,
         text: "which is faster".into(),
         topic: Some("performance".into()),
         confidence: 0.9,

@@ -4,6 +4,7 @@ use stackpick_core::embed::{EmbedDoc, Field};
 use stackpick_core::limits;
 
 use crate::reply::{self, Message};
+use crate::request::{Context, Platform};
 use crate::{Bot, Reply};
 
 /// The name of the message command, as `/help` mentions it.
@@ -26,25 +27,41 @@ pub(super) fn topics(bot: &Bot) -> Reply {
     .into()
 }
 
-pub(super) fn help(bot: &Bot) -> Reply {
+/// What the bot does and how to ask, in the platform's own command syntax.
+pub(super) fn help(bot: &Bot, cx: &Context) -> Reply {
     let engine = bot.engine();
     let pack = engine.pack();
-    let prefix = match &bot.config.prefix {
-        Some(p) => format!(", or start a message with `{p}`"),
-        None => String::new(),
-    };
     let examples: Vec<String> =
         pack.info.starter_topics.iter().take(4).map(|&t| format!("• {}", pack.topic(t).title)).collect();
+    let how = match cx.platform {
+        Platform::Discord => {
+            let prefix = match &bot.config.prefix {
+                Some(p) => format!(", or start a message with `{p}`"),
+                None => String::new(),
+            };
+            format!(
+                "**Ask** — `/ask question:which is faster?`, mention me with a question, DM me{prefix}.\n\
+                 **Compare** — `/compare topic:` one topic side by side.\n\
+                 **Recommend** — `/recommend use_case:` what you are building, plus what your team knows and what matters most.\n\
+                 **Topics** — `/topics` lists everything, with a menu.\n\
+                 **Point me at a message** — right-click a message → Apps → *{ANSWER_MESSAGE_NAME}*.\n\
+                 **Privacy** — `/privacy` shows what I keep about you, and deletes it.\n\n\
+                 Add `private:True` to see an answer only yourself."
+            )
+        }
+        Platform::Slack => format!(
+            "**Ask** — `/stackpick which is faster?`, mention me with a question, or DM me.\n\
+             **Compare** — `/stackpick compare performance`: one topic side by side.\n\
+             **Recommend** — `/stackpick recommend` and what you are building.\n\
+             **Topics** — `/stackpick topics` lists everything, with a menu.\n\
+             **Point me at a message** — the message's ⋯ menu → *{ANSWER_MESSAGE_NAME}*.\n\
+             **Privacy** — `/stackpick privacy` shows what I keep about you, and deletes it.\n\n\
+             Answers to `/stackpick` are yours only; *Share in channel* posts one for everyone."
+        ),
+    };
     let text = format!(
-        "I answer questions about {scope} from a curated knowledge base, and say so when I'm not sure.\n\n\
-         **Ask** — `/ask question:which is faster?`, mention me with a question, DM me{prefix}.\n\
-         **Compare** — `/compare topic:` one topic side by side.\n\
-         **Recommend** — `/recommend use_case:` what you are building, plus what your team knows and what matters most.\n\
-         **Topics** — `/topics` lists everything, with a menu.\n\
-         **Point me at a message** — right-click a message → Apps → *{msg}*.\n\n\
-         Add `private:True` to see an answer only yourself.",
+        "I answer questions about {scope} from a curated knowledge base, and say so when I'm not sure.\n\n{how}",
         scope = pack.info.scope,
-        msg = ANSWER_MESSAGE_NAME,
     );
     let doc = EmbedDoc {
         title: format!("stackpick — {}", pack.info.name),

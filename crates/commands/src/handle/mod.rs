@@ -10,11 +10,13 @@ pub(crate) mod help;
 mod kb;
 pub mod onboarding;
 mod press;
+pub(crate) mod privacy;
 mod recommend;
 mod setup;
 
 use std::time::Instant;
 
+use crate::custom_id::Action;
 use crate::directory::Directory;
 use crate::reply::{self, Response};
 use crate::request::{Command, Completion, Context, Interaction};
@@ -22,12 +24,14 @@ use crate::{computing, Bot, Reply};
 
 /// Whether the reply to this interaction may take longer than a face's
 /// deferral threshold (Discord voids a token not answered within 3 s):
-/// `/setup` and `/kb` wait on the database, and a question is read by the
-/// sentence encoder, tens of milliseconds each that queue up under a burst.
+/// `/setup`, `/kb` and deleting one's data wait on the database, and a
+/// question is read by the sentence encoder, tens of milliseconds each that
+/// queue up under a burst.
 pub fn may_wait(interaction: &Interaction) -> bool {
     matches!(
         interaction,
         Interaction::Command(Command::Setup(_) | Command::Kb(_) | Command::Ask { .. } | Command::AnswerMessage(_))
+            | Interaction::Press { action: Action::ForgetConfirmed, .. }
     )
 }
 
@@ -54,6 +58,8 @@ impl Bot {
             Interaction::Command(Command::Setup(setup)) => setup::handle(self, cx, setup, directory).await,
             Interaction::Command(Command::Kb(kb)) => kb::handle(self, cx, *kb).await,
             Interaction::Command(Command::OnboardingPreview) => onboarding::preview(self, cx, directory),
+            Interaction::Command(Command::Privacy) => privacy::show(self, cx),
+            Interaction::Press { action: Action::ForgetConfirmed, .. } => privacy::forget(self, cx).await,
             Interaction::Command(command) => computing(|| self.command(cx, command, now)),
             Interaction::Complete(completion) => self.complete(completion),
             Interaction::Press { action, pressed, message } => {
@@ -78,14 +84,14 @@ impl Bot {
                 recommend::handle(self, cx, use_case, factors, *private, now)
             }
             Command::Topics => help::topics(self),
-            Command::Help => help::help(self),
+            Command::Help => help::help(self, cx),
             Command::AnswerMessage(quoted) => ask::answer_message(self, cx, quoted.as_ref(), now),
             Command::Unknown(name) => reply::notice(format!(
                 "`/{}` is not a command I know any more; it may be left over from an older version.",
                 stackpick_core::limits::truncate(name, 50)
             )),
             // Handled (with the database) before this point.
-            Command::Setup(_) | Command::Kb(_) | Command::OnboardingPreview => {
+            Command::Setup(_) | Command::Kb(_) | Command::OnboardingPreview | Command::Privacy => {
                 reply::notice("I don't know how to handle that interaction.")
             }
         }

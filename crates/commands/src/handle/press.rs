@@ -84,6 +84,9 @@ pub(super) fn handle(
                 effects: vec![Effect::Post { channel, message }],
             }
         }
+        Action::Forget => super::privacy::confirm(cx),
+        // Handled (with the database) before this point.
+        Action::ForgetConfirmed => reply::notice("I don't know how to handle that interaction."),
         Action::Expired => {
             reply::notice("This button has expired (it is from an older version of stackpick). Ask again with /ask.")
         }

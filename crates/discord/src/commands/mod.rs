@@ -10,6 +10,7 @@ pub mod compare;
 pub mod help;
 pub mod kb;
 pub mod onboarding;
+pub mod privacy;
 pub mod recommend;
 pub mod setup;
 pub mod topics;
@@ -55,6 +56,7 @@ pub fn all(pack: &Pack) -> Vec<CreateCommand> {
         recommend::register(pack),
         topics::register(),
         help::register(),
+        privacy::register(),
         kb::register(),
         setup::register(),
         onboarding::register(),

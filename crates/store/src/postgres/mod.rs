@@ -39,6 +39,8 @@ pub(crate) struct PgDb {
 #[derive(Clone)]
 pub struct PostgresStore {
     db: Arc<PgDb>,
+    /// Days questions and votes are kept (`None`: not pruned).
+    retention_days: Option<u32>,
     /// The log's queue; `None` when opened for reports.
     journal: Option<Arc<Journal>>,
 }
@@ -111,7 +113,7 @@ impl PostgresStore {
         }
         let db = Arc::new(PgDb { pool, key, name });
         let journal = Journal::start(db.clone(), options.retention_days, options.observer);
-        Ok(PostgresStore { db, journal: Some(Arc::new(journal)) })
+        Ok(PostgresStore { db, retention_days: options.retention_days, journal: Some(Arc::new(journal)) })
     }
 
     /// Connects for reports: every transaction read-only, nothing migrated or
@@ -137,7 +139,7 @@ impl PostgresStore {
         }
         refuse_newer(&pool, &name).await?;
         let key = crate::sqlite::random_key()?;
-        Ok(PostgresStore { db: Arc::new(PgDb { pool, key, name }), journal: None })
+        Ok(PostgresStore { db: Arc::new(PgDb { pool, key, name }), retention_days: None, journal: None })
     }
 
     /// The database, without its password, for messages.
@@ -208,6 +210,10 @@ impl crate::Storage for PostgresStore {
 
     fn durable(&self) -> bool {
         true
+    }
+
+    fn retention_days(&self) -> Option<u32> {
+        self.retention_days
     }
 }
 

@@ -9,7 +9,7 @@ use crate::error::Context as _;
 use crate::journal::Sink;
 use crate::keys::{Member, Platform, Server};
 use crate::records::{
-    assemble_settings, ChannelRow, Entry, Gap, QuestionRecord, ServerSettings, SettingsRow, Stats, Vote,
+    assemble_settings, ChannelRow, Entry, Forgotten, Gap, QuestionRecord, ServerSettings, SettingsRow, Stats, Vote,
 };
 use crate::similar::group_similar;
 use crate::Result;
@@ -35,7 +35,7 @@ impl Sink for PgDb {
         let mut tx = self.pool.begin().await.context(what)?;
         for chunk in questions.chunks(500) {
             let mut insert = sqlx::QueryBuilder::<sqlx::Postgres>::new(
-                "INSERT INTO questions (platform, server, channel, text, topic, confidence, answered, asked_at) ",
+                "INSERT INTO questions (platform, server, channel, text, topic, confidence, answered, asked_at, asker) ",
             );
             insert.push_values(chunk, |mut row, q| {
                 row.push_bind(q.place.platform.as_str())
@@ -45,7 +45,8 @@ impl Sink for PgDb {
                     .push_bind(&q.topic)
                     .push_bind(q.confidence)
                     .push_bind(q.answered)
-                    .push_bind(q.asked_at);
+                    .push_bind(q.asked_at)
+                    .push_bind(q.asker.as_ref().map(|m| crate::sqlite::hash_member(&self.key, m)));
             });
             insert.build().execute(&mut *tx).await.context(what)?;
         }
@@ -112,6 +113,30 @@ impl PgDb {
         }
         tx.commit().await.context(what)?;
         Ok(n)
+    }
+
+    /// Deletes one member's questions, votes and welcomes in one transaction.
+    async fn forget_member(&self, member: &Member) -> Result<Forgotten> {
+        let what = || format!("cannot delete a member's data from `{}`", self.name);
+        let hash = crate::sqlite::hash_member(&self.key, member);
+        let mut tx = self.pool.begin().await.context(what)?;
+        let mut deleted = [0; 3];
+        for (n, sql) in deleted.iter_mut().zip([
+            "DELETE FROM questions WHERE asker = $1 AND platform = $2",
+            "DELETE FROM feedback WHERE voter = $1 AND platform = $2",
+            "DELETE FROM welcomes WHERE member = $1 AND platform = $2",
+        ]) {
+            *n = sqlx::query(sql)
+                .bind(&hash)
+                .bind(member.platform.as_str())
+                .execute(&mut *tx)
+                .await
+                .context(what)?
+                .rows_affected();
+        }
+        tx.commit().await.context(what)?;
+        let [questions, votes, welcomes] = deleted;
+        Ok(Forgotten { questions, votes, welcomes })
     }
 }
 
@@ -276,6 +301,11 @@ impl crate::QuestionLog for PostgresStore {
 
     async fn forget(&self, server: &Server) -> Result<u64> {
         self.db.forget(server).await
+    }
+
+    async fn forget_member(&self, member: &Member) -> Result<Forgotten> {
+        crate::sqlite::written_before_forgetting(self.journal.as_deref()).await?;
+        self.db.forget_member(member).await
     }
 
     async fn close(&self, within: Duration) {

@@ -6,8 +6,8 @@ use super::{Db, SqliteStore};
 use crate::error::Context as _;
 use crate::journal::Sink;
 use crate::keys::{Member, Platform, Server};
-use crate::records::{Entry, QuestionRecord, Vote};
-use crate::Result;
+use crate::records::{Entry, Forgotten, QuestionRecord, Vote};
+use crate::{Result, StoreError, FORGET_MEMBER_WITHIN};
 
 /// The tables that hold a server's data, each keyed by `(platform, server)`.
 const PER_SERVER: [&str; 6] = ["server_settings", "answer_channels", "questions", "feedback", "welcomes", "departures"];
@@ -20,7 +20,7 @@ impl Sink for Db {
         // Many rows per statement: one round trip to SQLite's thread per batch, not per row.
         for chunk in questions.chunks(500) {
             let mut insert = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
-                "INSERT INTO questions (platform, server, channel, text, topic, confidence, answered, asked_at) ",
+                "INSERT INTO questions (platform, server, channel, text, topic, confidence, answered, asked_at, asker) ",
             );
             insert.push_values(chunk, |mut row, q| {
                 row.push_bind(q.place.platform.as_str())
@@ -30,7 +30,8 @@ impl Sink for Db {
                     .push_bind(&q.topic)
                     .push_bind(f64::from(q.confidence))
                     .push_bind(q.answered)
-                    .push_bind(q.asked_at);
+                    .push_bind(q.asked_at)
+                    .push_bind(q.asker.as_ref().map(|m| super::key::hash(&self.key, m)));
             });
             insert.build().execute(&mut *tx).await.context(what)?;
         }
@@ -99,6 +100,42 @@ impl Db {
         tx.commit().await.context(what)?;
         Ok(n)
     }
+
+    /// Deletes one member's questions, votes and welcomes in one transaction.
+    pub(crate) async fn forget_member(&self, member: &Member) -> Result<Forgotten> {
+        let what = || format!("cannot delete a member's data from `{}`", self.name);
+        let hash = super::key::hash(&self.key, member);
+        let mut tx = self.pool.begin().await.context(what)?;
+        let mut deleted = [0; 3];
+        for (n, sql) in deleted.iter_mut().zip([
+            "DELETE FROM questions WHERE asker = ? AND platform = ?",
+            "DELETE FROM feedback WHERE voter = ? AND platform = ?",
+            "DELETE FROM welcomes WHERE member = ? AND platform = ?",
+        ]) {
+            *n = sqlx::query(sql)
+                .bind(&hash)
+                .bind(member.platform.as_str())
+                .execute(&mut *tx)
+                .await
+                .context(what)?
+                .rows_affected();
+        }
+        tx.commit().await.context(what)?;
+        let [questions, votes, welcomes] = deleted;
+        Ok(Forgotten { questions, votes, welcomes })
+    }
+}
+
+/// Waits for the entries queued before a member's deletion to be written,
+/// so that they are deleted too.
+pub(crate) async fn written_before_forgetting(journal: Option<&crate::journal::Journal>) -> Result<()> {
+    match journal {
+        Some(journal) if !journal.written(FORGET_MEMBER_WITHIN).await => Err(StoreError::Unavailable(format!(
+            "the question log could not be written within {} s, so nothing was deleted yet; try again later",
+            FORGET_MEMBER_WITHIN.as_secs()
+        ))),
+        _ => Ok(()),
+    }
 }
 
 #[async_trait::async_trait]
@@ -135,6 +172,11 @@ impl crate::QuestionLog for SqliteStore {
 
     async fn forget(&self, server: &Server) -> Result<u64> {
         self.db.forget(server).await
+    }
+
+    async fn forget_member(&self, member: &Member) -> Result<Forgotten> {
+        written_before_forgetting(self.journal.as_deref()).await?;
+        self.db.forget_member(member).await
     }
 
     async fn close(&self, within: Duration) {

@@ -20,6 +20,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub(crate) use key::{hash as hash_member, random as random_key, read_or_create as read_or_create_key_file};
 pub use key::{KeySource, HASH_KEY_VAR};
+pub(crate) use log::written_before_forgetting;
 
 use crate::error::Context as _;
 use crate::journal::{Journal, Observer, Sink as _, Unobserved};
@@ -61,6 +62,8 @@ pub(crate) struct Db {
 #[derive(Clone)]
 pub struct SqliteStore {
     db: Arc<Db>,
+    /// Days questions and votes are kept (`None`: not pruned).
+    retention_days: Option<u32>,
     /// The log's queue; `None` when opened read-only (reports only).
     journal: Option<Arc<Journal>>,
 }
@@ -141,7 +144,7 @@ impl SqliteStore {
         let key = key::resolve(&pool, options.key, path.as_deref()).await?;
         let db = Arc::new(Db { pool, key, name: shown });
         let journal = Journal::start(db.clone(), options.retention_days, options.observer);
-        Ok(SqliteStore { db, journal: Some(Arc::new(journal)) })
+        Ok(SqliteStore { db, retention_days: options.retention_days, journal: Some(Arc::new(journal)) })
     }
 
     /// Opens the database at `url` for reading only: for reports, which must
@@ -182,7 +185,8 @@ impl SqliteStore {
         refuse_newer(&pool, url).await?;
         // Reports hash nobody: a throwaway key, and writes fail anyway.
         let key = key::random()?;
-        Ok(SqliteStore { db: Arc::new(Db { pool, key, name: path.display().to_string() }), journal: None })
+        let db = Arc::new(Db { pool, key, name: path.display().to_string() });
+        Ok(SqliteStore { db, retention_days: None, journal: None })
     }
 
     /// Writes a consistent copy of the database to `to` (SQLite's `VACUUM
@@ -325,6 +329,10 @@ impl crate::Storage for SqliteStore {
 
     fn durable(&self) -> bool {
         true
+    }
+
+    fn retention_days(&self) -> Option<u32> {
+        self.retention_days
     }
 }
 
