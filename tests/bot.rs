@@ -134,6 +134,37 @@ async fn recommend_weighs_factors_from_the_pack() {
 mod chat {
     use std::time::{Duration, Instant};
 
+    /// In an answer channel, where the bot speaks only when sure, a question
+    /// edited into chatter loses its answer (deleted), and an edit with the
+    /// same text does nothing; edits take no cooldown.
+    #[test]
+    fn an_answer_channel_question_edited_into_chatter_loses_its_answer() {
+        use stackpick::bot::request::MessageRef;
+        use stackpick::bot::{Edit, Platform};
+        let bot = bot();
+        let question = msg(p::guild_message(ANSWER_CHANNEL_ID, USER_ID, "which is faster?", &[]));
+        let me = UserId::new(BOT_ID);
+        assert!(matches!(message_at(&bot, &question, me, Instant::now()), Some(ChatReply::Send(_))));
+        let mut sent = msg(p::guild_message(ANSWER_CHANNEL_ID, BOT_ID, "", &[]));
+        sent.author.bot = true;
+        stackpick::discord::answer_sent(&bot, &question, me, &sent);
+        let id = MessageRef { channel: ANSWER_CHANNEL_ID.to_string(), message: question.id.to_string() };
+        let answer = MessageRef { channel: ANSWER_CHANNEL_ID.to_string(), message: sent.id.to_string() };
+
+        assert_eq!(bot.message_edited(Platform::Discord, &id, "which is faster?".into(), false), None, "unchanged");
+        match bot.message_edited(Platform::Discord, &id, "which is easier to learn?".into(), false) {
+            Some(Edit::Replace { answer: a, message }) => {
+                assert_eq!(a, answer);
+                assert!(message.doc.unwrap().title.contains("Learning"), "within the cooldown, still answered");
+            }
+            other => panic!("the answer replaced: {other:?}"),
+        }
+        let chatter = bot.message_edited(Platform::Discord, &id, "never mind, lunch anyone?".into(), false);
+        assert_eq!(chatter, Some(Edit::Delete(answer)));
+        assert_eq!(bot.message_edited(Platform::Discord, &id, "which is faster?".into(), false), None, "forgotten");
+        assert_eq!(bot.message_deleted(Platform::Discord, &id), None);
+    }
+
     use super::*;
     use fake::{ANSWER_CHANNEL_ID, BOT_ID, CHANNEL_ID, USER_ID};
     use serenity::all::{Message, UserId};

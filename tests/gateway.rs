@@ -434,3 +434,51 @@ async fn an_interaction_or_message_dispatched_twice_is_answered_once() {
     let reactions = requests.iter().filter(|r| r.path.contains(&format!("/messages/{mid}/reactions"))).count();
     assert_eq!((callbacks, replies, reactions), (1, 1, 0), "{:#?}", fake.summary());
 }
+
+/// A question edited gets its answer edited to the new question's answer; an
+/// edit that leaves the text as it was (a link preview) changes nothing; a
+/// question deleted takes its answer with it, once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edited_question_updates_its_answer_and_a_deleted_one_takes_it_along() {
+    let fake = start_with(Config { cooldown: Duration::ZERO, ..config() }).await;
+    let question = p::guild_message(CHANNEL_ID, USER_ID, &format!("<@{BOT_ID}> which is faster?"), &[BOT_ID]);
+    let id = question["id"].as_str().unwrap().to_owned();
+    let body = message_reply(&fake, question.clone()).await;
+    assert_eq!(body["embeds"][0]["title"], "Performance and speed");
+
+    let update = |content: &str| {
+        let mut m = question.clone();
+        m["content"] = json!(content);
+        m["edited_timestamp"] = json!("2026-11-26T12:01:00.000000+00:00");
+        m
+    };
+    // A link preview arriving: the same text, nothing to do.
+    fake.dispatch("MESSAGE_UPDATE", update(&format!("<@{BOT_ID}> which is faster?")));
+    fake.dispatch("MESSAGE_UPDATE", update(&format!("<@{BOT_ID}> which is easier to learn?")));
+    let patch = fake
+        .wait_for("the answer edited", |r| {
+            r.method == "PATCH" && r.path.starts_with(&format!("/api/v10/channels/{CHANNEL_ID}/messages/"))
+        })
+        .await;
+    assert!(patch.body["embeds"][0]["title"].as_str().unwrap().contains("Learning"), "{}", patch.body);
+    assert_eq!(patch.body["content"], "", "nothing of the old answer stays");
+    no_pings(&patch.body["allowed_mentions"]);
+    let answer_path = patch.path.clone();
+
+    fake.dispatch(
+        "MESSAGE_DELETE",
+        json!({"id": id, "channel_id": CHANNEL_ID.to_string(), "guild_id": GUILD_ID.to_string()}),
+    );
+    let delete = fake.wait_for("the answer deleted", |r| r.method == "DELETE" && r.path == answer_path).await;
+    assert_eq!(delete.path, answer_path, "the answer, not the question");
+    let patches = fake.requests().into_iter().filter(|r| r.method == "PATCH" && r.path == answer_path).count();
+    assert_eq!(patches, 1, "the unchanged text was not answered again");
+    // Deleted and forgotten: a later edit of the gone question does nothing.
+    fake.dispatch(
+        "MESSAGE_DELETE",
+        json!({"id": id, "channel_id": CHANNEL_ID.to_string(), "guild_id": GUILD_ID.to_string()}),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let deletes = fake.requests().into_iter().filter(|r| r.method == "DELETE" && r.path == answer_path).count();
+    assert_eq!(deletes, 1);
+}

@@ -36,7 +36,7 @@ pub use handle::help::ANSWER_MESSAGE_NAME;
 pub use handle::onboarding::{self, Welcome, WelcomeTo};
 pub use handle::{defers_privately, may_wait};
 pub use refresh::SETTINGS_REFRESH;
-pub use reply::{ChatReply, Message, Reply};
+pub use reply::{ChatReply, Edit, Message, Reply};
 pub use request::{ChatMessage, Command, Context, Interaction, Platform};
 use state::{Cooldowns, Feedback};
 
@@ -106,6 +106,8 @@ pub struct Bot {
     feedback: Feedback,
     /// Interactions, messages and events already handled in this process.
     deliveries: state::Deliveries,
+    /// Recent answers to chat questions, for edits and deletions of the questions.
+    answers: state::Answers,
     store: Arc<dyn Storage>,
     /// Per-server settings as committed; answers read this copy, never the database.
     settings: RwLock<HashMap<Server, ServerSettings>>,
@@ -151,6 +153,7 @@ impl Bot {
             config,
             feedback: Feedback::default(),
             deliveries: state::Deliveries::default(),
+            answers: state::Answers::default(),
             store: Arc::new(stackpick_store::MemoryStore::new()),
             settings: RwLock::new(HashMap::new()),
             connection: RwLock::new(None),

@@ -185,6 +185,15 @@ pub enum ChatReply {
     React(&'static str),
 }
 
+/// What to do with the bot's answer when the question it answers was edited.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Edit {
+    /// Replace the answer's content with this message.
+    Replace { answer: MessageRef, message: Box<Message> },
+    /// Delete the answer: the edited message is no longer one the bot answers.
+    Delete(MessageRef),
+}
+
 /// The reaction that says "slow down" without a message.
 pub const SLOW_DOWN: &str = "⏳";
 

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use stackpick_store::BoundedMap;
 
 use crate::custom_id::Vote;
+use crate::request::{ChatMessage, MessageRef};
 
 /// A user as the in-memory state keys them: the platform's own id.
 type UserId = String;
@@ -147,6 +148,68 @@ impl Deliveries {
         seen.order.push_back(id.clone());
         seen.ids.insert(id);
         true
+    }
+}
+
+/// How many answered chat questions [`Answers`] remembers.
+pub const ANSWERS_REMEMBERED: usize = 10_000;
+
+/// The bot's answers to chat questions, by question, so that a question
+/// edited gets its answer updated and a question deleted takes its answer
+/// along. Edits and deletions come within minutes of the question, so the
+/// most recent [`ANSWERS_REMEMBERED`] suffice (the oldest forgotten first);
+/// they are not kept across a restart, where an answer stays as it was.
+#[derive(Debug, Default)]
+pub struct Answers {
+    inner: Mutex<AnswersInner>,
+}
+
+#[derive(Debug, Default)]
+struct AnswersInner {
+    order: VecDeque<String>,
+    by_question: HashMap<String, Answered>,
+}
+
+/// One answered question: as the bot read it, and the answer the face sent.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    pub question: ChatMessage,
+    pub answer: MessageRef,
+}
+
+fn question_key(platform: crate::Platform, question: &MessageRef) -> String {
+    format!("{}:{}/{}", platform.as_str(), question.channel, question.message)
+}
+
+impl Answers {
+    /// Remembers that `answer` answers `question`.
+    pub fn remember(&self, question: ChatMessage, answer: MessageRef) {
+        let key = question_key(question.context.platform, &question.id);
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if !inner.by_question.contains_key(&key) {
+            if inner.order.len() >= ANSWERS_REMEMBERED {
+                if let Some(old) = inner.order.pop_front() {
+                    inner.by_question.remove(&old);
+                }
+            }
+            inner.order.push_back(key.clone());
+        }
+        inner.by_question.insert(key, Answered { question, answer });
+    }
+
+    /// The answer to a question, if the bot answered it recently.
+    pub fn get(&self, platform: crate::Platform, question: &MessageRef) -> Option<Answered> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.by_question.get(&question_key(platform, question)).cloned()
+    }
+
+    /// Forgets a question (it was deleted); returns its answer.
+    pub fn forget(&self, platform: crate::Platform, question: &MessageRef) -> Option<Answered> {
+        let key = question_key(platform, question);
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let answered = inner.by_question.remove(&key)?;
+        inner.order.retain(|k| *k != key);
+        Some(answered)
     }
 }
 

@@ -10,7 +10,7 @@
 use serenity::builder::{
     CreateActionRow, CreateAllowedMentions, CreateAutocompleteResponse, CreateButton, CreateEmbed, CreateEmbedFooter,
     CreateInputText, CreateInteractionResponse, CreateInteractionResponseMessage, CreateMessage, CreateModal,
-    CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
+    CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption, EditMessage,
 };
 use serenity::model::application::{ButtonStyle, InputTextStyle};
 use serenity::model::channel::{MessageReference, MessageReferenceKind};
@@ -61,6 +61,17 @@ pub fn message(m: &Message) -> CreateMessage {
         out = out.reference_message(reference);
     }
     out
+}
+
+/// The new content of a message the bot sent, replacing all of the old: the
+/// answer to a question that was edited. Text, embed and buttons are each set
+/// (empty when the new message has none), so nothing of the old answer stays.
+pub fn edit(m: &Message) -> EditMessage {
+    EditMessage::new()
+        .allowed_mentions(mentions(m.ping.as_deref()))
+        .content(m.text.clone().unwrap_or_default())
+        .embeds(m.doc.iter().map(embed).collect())
+        .components(components(&m.rows))
 }
 
 /// The response to an interaction.

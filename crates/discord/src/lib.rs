@@ -92,6 +92,49 @@ pub fn message_at(bot: &Bot, msg: &Message, me: UserId, now: Instant) -> Option<
     })
 }
 
+/// After the answer `sent` to the chat message `msg` went out: remembered, so
+/// that editing or deleting `msg` updates or deletes it.
+pub fn answer_sent(bot: &Bot, msg: &Message, me: UserId, sent: &Message) {
+    if let Some(chat) = parse::chat(msg, me) {
+        let answer = bot::request::MessageRef { channel: sent.channel_id.to_string(), message: sent.id.to_string() };
+        bot.answer_sent(chat, answer);
+    }
+}
+
+/// What editing a chat message (`MESSAGE_UPDATE`) does to the bot's answer
+/// to it, rendered for Discord. `None`: nothing.
+pub fn message_edited(
+    bot: &Bot,
+    event: &serenity::model::event::MessageUpdateEvent,
+    me: UserId,
+) -> Option<(ChannelId, serenity::model::id::MessageId, Edited)> {
+    let (id, text, names_me) = parse::edited(event, me)?;
+    let edit = bot.message_edited(bot::Platform::Discord, &id, text, names_me)?;
+    let (answer, edited) = match edit {
+        bot::Edit::Replace { answer, message } => (answer, Edited::Replace(Box::new(build::edit(&message)))),
+        bot::Edit::Delete(answer) => (answer, Edited::Delete),
+    };
+    Some((answer.channel.parse().ok()?, answer.message.parse().ok()?, edited))
+}
+
+/// The bot's answer to an edited question: its new content, or deleted.
+#[derive(Debug, Clone)]
+pub enum Edited {
+    Replace(Box<serenity::builder::EditMessage>),
+    Delete,
+}
+
+/// A chat message was deleted (`MESSAGE_DELETE`): the bot's answer to it, to delete too.
+pub fn message_deleted(
+    bot: &Bot,
+    channel: ChannelId,
+    message: serenity::model::id::MessageId,
+) -> Option<(ChannelId, serenity::model::id::MessageId)> {
+    let question = bot::request::MessageRef { channel: channel.to_string(), message: message.to_string() };
+    let answer = bot.message_deleted(bot::Platform::Discord, &question)?;
+    Some((answer.channel.parse().ok()?, answer.message.parse().ok()?))
+}
+
 /// What the bot needs wherever it posts answers or welcomes.
 pub fn needed_to_post() -> Permissions {
     Permissions::VIEW_CHANNEL

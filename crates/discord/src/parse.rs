@@ -233,14 +233,11 @@ pub fn chat(msg: &Message, me: UserId) -> Option<ChatMessage> {
     if msg.author.bot || msg.webhook_id.is_some() || msg.author.id == me {
         return None;
     }
-    let content = msg.content.as_str();
-    let markup = [format!("<@{me}>"), format!("<@!{me}>")];
-    let named = markup.iter().any(|m| content.contains(m.as_str()));
+    let (text, named) = without_me(&msg.content, me);
     let replied = msg.referenced_message.as_deref().filter(|m| m.author.id == me);
     // Discord's reply ping lists the bot in `mentions` without naming it: a
     // reply is a mention only when the text names the bot.
     let mentions_me = named || (replied.is_none() && msg.mentions.iter().any(|u| u.id == me));
-    let text = markup.iter().fold(content.to_owned(), |text, m| text.replace(m.as_str(), " "));
     Some(ChatMessage {
         context: context(msg.guild_id, Some(msg.channel_id.to_string()), msg.author.id, Powers::default()),
         id: MessageRef { channel: msg.channel_id.to_string(), message: msg.id.to_string() },
@@ -249,6 +246,26 @@ pub fn chat(msg: &Message, me: UserId) -> Option<ChatMessage> {
         replies_to_me: replied.is_some(),
         replied_subject: replied.and_then(subject),
     })
+}
+
+/// A message's text without the bot's mentions, and whether it named the bot.
+fn without_me(content: &str, me: UserId) -> (String, bool) {
+    let markup = [format!("<@{me}>"), format!("<@!{me}>")];
+    let named = markup.iter().any(|m| content.contains(m.as_str()));
+    (markup.iter().fold(content.to_owned(), |text, m| text.replace(m.as_str(), " ")), named)
+}
+
+/// An edited message (`MESSAGE_UPDATE`) as [`crate::bot::Bot::message_edited`]
+/// takes it: the message, its new text without the bot's mentions, and
+/// whether that text names the bot. `None` when the update does not carry
+/// the text (Discord sends updates for link previews and pins too).
+pub fn edited(event: &serenity::model::event::MessageUpdateEvent, me: UserId) -> Option<(MessageRef, String, bool)> {
+    if event.author.as_ref().is_some_and(|a| a.bot || a.id == me) {
+        return None;
+    }
+    let content = event.content.as_deref()?;
+    let (text, named) = without_me(content, me);
+    Some((MessageRef { channel: event.channel_id.to_string(), message: event.id.to_string() }, text, named))
 }
 
 /// What one of the bot's answers was about, from its feedback buttons'

@@ -305,6 +305,13 @@ async fn rest(
             Json(msg).into_response()
         }
         ("DELETE", ["channels", _, "messages", _]) => StatusCode::NO_CONTENT.into_response(),
+        ("PATCH", ["channels", channel, "messages", message]) => {
+            let channel: u64 = channel.parse().unwrap_or(CHANNEL_ID);
+            let mut msg = payloads::message(channel, BOT_ID, body.get("content").and_then(Value::as_str).unwrap_or(""));
+            msg["id"] = json!(message);
+            msg["author"]["bot"] = json!(true);
+            Json(msg).into_response()
+        }
         ("PATCH", ["webhooks", _, _, "messages", "@original"]) => {
             let mut msg =
                 payloads::message(CHANNEL_ID, BOT_ID, body.get("content").and_then(Value::as_str).unwrap_or(""));

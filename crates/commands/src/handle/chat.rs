@@ -5,9 +5,22 @@ use std::time::Instant;
 
 use stackpick_core::Engine;
 
-use crate::reply::{self, Buttons, ChatReply, Message, SLOW_DOWN};
-use crate::request::{ChatMessage, Subject};
+use std::sync::Arc;
+
+use stackpick_core::Answer;
+
+use crate::reply::{self, Buttons, ChatReply, Edit, Message, SLOW_DOWN};
+use crate::request::{ChatMessage, MessageRef, Platform, Subject};
 use crate::{timed_answer, Bot, Trigger};
+
+/// What the bot says to a chat message: an answer, or a greeting (`None`).
+struct Said {
+    engine: Arc<Engine>,
+    answer: Option<Answer>,
+    /// Speaks only when sure (an answer channel, a reply to the bot): a
+    /// cooldown there means silence, not a "slow down".
+    quiet: bool,
+}
 
 impl Bot {
     /// Decides whether and how to answer a chat message. `None`: stay silent.
@@ -22,61 +35,103 @@ impl Bot {
     /// only when the bot is going to speak, greetings included, so chatter in
     /// an answer channel never costs someone their next real question.
     pub fn message_at(&self, msg: &ChatMessage, now: Instant) -> Option<ChatReply> {
-        let (trigger, question) = self.trigger(msg)?;
+        self.trigger(msg)?;
         // A message delivered twice (a replayed dispatch, a retried event) is
         // answered once: the second copy would find the cooldown taken.
         let delivery = format!("{}/{}", msg.id.channel, msg.id.message);
         if !self.first_delivery(msg.context.platform, &delivery) {
             return None;
         }
-        let engine = self.engine();
-        let question = question.trim();
-        let silent_unless_sure = matches!(trigger, Trigger::AnswerChannel | Trigger::Reply);
-
-        let answer = if question.is_empty() {
-            if silent_unless_sure {
-                return None;
-            }
-            None
-        } else {
-            let mut answer = timed_answer(&engine, question);
-            if trigger == Trigger::Reply {
-                // "is that true for the other one too?" under an answer about
-                // speed is read with the subject of the answer it replies to.
-                let subject = msg.replied_subject.as_ref().and_then(|s| subject_title(&engine, s));
-                if let Some(better) = engine.follow_up(&answer, question, subject.as_deref()) {
-                    answer = better;
-                }
-            }
-            if silent_unless_sure && !answer.answered() {
-                // Ordinary chat where the bot reads everything, or "thanks!"
-                // under its answer: neither answered nor kept.
-                return None;
-            }
-            Some(answer)
-        };
-
+        let said = self.compose(msg)?;
         let cx = &msg.context;
         let period = self.cooldown_for(cx);
         if self.cooldowns.try_take(&cx.user, now, period).is_err() {
-            if silent_unless_sure || !self.cooldowns.notice_once(&cx.user) {
+            if said.quiet || !self.cooldowns.notice_once(&cx.user) {
                 return None;
             }
             return Some(ChatReply::React(SLOW_DOWN));
         }
+        if let Some(answer) = &said.answer {
+            self.log(cx, answer, &said.engine);
+        }
+        Some(ChatReply::Send(Box::new(self.render(msg, &said))))
+    }
 
-        let Some(answer) = answer else {
+    /// The face sent `answer` in reply to the chat message `question`: an edit
+    /// of the question will update it, a deletion take it along.
+    pub fn answer_sent(&self, question: ChatMessage, answer: MessageRef) {
+        self.answers.remember(question, answer);
+    }
+
+    /// A chat message was edited: `text` is its new text, read by the face as
+    /// for a new message (the bot's mention removed; `mentions_me` whether it
+    /// still names the bot). When the bot answered it, the answer is replaced
+    /// by the answer to the new text, or deleted when the bot would now say
+    /// nothing. `None`: nothing to do (not a question the bot answered, or
+    /// an edit that left the text as it was, such as a link preview added).
+    /// Edits take no cooldown and are not logged again: they post nothing new.
+    pub fn message_edited(&self, platform: Platform, id: &MessageRef, text: String, mentions_me: bool) -> Option<Edit> {
+        let answered = self.answers.get(platform, id)?;
+        if answered.question.text == text && answered.question.mentions_me == mentions_me {
+            return None;
+        }
+        let question = ChatMessage { text, mentions_me, ..answered.question };
+        match self.compose(&question) {
+            Some(said) => {
+                let message = Box::new(self.render(&question, &said));
+                self.answers.remember(question, answered.answer.clone());
+                Some(Edit::Replace { answer: answered.answer, message })
+            }
+            None => {
+                self.answers.forget(platform, id);
+                Some(Edit::Delete(answered.answer))
+            }
+        }
+    }
+
+    /// A chat message was deleted: the bot's answer to it, to delete too.
+    pub fn message_deleted(&self, platform: Platform, id: &MessageRef) -> Option<MessageRef> {
+        self.answers.forget(platform, id).map(|a| a.answer)
+    }
+
+    /// What the bot would say to `msg`, cooldowns aside; `None` to stay silent.
+    fn compose(&self, msg: &ChatMessage) -> Option<Said> {
+        let (trigger, question) = self.trigger(msg)?;
+        let engine = self.engine();
+        let question = question.trim();
+        let quiet = matches!(trigger, Trigger::AnswerChannel | Trigger::Reply);
+        if question.is_empty() {
+            return (!quiet).then_some(Said { engine, answer: None, quiet });
+        }
+        let mut answer = timed_answer(&engine, question);
+        if trigger == Trigger::Reply {
+            // "is that true for the other one too?" under an answer about
+            // speed is read with the subject of the answer it replies to.
+            let subject = msg.replied_subject.as_ref().and_then(|s| subject_title(&engine, s));
+            if let Some(better) = engine.follow_up(&answer, question, subject.as_deref()) {
+                answer = better;
+            }
+        }
+        if quiet && !answer.answered() {
+            // Ordinary chat where the bot reads everything, or "thanks!"
+            // under its answer: neither answered nor kept.
+            return None;
+        }
+        Some(Said { engine, answer: Some(answer), quiet })
+    }
+
+    /// The message for what the bot says: the answer, or a greeting for a
+    /// mention with no question in it.
+    fn render(&self, msg: &ChatMessage, said: &Said) -> Message {
+        let Some(answer) = &said.answer else {
             let text = format!(
                 "Hi! Ask me something about {}, like “which is faster?” — or try `/help`.",
-                engine.pack().info.scope
+                said.engine.pack().info.scope
             );
-            let greeting = Message { text: Some(text), ..Message::default() }.replying_to(msg.id.clone());
-            return Some(ChatReply::Send(Box::new(greeting)));
+            return Message { text: Some(text), ..Message::default() }.replying_to(msg.id.clone());
         };
-        self.log(cx, &answer, &engine);
-        let out =
-            reply::answer(&engine, &answer, Buttons { delete_by: Some(&cx.user), feedback: true, share: false }, None);
-        Some(ChatReply::Send(Box::new(out.replying_to(msg.id.clone()))))
+        let buttons = Buttons { delete_by: Some(&msg.context.user), feedback: true, share: false };
+        reply::answer(&said.engine, answer, buttons, None).replying_to(msg.id.clone())
     }
 
     /// Why a message is for the bot, and the question without the trigger.

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, Result};
 use serenity::all::{
     ChannelId, Command, Context, EventHandler, GatewayError, GuildId, GuildMemberUpdateEvent, Http, HttpBuilder,
-    Interaction, Member, Message, Ready, UserId,
+    Interaction, Member, Message, MessageId, MessageUpdateEvent, Ready, UserId,
 };
 use serenity::async_trait;
 
@@ -201,8 +201,9 @@ impl EventHandler for Handler {
         match reply {
             crate::ChatReply::Send(answer) => {
                 let sent = rest::retrying(|| msg.channel_id.send_message(&ctx.http, (*answer).clone())).await;
-                if let Err(e) = sent {
-                    tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent");
+                match sent {
+                    Ok(sent) => crate::answer_sent(&self.bot, &msg, me, &sent),
+                    Err(e) => tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent"),
                 }
             }
             crate::ChatReply::React(emoji) => {
@@ -210,6 +211,41 @@ impl EventHandler for Handler {
                     tracing::warn!(error = %e, channel = %msg.channel_id, "slow-down reaction not added");
                 }
             }
+        }
+    }
+
+    /// An edited question: its answer is edited to match, or deleted when the
+    /// bot would no longer answer it.
+    async fn message_update(
+        &self,
+        ctx: Context,
+        _old: Option<Message>,
+        _new: Option<Message>,
+        event: MessageUpdateEvent,
+    ) {
+        let me = ctx.cache.current_user().id;
+        let Some((channel, answer, edited)) = crate::bot::computing(|| crate::message_edited(&self.bot, &event, me))
+        else {
+            return;
+        };
+        let Ok(_permit) = self.in_flight.acquire().await else { return };
+        let done = match edited {
+            crate::Edited::Replace(edit) => {
+                rest::retrying(|| channel.edit_message(&ctx.http, answer, (*edit).clone())).await.map(|_| ())
+            }
+            crate::Edited::Delete => rest::retrying(|| channel.delete_message(&ctx.http, answer)).await,
+        };
+        if let Err(e) = done {
+            tracing::warn!(error = %e, %channel, "the answer to an edited question was not updated");
+        }
+    }
+
+    /// A deleted question takes the bot's answer with it.
+    async fn message_delete(&self, ctx: Context, channel: ChannelId, deleted: MessageId, _guild: Option<GuildId>) {
+        let Some((channel, answer)) = crate::message_deleted(&self.bot, channel, deleted) else { return };
+        let Ok(_permit) = self.in_flight.acquire().await else { return };
+        if let Err(e) = rest::retrying(|| channel.delete_message(&ctx.http, answer)).await {
+            tracing::warn!(error = %e, %channel, "the answer to a deleted question was not deleted");
         }
     }
 }
