@@ -90,6 +90,8 @@ impl Fake {
                 } else if uri.path().ends_with("users.info") {
                     let user = if uri.query().unwrap_or("").contains("user=UADMIN") { "UADMIN" } else { "UOTHER" };
                     json!({"ok": true, "user": {"id": user, "is_admin": user == "UADMIN"}})
+                } else if uri.path().ends_with("chat.update") || uri.path().ends_with("chat.delete") {
+                    json!({"ok": true, "channel": value["channel"], "ts": value["ts"]})
                 } else if uri.path().ends_with("chat.postMessage") {
                     json!({"ok": true, "channel": "C1", "ts": "1700000000.000200", "message": {"ts": "1700000000.000200", "text": ""}})
                 } else {

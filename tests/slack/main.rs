@@ -266,6 +266,55 @@ async fn a_private_answer_is_shared_in_the_channel() {
     assert!(!post.1.to_string().contains("Share in channel"), "a shared answer is not shared again");
 }
 
+/// A mention edited gets its answer replaced (`chat.update`, the answer's own
+/// channel and ts); an edit that leaves the text as it was changes nothing;
+/// the mention deleted takes the answer along (`chat.delete`).
+#[tokio::test]
+async fn an_edited_question_updates_its_answer_and_a_deleted_one_takes_it_along() {
+    let (app, fake, _) = app().await;
+    let json_body = "application/json";
+    let text = |q: &str| format!("<@{BOT_USER}> {q}");
+    let mention = event(
+        "Ev40",
+        json!({"type": "app_mention", "user": "U40", "text": text("which is faster?"),
+               "ts": "1700000000.004000", "channel": "C0GENERAL", "event_ts": "1700000000.004000"}),
+    );
+    assert_eq!(signed(&app, json_body, &mention).await.0, StatusCode::OK);
+    fake.wait_for("the answer", 1).await;
+    // The fake names every posted message 1700000000.000200.
+    let changed = |id: &str, q: &str| {
+        event(
+            id,
+            json!({"type": "message", "subtype": "message_changed", "channel": "C0GENERAL", "hidden": true,
+                   "ts": "1700000000.004100", "event_ts": "1700000000.004100",
+                   "message": {"type": "message", "user": "U40", "text": text(q), "ts": "1700000000.004000",
+                               "edited": {"user": "U40", "ts": "1700000000.004100"}},
+                   "previous_message": {"type": "message", "user": "U40", "text": text("which is faster?"),
+                                        "ts": "1700000000.004000"}}),
+        )
+    };
+    assert_eq!(signed(&app, json_body, &changed("Ev41", "which is faster?")).await.0, StatusCode::OK);
+    assert_eq!(signed(&app, json_body, &changed("Ev42", "which is easier to learn?")).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the answer replaced", 2).await;
+    let updates: Vec<&Value> = calls.iter().filter(|(p, _)| p.ends_with("chat.update")).map(|(_, b)| b).collect();
+    assert_eq!(updates.len(), 1, "the unchanged text was not answered again: {calls:?}");
+    assert_eq!(
+        (updates[0]["channel"].as_str(), updates[0]["ts"].as_str()),
+        (Some("C0GENERAL"), Some("1700000000.000200"))
+    );
+    assert!(updates[0].to_string().contains("Learning"), "{}", updates[0]);
+
+    let deleted = event(
+        "Ev43",
+        json!({"type": "message", "subtype": "message_deleted", "channel": "C0GENERAL", "hidden": true,
+               "deleted_ts": "1700000000.004000", "ts": "1700000000.004200", "event_ts": "1700000000.004200"}),
+    );
+    assert_eq!(signed(&app, json_body, &deleted).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the answer deleted", 3).await;
+    let delete = calls.iter().find(|(p, _)| p.ends_with("chat.delete")).expect("chat.delete");
+    assert_eq!((delete.1["channel"].as_str(), delete.1["ts"].as_str()), (Some("C0GENERAL"), Some("1700000000.000200")));
+}
+
 /// The Block Kit button labelled `label` in a message.
 fn slack_button<'a>(message: &'a Value, label: &str) -> &'a Value {
     message["blocks"]

@@ -127,6 +127,10 @@ pub struct Event {
     pub channel_type: Option<String>,
     pub ts: Option<String>,
     pub thread_ts: Option<String>,
+    /// The message as it now reads (subtype `message_changed`).
+    pub message: Option<Box<Event>>,
+    /// The message deleted (subtype `message_deleted`).
+    pub deleted_ts: Option<String>,
 }
 
 impl Event {
@@ -195,6 +199,54 @@ pub fn event(envelope: &Envelope) -> Option<Chat> {
         },
         thread,
     })
+}
+
+/// A message edited or deleted, which may be a question the bot answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// Its new text, without the bot's mention, and whether that text names the bot.
+    Edited {
+        id: MessageRef,
+        text: String,
+        names_me: bool,
+    },
+    Deleted {
+        id: MessageRef,
+    },
+}
+
+/// Reads a `message_changed` or `message_deleted` event; `None` for any
+/// other event, and for the bot's own messages or other bots'.
+pub fn changed(envelope: &Envelope) -> Option<Changed> {
+    let event = envelope.event.as_ref()?;
+    if event.kind != "message" {
+        return None;
+    }
+    let channel = event.channel.clone()?;
+    match event.subtype.as_deref()? {
+        "message_deleted" => Some(Changed::Deleted { id: MessageRef { channel, message: event.deleted_ts.clone()? } }),
+        "message_changed" => {
+            let now = event.message.as_deref()?;
+            let me = envelope.authorizations.iter().find_map(|a| a.user_id.clone());
+            if now.bot_id.is_some()
+                || now.subtype.is_some()
+                || now.user_id().is_none()
+                || now.user_id() == me.as_deref()
+            {
+                return None;
+            }
+            let text = now.text.as_deref().unwrap_or("");
+            let mention = me.map(|me| format!("<@{me}>"));
+            let names_me = mention.as_ref().is_some_and(|m| text.contains(m.as_str()));
+            let text = mention.map_or_else(|| text.to_owned(), |m| text.replace(m.as_str(), " "));
+            Some(Changed::Edited {
+                id: MessageRef { channel, message: now.ts.clone()? },
+                text: unescape(&text),
+                names_me,
+            })
+        }
+        _ => None,
+    }
 }
 
 /// Slack escapes `&`, `<` and `>` in message text; the engine reads the text

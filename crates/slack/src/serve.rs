@@ -23,8 +23,8 @@ use serde_json::json;
 use slack_morphism::prelude::SlackSigningSecret;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use stackpick_commands::reply::{Effect, Response as BotResponse};
-use stackpick_commands::request::{Command, Interaction, Powers};
-use stackpick_commands::{computing, Bot, ChatReply, Message, NoDirectory, Platform};
+use stackpick_commands::request::{Command, Interaction, MessageRef, Powers};
+use stackpick_commands::{computing, Bot, ChatReply, Edit, Message, NoDirectory, Platform};
 
 use crate::blocks::{self, Rendered};
 use crate::parse::{self, Envelope, Payload, SlashCommand};
@@ -134,6 +134,9 @@ pub(crate) fn on_event(state: &Arc<AppState>, envelope: Envelope) {
         Some("team_join") => return team_join(state, &envelope),
         _ => {}
     }
+    if let Some(changed) = parse::changed(&envelope) {
+        return on_changed(state, changed);
+    }
     let Some(chat) = parse::event(&envelope) else { return };
     let state = state.clone();
     tokio::spawn(async move {
@@ -141,11 +144,45 @@ pub(crate) fn on_event(state: &Arc<AppState>, envelope: Envelope) {
         let (Some(reply), Some(web)) = (reply, &state.web) else { return };
         let id = &chat.message.id;
         let sent = match reply {
-            ChatReply::Send(m) => web.post(&id.channel, chat.thread.as_deref(), blocks::render(&m)).await,
+            ChatReply::Send(m) => match web.post(&id.channel, chat.thread.as_deref(), blocks::render(&m)).await {
+                Ok(ts) => {
+                    let answer = MessageRef { channel: id.channel.clone(), message: ts };
+                    state.bot.answer_sent(chat.message.clone(), answer);
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            },
             ChatReply::React(_) => web.react(&id.channel, &id.message, "hourglass_flowing_sand").await,
         };
         if let Err(e) = sent {
             tracing::warn!(error = %e, channel = %id.channel, "Slack answer not sent");
+        }
+    });
+}
+
+/// A question edited (its answer replaced, or deleted when the bot would no
+/// longer answer it) or deleted (its answer deleted too).
+fn on_changed(state: &Arc<AppState>, changed: parse::Changed) {
+    let state = state.clone();
+    tokio::spawn(async move {
+        let Some(web) = &state.web else { return };
+        let done = match changed {
+            parse::Changed::Edited { id, text, names_me } => {
+                match computing(|| state.bot.message_edited(Platform::Slack, &id, text, names_me)) {
+                    Some(Edit::Replace { answer, message }) => {
+                        web.update(&answer.channel, &answer.message, blocks::render(&message)).await
+                    }
+                    Some(Edit::Delete(answer)) => web.delete(&answer.channel, &answer.message).await,
+                    None => return,
+                }
+            }
+            parse::Changed::Deleted { id } => match state.bot.message_deleted(Platform::Slack, &id) {
+                Some(answer) => web.delete(&answer.channel, &answer.message).await,
+                None => return,
+            },
+        };
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "the answer to an edited or deleted question was not updated");
         }
     });
 }
@@ -260,7 +297,7 @@ pub(crate) fn on_press(state: &Arc<AppState>, payload: Payload) {
                 // A reply to a message goes in its thread.
                 Effect::Post { channel, message } => {
                     let thread = message.reply_to.as_ref().map(|r| r.message.clone());
-                    web.post(&channel, thread.as_deref(), blocks::render(&message)).await
+                    web.post(&channel, thread.as_deref(), blocks::render(&message)).await.map(|_| ())
                 }
             };
             if let Err(e) = done {

@@ -1,5 +1,6 @@
 //! The Slack Web API calls the bot makes, through slack-morphism's client:
-//! posting an answer (`chat.postMessage`), reacting (`reactions.add`) and
+//! posting an answer (`chat.postMessage`), replacing or deleting it when its
+//! question is edited or deleted (`chat.update`, `chat.delete`), reacting (`reactions.add`) and
 //! answering through an interaction's `response_url`.
 //!
 //! Slack's rate limits are kept by slack-morphism's rate controller, which
@@ -54,15 +55,35 @@ impl Web {
         SlackApiToken::new(SlackApiTokenValue::new(self.token.expose_secret().clone()))
     }
 
-    /// Posts a message in a channel (under `thread`, when given), links not unfurled.
-    pub async fn post(&self, channel: &str, thread: Option<&str>, message: Rendered) -> Result<()> {
+    /// Posts a message in a channel (under `thread`, when given), links not
+    /// unfurled; returns the posted message's `ts`, its id in the channel.
+    pub async fn post(&self, channel: &str, thread: Option<&str>, message: Rendered) -> Result<String> {
         let content = content(message)?;
         let mut request = SlackApiChatPostMessageRequest::new(channel.into(), content);
         request.thread_ts = thread.map(|t| SlackTs::new(t.to_owned()));
         request.unfurl_links = Some(false);
         request.unfurl_media = Some(false);
         let token = self.token();
-        self.client.open_session(&token).chat_post_message(&request).await.context("chat.postMessage failed")?;
+        let posted =
+            self.client.open_session(&token).chat_post_message(&request).await.context("chat.postMessage failed")?;
+        Ok(posted.ts.0)
+    }
+
+    /// Replaces a message the bot posted (`chat.update`): the answer to a
+    /// question that was edited.
+    pub async fn update(&self, channel: &str, ts: &str, message: Rendered) -> Result<()> {
+        let request = SlackApiChatUpdateRequest::new(channel.into(), content(message)?, SlackTs::new(ts.to_owned()));
+        let token = self.token();
+        self.client.open_session(&token).chat_update(&request).await.context("chat.update failed")?;
+        Ok(())
+    }
+
+    /// Deletes a message the bot posted (`chat.delete`): the answer to a
+    /// question that was deleted.
+    pub async fn delete(&self, channel: &str, ts: &str) -> Result<()> {
+        let request = SlackApiChatDeleteRequest::new(channel.into(), SlackTs::new(ts.to_owned()));
+        let token = self.token();
+        self.client.open_session(&token).chat_delete(&request).await.context("chat.delete failed")?;
         Ok(())
     }
 
