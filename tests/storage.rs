@@ -137,6 +137,15 @@ async fn log_contract(store: &dyn Storage) {
     assert_eq!(store.stats(Some(&b), 0).await.unwrap().questions, 1);
 }
 
+/// A delivery is claimed once per platform by a store that is shared; the
+/// memory store, which nobody shares, leaves it to the process's own record.
+async fn deliveries_contract(store: &dyn Storage) {
+    let shared = store.durable();
+    assert!(store.claim_delivery(Platform::Slack, "Ev0001").await.unwrap());
+    assert_eq!(store.claim_delivery(Platform::Slack, "Ev0001").await.unwrap(), !shared, "{}", store.describe());
+    assert!(store.claim_delivery(Platform::Discord, "Ev0001").await.unwrap(), "another platform's id");
+}
+
 /// A member deletes their own data: their questions, votes and welcomes on
 /// every server of their platform, including what was still queued when they
 /// asked; nobody else's, and not the same id on another platform.
@@ -183,6 +192,7 @@ async fn sqlite_keeps_the_contract() {
     welcomes_contract(&store).await;
     log_contract(&store).await;
     forget_member_contract(&store).await;
+    deliveries_contract(&store).await;
     store.close(Duration::from_secs(5)).await;
 }
 
@@ -192,6 +202,7 @@ async fn memory_keeps_the_contract_but_takes_no_settings() {
     welcomes_contract(&store).await;
     log_contract(&store).await;
     forget_member_contract(&store).await;
+    deliveries_contract(&store).await;
     let s = ServerSettings::new(Server::discord(1));
     assert!(matches!(store.save_settings(&s).await, Err(StoreError::NotKept)));
     assert!(store.all_settings().await.unwrap().is_empty());
@@ -206,6 +217,7 @@ async fn postgres_keeps_the_contract() {
     welcomes_contract(&store).await;
     log_contract(&store).await;
     forget_member_contract(&store).await;
+    deliveries_contract(&store).await;
     store.close(Duration::from_secs(5)).await;
     // Reopening finds everything, and migrates nothing twice.
     let again = PostgresStore::open_with(&url, options()).await.unwrap();

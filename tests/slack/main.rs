@@ -95,6 +95,45 @@ async fn a_mention_is_answered_in_a_thread_once_even_when_slack_retries() {
     }
 }
 
+/// Behind a load balancer Slack's retry of an event may reach another
+/// replica: two processes sharing one Postgres store answer it once, whichever
+/// claims it first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_that_reaches_another_replica_is_answered_once() {
+    use stackpick::store::{KeySource, OpenOptions, PostgresStore};
+    let Some(cluster) = common::postgres::Cluster::start() else { return };
+    let url = cluster.database("slack_replicas");
+    let (fake, fake_url) = Fake::start().await;
+    let mut replicas = Vec::new();
+    for _ in 0..2 {
+        let options = OpenOptions { key: KeySource::Key([9; 32]), ..OpenOptions::default() };
+        let store = Arc::new(PostgresStore::open_with(&url, options).await.unwrap());
+        let bot = Bot::new(common::engine_owned(), common::pack_dir(), Config::default()).with_store(store, Vec::new());
+        let web = Web::new(&format!("{fake_url}/api"), secrecy::SecretString::new("xoxb-test".to_owned())).unwrap();
+        replicas.push(stackpick_slack::serve::router(Arc::new(AppState::new(Arc::new(bot), SECRET, Some(web)))));
+    }
+    let mention = event(
+        "Ev50",
+        json!({"type": "app_mention", "user": "U50", "text": format!("<@{BOT_USER}> which is faster?"),
+               "ts": "1700000000.005000", "channel": "C0GENERAL", "event_ts": "1700000000.005000"}),
+    );
+    for replica in &replicas {
+        assert_eq!(signed(replica, "application/json", &mention).await.0, StatusCode::OK, "acknowledged by both");
+    }
+    let posts = fake.settled_posts("the answer").await;
+    assert_eq!(posts.len(), 1, "answered once: {posts:?}");
+    // Another event (another member's: the cooldown is per process) is still answered.
+    let other = mention.replace("Ev50", "Ev51").replace("1700000000.005000", "1700000000.005100").replace("U50", "U51");
+    assert_eq!(signed(&replicas[1], "application/json", &other).await.0, StatusCode::OK);
+    for _ in 0..100 {
+        if fake.posts().len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(fake.posts().len(), 2);
+}
+
 #[tokio::test]
 async fn a_direct_message_is_answered_inline_and_the_bots_own_messages_never() {
     let (app, fake, _) = app().await;

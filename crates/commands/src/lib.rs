@@ -279,6 +279,23 @@ impl Bot {
         self.deliveries.first(format!("{}:{id}", platform.as_str()))
     }
 
+    /// [`Bot::first_delivery`] across every process sharing the store: for
+    /// platforms that may deliver again to another replica (Slack retrying
+    /// an event behind a load balancer). When the store cannot be asked the
+    /// delivery counts as new: answering twice beats not answering.
+    pub async fn first_delivery_shared(&self, platform: Platform, id: &str) -> bool {
+        if !self.first_delivery(platform, id) {
+            return false;
+        }
+        match self.store.claim_delivery(platform, id).await {
+            Ok(first) => first,
+            Err(e) => {
+                tracing::warn!(error = %e, %platform, "could not check a delivery with the store; handling it");
+                true
+            }
+        }
+    }
+
     /// Starts the user's cooldown, or returns the notice to send while it runs.
     fn cooling(&self, cx: &Context, now: Instant) -> Option<Reply> {
         self.cooldowns.try_take(&cx.user, now, self.cooldown_for(cx)).err().map(|wait| {

@@ -123,12 +123,21 @@ pub(crate) fn on_event(state: &Arc<AppState>, envelope: Envelope) {
     if envelope.kind != "event_callback" {
         return;
     }
-    if let Some(id) = &envelope.event_id {
-        // Slack retries an event it thinks was not acknowledged: answered once.
-        if !state.bot.first_delivery(Platform::Slack, id) {
-            return;
+    let state = state.clone();
+    tokio::spawn(async move {
+        if let Some(id) = &envelope.event_id {
+            // Slack retries an event it thinks was not acknowledged, maybe to
+            // another replica: answered once, by whichever process claims it first.
+            if !state.bot.first_delivery_shared(Platform::Slack, id).await {
+                return;
+            }
         }
-    }
+        handle_event(&state, envelope);
+    });
+}
+
+/// An event delivered for the first time.
+fn handle_event(state: &Arc<AppState>, envelope: Envelope) {
     match envelope.event.as_ref().map(|e| e.kind.as_str()) {
         Some("app_home_opened") => return home_opened(state, &envelope),
         Some("team_join") => return team_join(state, &envelope),

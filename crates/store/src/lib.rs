@@ -1,9 +1,9 @@
 //! stackpick's storage: what the bot keeps between events and restarts.
 //!
-//! Four small traits say what the command layer needs — [`Settings`] per
+//! Five small traits say what the command layer needs — [`Settings`] per
 //! server, the [`Welcomes`] ledger, the [`QuestionLog`] of questions and
-//! votes, and the [`Reports`] read from that log — and [`Storage`] bundles
-//! them. Three implementations: [`SqliteStore`], the durable default;
+//! votes, the [`Reports`] read from that log, and the [`Deliveries`] already
+//! handled — and [`Storage`] bundles them. Three implementations: [`SqliteStore`], the durable default;
 //! [`PostgresStore`], one database shared by many processes (gateway shards,
 //! HTTP replicas); and [`MemoryStore`], bounded, for a bot running without a
 //! database. [`open`] picks by the URL's scheme. Handlers hold an
@@ -129,6 +129,21 @@ pub trait QuestionLog: Send + Sync {
     async fn close(&self, within: Duration);
 }
 
+/// How long a delivery id is remembered in the store ([`Deliveries`]):
+/// platforms redeliver within minutes; a day is ample.
+pub const DELIVERIES_KEPT_SECS: i64 = 86_400;
+
+/// Deliveries already handled by any process sharing the store, so that an
+/// event a platform delivers again to another replica is answered once.
+#[async_trait::async_trait]
+pub trait Deliveries: Send + Sync {
+    /// Claims a delivery: `Ok(true)` the first time any process sharing this
+    /// store claims `(platform, id)`, `Ok(false)` after. A store that is not
+    /// shared (memory) claims every delivery: the process's own record is
+    /// then the only one.
+    async fn claim_delivery(&self, platform: Platform, id: &str) -> Result<bool>;
+}
+
 /// What the log says, for `/kb gaps`, `/kb stats` and the command line.
 /// Reports never write.
 #[async_trait::async_trait]
@@ -143,7 +158,7 @@ pub trait Reports: Send + Sync {
 }
 
 /// Everything the bot stores, behind one handle.
-pub trait Storage: Settings + Welcomes + QuestionLog + Reports + std::fmt::Debug {
+pub trait Storage: Settings + Welcomes + QuestionLog + Reports + Deliveries + std::fmt::Debug {
     /// What holds the data, for log lines and reports: a database file, or
     /// "memory (since this process started)".
     fn describe(&self) -> String;

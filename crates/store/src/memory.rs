@@ -275,6 +275,14 @@ impl crate::Reports for MemoryStore {
     }
 }
 
+#[async_trait::async_trait]
+impl crate::Deliveries for MemoryStore {
+    /// Not shared with any other process: the process's own record decides.
+    async fn claim_delivery(&self, _platform: crate::Platform, _id: &str) -> Result<bool> {
+        Ok(true)
+    }
+}
+
 impl crate::Storage for MemoryStore {
     fn describe(&self) -> String {
         "memory (since this process started; nothing is kept across restarts)".to_owned()

@@ -73,6 +73,11 @@ impl Sink for PgDb {
         let what = || format!("cannot prune the question log in `{}`", self.name);
         let q = sqlx::query("DELETE FROM questions WHERE asked_at < $1").bind(before).execute(&self.pool).await;
         let f = sqlx::query("DELETE FROM feedback WHERE voted_at < $1").bind(before).execute(&self.pool).await;
+        sqlx::query("DELETE FROM deliveries WHERE at < $1")
+            .bind(crate::now() - crate::DELIVERIES_KEPT_SECS)
+            .execute(&self.pool)
+            .await
+            .context(what)?;
         Ok(q.context(what)?.rows_affected() + f.context(what)?.rows_affected())
     }
 
@@ -228,6 +233,20 @@ impl crate::Settings for PostgresStore {
         }
         tx.commit().await.context(what)?;
         Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Deliveries for PostgresStore {
+    async fn claim_delivery(&self, platform: Platform, id: &str) -> Result<bool> {
+        let done = sqlx::query("INSERT INTO deliveries (platform, id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(platform.as_str())
+            .bind(id)
+            .bind(crate::now())
+            .execute(&self.db.pool)
+            .await
+            .context(|| format!("cannot record a delivery in `{}`", self.db.name))?;
+        Ok(done.rows_affected() == 1)
     }
 }
 

@@ -58,6 +58,11 @@ impl Sink for Db {
         let what = || format!("cannot prune the question log in `{}`", self.name);
         let q = sqlx::query("DELETE FROM questions WHERE asked_at < ?").bind(before).execute(&self.pool).await;
         let f = sqlx::query("DELETE FROM feedback WHERE voted_at < ?").bind(before).execute(&self.pool).await;
+        sqlx::query("DELETE FROM deliveries WHERE at < ?")
+            .bind(crate::now() - crate::DELIVERIES_KEPT_SECS)
+            .execute(&self.pool)
+            .await
+            .context(what)?;
         Ok(q.context(what)?.rows_affected() + f.context(what)?.rows_affected())
     }
 
@@ -184,6 +189,20 @@ impl crate::QuestionLog for SqliteStore {
             journal.close(within).await;
         }
         self.db.pool.close().await;
+    }
+}
+
+#[async_trait::async_trait]
+impl crate::Deliveries for SqliteStore {
+    async fn claim_delivery(&self, platform: Platform, id: &str) -> Result<bool> {
+        let done = sqlx::query("INSERT INTO deliveries (platform, id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            .bind(platform.as_str())
+            .bind(id)
+            .bind(crate::now())
+            .execute(&self.db.pool)
+            .await
+            .context(|| format!("cannot record a delivery in `{}`", self.db.name))?;
+        Ok(done.rows_affected() == 1)
     }
 }
 
