@@ -467,6 +467,50 @@ async fn app_home_offers_topics_and_a_question_form_answered_in_place() {
     assert!(reply["view"]["blocks"].to_string().contains("Performance"), "{reply}");
 }
 
+/// `/stackpick recommend` alone opens a form with what Discord's
+/// `/recommend` asks: what you build, and a menu per factor of the pack
+/// (every choice, optional); the submitted form is answered in its place.
+#[tokio::test]
+async fn recommend_alone_opens_a_form_with_the_packs_factors_answered_in_place() {
+    let (app, fake, _) = app().await;
+    let (status, body) = signed(&app, "application/x-www-form-urlencoded", &slash_body("U60", "recommend")).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, ""), "nothing to show: the form opens instead");
+    let calls = fake.wait_for("the form", 1).await;
+    let open = &calls.iter().find(|(p, _)| p.ends_with("views.open")).expect("views.open").1;
+    assert_eq!(open["trigger_id"], "1.2.3");
+    let view = &open["view"];
+    assert_eq!((&view["callback_id"], &view["submit"]["text"]), (&json!("sp1:recm"), &json!("Recommend")));
+    let blocks = view["blocks"].as_array().unwrap();
+    assert_eq!(blocks[0]["block_id"], "use_case");
+    let engine = common::engine();
+    let factors = &engine.pack().recommend.factors;
+    assert_eq!(blocks.len(), 1 + factors.len(), "{view}");
+    for (block, factor) in blocks[1..].iter().zip(factors) {
+        assert_eq!(block["block_id"], factor.option.as_str());
+        assert_eq!(block["optional"], true);
+        let values: Vec<&str> =
+            block["element"]["options"].as_array().unwrap().iter().map(|o| o["value"].as_str().unwrap()).collect();
+        let want: Vec<&str> = factor.choices.iter().map(|c| c.value.as_str()).collect();
+        assert_eq!(values, want);
+    }
+
+    let submitted = json!({
+        "type": "view_submission", "user": {"id": "U60"}, "team": {"id": TEAM}, "trigger_id": "1.2.4",
+        "view": {"id": "V3", "callback_id": "sp1:recm", "state": {"values": {
+            "use_case": {"use_case": {"type": "plain_text_input", "value": "a chat app"}},
+            "team_knows": {"team_knows": {"type": "static_select", "selected_option": {"value": "python", "text": {"type": "plain_text", "text": "Python"}}}},
+        }}},
+    });
+    let body = serde_urlencoded::to_string([("payload", submitted.to_string())]).unwrap();
+    let (status, reply) = signed(&app, "application/x-www-form-urlencoded", &body).await;
+    assert_eq!(status, StatusCode::OK);
+    let reply: Value = serde_json::from_str(&reply).unwrap_or_else(|_| panic!("the answer in place: {reply}"));
+    assert_eq!(reply["response_action"], "update");
+    let shown = reply["view"]["blocks"].to_string();
+    assert!(shown.contains("already writes Python"), "the factor weighed in: {shown}");
+    assert!(shown.to_lowercase().contains("chat"), "for the use case: {shown}");
+}
+
 /// With welcomes on (a workspace admin's `setup welcome dm`), someone who
 /// joins the workspace is welcomed once, by direct message, and only they
 /// are mentioned.

@@ -36,6 +36,8 @@ pub enum Action {
     AskButton,
     /// The question form itself (a modal).
     AskModal,
+    /// The recommendation form (a modal: what you build, and the pack's factors).
+    RecommendModal,
     /// "Delete my data" under `/privacy`: asks to confirm.
     Forget,
     /// "Yes, delete" under that question: deletes the presser's data.
@@ -65,6 +67,7 @@ impl Action {
             Action::TopicMenu => format!("{PREFIX}:menu"),
             Action::AskButton => format!("{PREFIX}:ask"),
             Action::AskModal => format!("{PREFIX}:askm"),
+            Action::RecommendModal => format!("{PREFIX}:recm"),
             Action::Forget => format!("{PREFIX}:forget"),
             Action::ForgetConfirmed => format!("{PREFIX}:forget:yes"),
             Action::Expired => format!("{PREFIX}:x"),
@@ -99,6 +102,7 @@ impl Action {
             (Some("menu"), _, None, None) => Action::TopicMenu,
             (Some("ask"), None, None, None) => Action::AskButton,
             (Some("askm"), None, None, None) => Action::AskModal,
+            (Some("recm"), None, None, None) => Action::RecommendModal,
             (Some("forget"), None, None, None) => Action::Forget,
             (Some("forget"), Some("yes"), None, None) => Action::ForgetConfirmed,
             _ => Action::Expired,
@@ -123,6 +127,7 @@ mod tests {
             Action::TopicMenu,
             Action::AskButton,
             Action::AskModal,
+            Action::RecommendModal,
             Action::Forget,
             Action::ForgetConfirmed,
         ] {

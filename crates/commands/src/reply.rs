@@ -108,17 +108,33 @@ pub struct MenuOption {
     pub description: String,
 }
 
-/// A form with one question field (the welcome's "Ask a question").
+/// A form with one text field (the welcome's "Ask a question", what a team
+/// is building) and, where the platform's forms hold menus, choices.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Form {
     pub action: Action,
     pub title: String,
+    /// The submit button's label.
+    pub submit: String,
     pub label: String,
     pub placeholder: String,
     /// The field's id, which the submitted form names.
     pub field: &'static str,
+    /// 0: the field may be left empty.
     pub min_len: u16,
     pub max_len: u16,
+    /// Menus under the text field, each optional. Slack's modals show them;
+    /// Discord's forms (serenity's modals) hold text fields only, and no form
+    /// with choices is sent there: `/recommend` takes its factors as options.
+    pub choices: Vec<FormChoice>,
+}
+
+/// A menu in a [`Form`]; the submitted form names the chosen value by `id`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormChoice {
+    pub id: String,
+    pub label: String,
+    pub options: Vec<MenuOption>,
 }
 
 /// One completion offered while the user types an option.

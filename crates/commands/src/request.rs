@@ -67,8 +67,9 @@ pub enum Interaction {
     Complete(Completion),
     /// A button or a menu of one of the bot's messages.
     Press { action: Action, pressed: Pressed, message: Option<MessageRef> },
-    /// A submitted form.
-    Form { action: Action, question: String },
+    /// A submitted form: its text field, and the choices made in its menus
+    /// (menu id, chosen value).
+    Form { action: Action, question: String, choices: Vec<(String, String)> },
     /// A kind of interaction the bot does not handle.
     Unsupported,
 }

@@ -50,7 +50,7 @@ pub fn interaction(interaction: &Interaction) -> Parsed {
                 .unwrap_or_default();
             Parsed {
                 context: context(m.guild_id, Some(m.channel_id.to_string()), m.user.id, powers(m.member.as_ref())),
-                request: Request::Form { action: Action::parse(&m.data.custom_id), question },
+                request: Request::Form { action: Action::parse(&m.data.custom_id), question, choices: Vec::new() },
             }
         }
         _ => Parsed { context: nobody(), request: Request::Unsupported },

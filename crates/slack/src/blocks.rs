@@ -24,6 +24,8 @@ use stackpick_core::limits;
 /// Slack's documented limits, in characters (blocks per message in count).
 pub mod limit {
     pub const BLOCKS: usize = 50;
+    /// Blocks in a modal or on App Home.
+    pub const MODAL_BLOCKS: usize = 100;
     pub const HEADER: usize = 150;
     pub const SECTION: usize = 3000;
     pub const FIELDS: usize = 10;
@@ -194,26 +196,51 @@ fn button(b: &Button) -> Value {
 /// Modal titles and their buttons: 24 characters each.
 const MODAL_TEXT: usize = 24;
 
-/// A form (the welcome's "Ask a question") as a modal; the submitted value
-/// comes back under the form's field, as block and action id.
+/// A form as a modal (the welcome's "Ask a question", the recommendation's
+/// use case and factors); each submitted value comes back under its field's
+/// or menu's id, as block and action id. Menus are optional, as Discord's
+/// options are; the text field is when the form allows it empty.
 pub fn modal(form: &stackpick_commands::reply::Form) -> Value {
     let mut input = json!({
         "type": "plain_text_input",
         "action_id": form.field,
-        "multiline": true,
-        "min_length": form.min_len,
+        "multiline": form.max_len > 200,
         "max_length": form.max_len.min(3000),
     });
+    if form.min_len > 0 {
+        input["min_length"] = json!(form.min_len);
+    }
     if !form.placeholder.is_empty() {
         input["placeholder"] = plain_text(&form.placeholder, 150);
+    }
+    let mut text =
+        json!({"type": "input", "block_id": form.field, "label": plain_text(&form.label, 2000), "element": input});
+    if form.min_len == 0 {
+        text["optional"] = json!(true);
+    }
+    let mut blocks = vec![text];
+    for choice in form.choices.iter().take(limit::MODAL_BLOCKS - 1) {
+        let options: Vec<Value> = choice
+            .options
+            .iter()
+            .take(limit::OPTIONS)
+            .map(|o| json!({"text": plain_text(&o.label, limit::OPTION_TEXT), "value": cut(&o.value, limit::OPTION_VALUE)}))
+            .collect();
+        blocks.push(json!({
+            "type": "input",
+            "block_id": cut(&choice.id, limit::ACTION_ID),
+            "optional": true,
+            "label": plain_text(&choice.label, 2000),
+            "element": {"type": "static_select", "action_id": cut(&choice.id, limit::ACTION_ID), "options": options},
+        }));
     }
     json!({
         "type": "modal",
         "callback_id": cut(&form.action.id(), limit::ACTION_ID),
         "title": plain_text(&form.title, MODAL_TEXT),
-        "submit": plain_text("Ask", MODAL_TEXT),
+        "submit": plain_text(&form.submit, MODAL_TEXT),
         "close": plain_text("Cancel", MODAL_TEXT),
-        "blocks": [{"type": "input", "block_id": form.field, "label": plain_text(&form.label, 2000), "element": input}],
+        "blocks": blocks,
     })
 }
 

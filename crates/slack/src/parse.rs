@@ -24,6 +24,8 @@ pub struct SlashCommand {
     #[serde(default)]
     pub text: String,
     pub response_url: Option<String>,
+    /// For opening a modal in answer (valid for 3 seconds).
+    pub trigger_id: Option<String>,
 }
 
 fn context(team: Option<&str>, channel: &str, user: &str) -> Context {
@@ -291,7 +293,10 @@ pub struct ViewState {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct InputValue {
+    /// A text input's value.
     pub value: Option<String>,
+    /// A menu's choice.
+    pub selected_option: Option<SelectedOption>,
 }
 
 /// A submitted modal read into the neutral form submission.
@@ -301,19 +306,25 @@ pub fn submission(payload: &Payload) -> Option<(Context, Interaction)> {
     }
     let user = &payload.user.as_ref()?.id;
     let view = payload.view.as_ref()?;
-    let field = stackpick_commands::onboarding::QUESTION_FIELD;
-    let question = view
-        .state
-        .as_ref()
-        .and_then(|s| s.values.get(field))
-        .and_then(|block| block.get(field))
-        .and_then(|input| input.value.clone())
-        .unwrap_or_default();
+    // Each input is a block whose id is the form's field or menu, holding one
+    // element of the same id (`blocks::modal`): the text is the one with a
+    // value, the choices the ones with a selected option.
+    let mut question = String::new();
+    let mut choices = Vec::new();
+    for (block, inputs) in view.state.iter().flat_map(|s| &s.values) {
+        let Some(input) = inputs.get(block) else { continue };
+        if let Some(option) = &input.selected_option {
+            choices.push((block.clone(), option.value.clone()));
+        } else if let Some(text) = &input.value {
+            question = text.clone();
+        }
+    }
+    choices.sort();
     // A modal belongs to no channel; the answer is shown in the modal itself.
     let mut cx = context(payload.team.as_ref().map(|t| t.id.as_str()), "", user);
     cx.channel = None;
     let action = Action::parse(view.callback_id.as_deref().unwrap_or(""));
-    Some((cx, Interaction::Form { action, question }))
+    Some((cx, Interaction::Form { action, question, choices }))
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -363,6 +363,7 @@ pub const ACK_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 /// The reply to `/stackpick …`, as a neutral message (`None`: nothing to show).
 async fn slash_message(state: &Arc<AppState>, cmd: SlashCommand) -> Option<Message> {
     let (mut cx, interaction) = parse::slash(&cmd);
+    let trigger = cmd.trigger_id.clone();
     // Settings and reports are for workspace admins; only they cost a `users.info`.
     if let (Interaction::Command(Command::Setup(_) | Command::Kb(_)), Some(web)) = (&interaction, &state.web) {
         match web.is_admin(&cx.user).await {
@@ -383,6 +384,19 @@ async fn slash_message(state: &Arc<AppState>, cmd: SlashCommand) -> Option<Messa
     }
     match reply.response {
         BotResponse::Message(m) => Some(m),
+        // `/stackpick recommend` alone: the form, opened with the command's trigger.
+        BotResponse::Form(form) => {
+            let (Some(trigger), Some(web)) = (trigger, &state.web) else {
+                return Some(Message::notice("Add what you are building: `/stackpick recommend a chat app`."));
+            };
+            match web.open_modal(&trigger, blocks::modal(&form)).await {
+                Ok(()) => None,
+                Err(e) => {
+                    tracing::warn!(error = %e, "the form did not open");
+                    Some(Message::notice("I couldn't open the form; try `/stackpick recommend a chat app`."))
+                }
+            }
+        }
         _ => None,
     }
 }

@@ -65,7 +65,13 @@ impl Bot {
             Interaction::Press { action, pressed, message } => {
                 computing(|| press::handle(self, cx, action, pressed, message.as_ref()))
             }
-            Interaction::Form { action, question } => {
+            Interaction::Form { action: Action::RecommendModal, question, choices } => {
+                if question.trim().is_empty() && choices.is_empty() {
+                    return reply::notice("Tell me what you are building, or pick a factor, and try again.");
+                }
+                computing(|| recommend::handle(self, cx, question, choices, true, now))
+            }
+            Interaction::Form { action, question, .. } => {
                 computing(|| onboarding::submitted(self, cx, action, question, now))
             }
             Interaction::Unsupported => reply::notice("I don't know how to handle that interaction."),

@@ -100,11 +100,13 @@ pub(super) fn ask_form(engine: &Engine) -> Reply {
     Response::Form(Form {
         action: Action::AskModal,
         title: title.to_owned(),
+        submit: "Ask".to_owned(),
         label: label.to_owned(),
         placeholder: placeholder.to_owned(),
         field: QUESTION_FIELD,
         min_len: 2,
         max_len: 1000,
+        choices: Vec::new(),
     })
     .into()
 }

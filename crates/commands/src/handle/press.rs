@@ -32,7 +32,7 @@ pub(super) fn handle(
     match action {
         Action::Topic(id) => show_topic(id),
         Action::AskButton => onboarding::ask_form(&engine),
-        Action::AskModal => reply::notice("That form has expired; please start again."),
+        Action::AskModal | Action::RecommendModal => reply::notice("That form has expired; please start again."),
         Action::TopicMenu => match pressed {
             Pressed::Choice(Some(id)) => show_topic(id),
             Pressed::Choice(None) => Response::Acknowledge.into(),

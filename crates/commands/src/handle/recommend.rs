@@ -5,9 +5,47 @@ use std::time::Instant;
 use stackpick_core::engine::recommend::Request;
 use stackpick_core::{embed, limits};
 
-use crate::reply::{self, Message, Row};
+use crate::custom_id::Action;
+use crate::reply::{self, Form, FormChoice, MenuOption, Message, Response, Row};
 use crate::request::Context;
 use crate::{Bot, Reply};
+
+/// The id of the form's text field: what the team is building.
+pub const USE_CASE_FIELD: &str = "use_case";
+
+/// The recommendation as a form: what you build, and a menu per factor of the
+/// pack (`recommend.toml`), the same choices Discord's `/recommend` offers as options.
+fn form(bot: &Bot) -> Reply {
+    let engine = bot.engine();
+    let pack = engine.pack();
+    let examples: Vec<&str> = pack.use_cases.iter().take(3).map(|u| u.name.as_str()).collect();
+    let choices = pack
+        .recommend
+        .factors
+        .iter()
+        .map(|f| FormChoice {
+            id: f.option.clone(),
+            label: limits::truncate(&f.description, 2000).into_owned(),
+            options: f
+                .choices
+                .iter()
+                .map(|c| MenuOption { label: c.name.clone(), value: c.value.clone(), description: String::new() })
+                .collect(),
+        })
+        .collect();
+    Response::Form(Form {
+        action: Action::RecommendModal,
+        title: "Get a recommendation".to_owned(),
+        submit: "Recommend".to_owned(),
+        label: "What are you building?".to_owned(),
+        placeholder: if examples.is_empty() { String::new() } else { format!("e.g. {}", examples.join(", ")) },
+        field: USE_CASE_FIELD,
+        min_len: 0,
+        max_len: 200,
+        choices,
+    })
+    .into()
+}
 
 pub(super) fn handle(
     bot: &Bot,
@@ -17,6 +55,10 @@ pub(super) fn handle(
     private: bool,
     now: Instant,
 ) -> Reply {
+    // Nothing said yet (Slack's `/stackpick recommend` alone): ask, with the form.
+    if use_case.trim().is_empty() && factors.is_empty() && !matches!(cx.platform, crate::Platform::Discord) {
+        return form(bot);
+    }
     let engine = bot.engine();
     let pack = engine.pack();
     let found = if use_case.trim().is_empty() { None } else { engine.find_use_case(use_case) };
