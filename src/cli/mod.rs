@@ -208,7 +208,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 let bot = with_store(bot, &store).await?;
                 use secrecy::ExposeSecret;
                 let state = stackpick_slack::serve::AppState::new(bot.clone(), secret.secret().expose_secret(), web);
-                let result = stackpick_slack::serve::serve(listener, std::sync::Arc::new(state)).await;
+                let state = std::sync::Arc::new(state);
+                let result = stackpick_slack::serve::serve(listener, state, crate::discord::shutdown_signal()).await;
                 finish(&bot).await;
                 result
             })

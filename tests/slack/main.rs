@@ -4,6 +4,7 @@
 //! by the fake (`fake.rs`). `parity.rs` compares what Slack and Discord show.
 
 use stackpick_test_support as common;
+mod binary;
 mod fake;
 mod parity;
 

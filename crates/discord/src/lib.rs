@@ -168,7 +168,7 @@ impl Directory for CacheDirectory<'_> {
     }
 }
 
-/// Waits for Ctrl-C or SIGTERM; both faces stop on it.
+/// Waits for Ctrl-C or SIGTERM; every face stops on it (the Slack app's too).
 pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -414,8 +414,17 @@ pub async fn bind(addr: std::net::SocketAddr) -> anyhow::Result<tokio::net::TcpL
 }
 
 /// Serves until the process is stopped.
-pub async fn serve(listener: tokio::net::TcpListener, state: Arc<AppState>) -> anyhow::Result<()> {
+/// Serves until `shutdown` completes (SIGTERM, Ctrl-C), then stops taking
+/// connections and lets the requests in progress finish, so the caller can
+/// write out the question log before the process ends.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     use anyhow::Context as _;
     tracing::info!(addr = %listener.local_addr()?, "serving Slack at POST /slack/events");
-    axum::serve(listener, router(state)).await.context("the Slack endpoint failed")
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await.context("the Slack endpoint failed")?;
+    tracing::info!("shutting down");
+    Ok(())
 }
