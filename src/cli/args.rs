@@ -214,6 +214,10 @@ pub enum Slack {
     /// mentions, DMs and buttons (needs SLACK_APP_TOKEN and SLACK_BOT_TOKEN).
     #[command(after_help = LOGS)]
     Run {
+        /// Serve the process's counters at GET /metrics on this address (Prometheus).
+        #[arg(long, value_name = "ADDR", env = "STACKPICK_METRICS_ADDR", hide_env_values = true,
+              value_parser = maybe(metrics_address), default_value = "", hide_default_value = true)]
+        metrics_addr: Maybe<std::net::SocketAddr>,
         #[command(flatten)]
         run: SlackRunConfig,
         #[command(flatten)]

@@ -136,17 +136,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
             };
             let proxy = discord.proxy().map(str::to_owned);
             runtime()?.block_on(async move {
-                if let Some(addr) = metrics_addr.into_inner() {
-                    // Bound first, like `serve`: a busy port fails before anything starts.
-                    let listener = crate::serve::bind(addr).await?;
-                    tracing::info!(%addr, "serving metrics at GET /metrics");
-                    let app = axum::Router::new().route("/metrics", axum::routing::get(crate::serve::metrics));
-                    tokio::spawn(async move {
-                        if let Err(e) = axum::serve(listener, app).await {
-                            tracing::warn!(error = %e, "the metrics endpoint stopped");
-                        }
-                    });
-                }
+                serve_metrics(metrics_addr.into_inner()).await?;
                 let bot = with_store(bot, &store).await?;
                 let make_http = move || gateway::http(&token, proxy.as_deref());
                 let options = gateway::Options { registration, sharding, members_intent: behaviour.members_intent };
@@ -214,12 +204,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
                 result
             })
         }
-        Command::Slack(Slack::Run { run, slack, behaviour, store }) => {
+        Command::Slack(Slack::Run { metrics_addr, run, slack, behaviour, store }) => {
             let app_token = run.app_token()?;
             let web = slack.web()?.context("SLACK_BOT_TOKEN is not set: Socket Mode answers through the Web API")?;
             let engine = engine(&dir)?;
             let bot = crate::bot::Bot::new(engine, dir, behaviour.bot_config());
             runtime()?.block_on(async move {
+                serve_metrics(metrics_addr.into_inner()).await?;
                 let bot = with_store(bot, &store).await?;
                 // Socket Mode's envelopes come from Slack itself over TLS: no signature to check.
                 let state = std::sync::Arc::new(stackpick_slack::serve::AppState::new(bot.clone(), "", Some(web)));
@@ -310,6 +301,22 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
 /// and the bot keeps its bounded in-memory store (no settings can be saved,
 /// the log lasts until the process ends); one written by a newer stackpick
 /// stops the start (it must not be changed).
+/// For a process with no HTTP endpoint of its own (`run`, `slack run`):
+/// serves `GET /metrics` at `addr`, when given. Bound first, like `serve`, so
+/// a busy port fails before anything starts.
+async fn serve_metrics(addr: Option<std::net::SocketAddr>) -> Result<()> {
+    let Some(addr) = addr else { return Ok(()) };
+    let listener = crate::serve::bind(addr).await?;
+    tracing::info!(%addr, "serving metrics at GET /metrics");
+    let app = axum::Router::new().route("/metrics", axum::routing::get(crate::serve::metrics));
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::warn!(error = %e, "the metrics endpoint stopped");
+        }
+    });
+    Ok(())
+}
+
 async fn with_store(bot: crate::bot::Bot, config: &StoreConfig) -> Result<Arc<crate::bot::Bot>> {
     let database = config.database();
     database.prepare()?;

@@ -90,7 +90,8 @@ async fn slack_serve_answers_commands_and_mentions_as_a_process() {
 }
 
 /// `slack run`: connects over Socket Mode (apps.connections.open, then the
-/// fake's websocket), acknowledges the envelope and answers the mention.
+/// fake's websocket), acknowledges the envelope and answers the mention, and
+/// serves its metrics at `--metrics-addr`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slack_run_answers_over_socket_mode_as_a_process() {
     let (fake, fake_url) = Fake::start().await;
@@ -102,11 +103,17 @@ async fn slack_run_answers_over_socket_mode_as_a_process() {
         json!({"type": "events_api", "envelope_id": "env-80", "payload": mention, "accepts_response_payload": false}),
     ];
     let db = common::TempDb::new();
-    let _child = stackpick(&["slack", "run"], &fake_url, &db).spawn().expect("the binary starts");
+    let port = common::free_port();
+    let _child = stackpick(&["slack", "run", "--metrics-addr", &format!("127.0.0.1:{port}")], &fake_url, &db)
+        .spawn()
+        .expect("the binary starts");
     let posts = fake.settled_posts("the answer over Socket Mode").await;
     assert_eq!(posts.len(), 1, "{posts:?}");
     assert_eq!(posts[0]["thread_ts"], "1700000001.008000");
     assert!(posts[0].to_string().contains("Performance"), "{}", posts[0]);
     let acks = fake.socket_received.lock().unwrap().clone();
     assert!(acks.iter().any(|a| a["envelope_id"] == "env-80"), "acknowledged: {acks:?}");
+    // With no HTTP endpoint of its own, the process serves its counters at --metrics-addr.
+    let text = reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await.unwrap().text().await.unwrap();
+    assert_eq!(common::metric(&text, "stackpick_questions_total{outcome=\"Answered\"}"), 1.0, "{text}");
 }
