@@ -146,6 +146,36 @@ async fn deliveries_contract(store: &dyn Storage) {
     assert!(store.claim_delivery(Platform::Discord, "Ev0001").await.unwrap(), "another platform's id");
 }
 
+/// A Slack workspace's installation round-trips, its token never in clear in
+/// the database; reinstalling replaces it; removing it says whether there
+/// was one. The memory store takes none (it would lose them).
+async fn installs_contract(store: &dyn Storage, raw_tokens: impl std::future::Future<Output = Vec<Vec<u8>>>) {
+    use secrecy::ExposeSecret;
+    use stackpick::store::Install;
+    let install = |token: &str| Install {
+        team: "T900".into(),
+        bot_token: secrecy::SecretString::new(token.to_owned()),
+        bot_user: "U0BOT".into(),
+    };
+    if !store.durable() {
+        assert!(matches!(store.save_install(&install("xoxb-1")).await, Err(StoreError::NotKept)));
+        assert!(store.install("T900").await.unwrap().is_none());
+        return;
+    }
+    assert!(store.install("T900").await.unwrap().is_none());
+    store.save_install(&install("xoxb-first-token")).await.unwrap();
+    store.save_install(&install("xoxb-second-token")).await.unwrap();
+    let got = store.install("T900").await.unwrap().expect("installed");
+    assert_eq!((got.bot_token.expose_secret().as_str(), got.bot_user.as_str()), ("xoxb-second-token", "U0BOT"));
+    assert!(!format!("{got:?}").contains("xoxb"), "the token never in debug output");
+    let rows = raw_tokens.await;
+    assert_eq!(rows.len(), 1, "one row per workspace");
+    assert!(!rows[0].windows(4).any(|w| w == b"xoxb"), "sealed, never in clear");
+    assert!(store.remove_install("T900").await.unwrap());
+    assert!(!store.remove_install("T900").await.unwrap());
+    assert!(store.install("T900").await.unwrap().is_none());
+}
+
 /// A member deletes their own data: their questions, votes and welcomes on
 /// every server of their platform, including what was still queued when they
 /// asked; nobody else's, and not the same id on another platform.
@@ -188,6 +218,13 @@ async fn sqlite_keeps_the_contract() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("contract.db").display());
     let store = SqliteStore::open_with(&url, options()).await.unwrap();
+    installs_contract(&store, async {
+        let raw = sqlx::SqlitePool::connect(&url).await.unwrap();
+        let rows = sqlx::query_scalar("SELECT token FROM slack_installs").fetch_all(&raw).await.unwrap();
+        raw.close().await;
+        rows
+    })
+    .await;
     settings_contract(&store).await;
     welcomes_contract(&store).await;
     log_contract(&store).await;
@@ -199,6 +236,7 @@ async fn sqlite_keeps_the_contract() {
 #[tokio::test]
 async fn memory_keeps_the_contract_but_takes_no_settings() {
     let store = MemoryStore::new();
+    installs_contract(&store, async { Vec::new() }).await;
     welcomes_contract(&store).await;
     log_contract(&store).await;
     forget_member_contract(&store).await;
@@ -213,6 +251,13 @@ async fn postgres_keeps_the_contract() {
     let Some(cluster) = Cluster::start() else { return };
     let url = cluster.database("contract");
     let store = PostgresStore::open_with(&url, options()).await.unwrap();
+    installs_contract(&store, async {
+        let raw = sqlx::PgPool::connect(&url).await.unwrap();
+        let rows = sqlx::query_scalar("SELECT token FROM slack_installs").fetch_all(&raw).await.unwrap();
+        raw.close().await;
+        rows
+    })
+    .await;
     settings_contract(&store).await;
     welcomes_contract(&store).await;
     log_contract(&store).await;

@@ -1,9 +1,10 @@
 //! stackpick's storage: what the bot keeps between events and restarts.
 //!
-//! Five small traits say what the command layer needs — [`Settings`] per
-//! server, the [`Welcomes`] ledger, the [`QuestionLog`] of questions and
-//! votes, the [`Reports`] read from that log, and the [`Deliveries`] already
-//! handled — and [`Storage`] bundles them. Three implementations: [`SqliteStore`], the durable default;
+//! Six small traits say what the faces and the command layer need —
+//! [`Settings`] per server, the [`Welcomes`] ledger, the [`QuestionLog`] of
+//! questions and votes, the [`Reports`] read from that log, the
+//! [`Deliveries`] already handled, and Slack's [`Installs`] — and
+//! [`Storage`] bundles them. Three implementations: [`SqliteStore`], the durable default;
 //! [`PostgresStore`], one database shared by many processes (gateway shards,
 //! HTTP replicas); and [`MemoryStore`], bounded, for a bot running without a
 //! database. [`open`] picks by the URL's scheme. Handlers hold an
@@ -23,6 +24,7 @@ mod keys;
 pub mod memory;
 pub mod postgres;
 mod records;
+mod sealed;
 mod similar;
 pub mod sqlite;
 
@@ -144,6 +146,39 @@ pub trait Deliveries: Send + Sync {
     async fn claim_delivery(&self, platform: Platform, id: &str) -> Result<bool>;
 }
 
+/// A Slack workspace that installed the app through the OAuth flow.
+#[derive(Clone)]
+pub struct Install {
+    /// The workspace (`T…`).
+    pub team: String,
+    /// Its bot token (`xoxb-…`): sealed in the database, never printed.
+    pub bot_token: secrecy::SecretString,
+    /// The bot's user id in that workspace (`U…`).
+    pub bot_user: String,
+}
+
+/// The token is a secret: debug output names the workspace only.
+impl std::fmt::Debug for Install {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Install").field("team", &self.team).field("bot_user", &self.bot_user).finish_non_exhaustive()
+    }
+}
+
+/// Slack workspaces that installed the app (many workspaces, one token each).
+#[async_trait::async_trait]
+pub trait Installs: Send + Sync {
+    /// Saves (or replaces) a workspace's installation, its token sealed with a
+    /// key derived from the hashing key. A store that cannot keep it across a
+    /// restart refuses ([`StoreError::NotKept`]).
+    async fn save_install(&self, install: &Install) -> Result<()>;
+    /// A workspace's installation, its token opened; `None` when the app is
+    /// not installed there.
+    async fn install(&self, team: &str) -> Result<Option<Install>>;
+    /// Removes a workspace's installation (the app uninstalled, its tokens
+    /// revoked); whether there was one.
+    async fn remove_install(&self, team: &str) -> Result<bool>;
+}
+
 /// What the log says, for `/kb gaps`, `/kb stats` and the command line.
 /// Reports never write.
 #[async_trait::async_trait]
@@ -158,7 +193,7 @@ pub trait Reports: Send + Sync {
 }
 
 /// Everything the bot stores, behind one handle.
-pub trait Storage: Settings + Welcomes + QuestionLog + Reports + Deliveries + std::fmt::Debug {
+pub trait Storage: Settings + Welcomes + QuestionLog + Reports + Deliveries + Installs + std::fmt::Debug {
     /// What holds the data, for log lines and reports: a database file, or
     /// "memory (since this process started)".
     fn describe(&self) -> String;

@@ -275,6 +275,23 @@ impl crate::Reports for MemoryStore {
     }
 }
 
+/// Installations are not kept without a database: a workspace told "installed"
+/// would lose its token at the next restart.
+#[async_trait::async_trait]
+impl crate::Installs for MemoryStore {
+    async fn save_install(&self, _install: &crate::Install) -> Result<()> {
+        Err(StoreError::NotKept)
+    }
+
+    async fn install(&self, _team: &str) -> Result<Option<crate::Install>> {
+        Ok(None)
+    }
+
+    async fn remove_install(&self, _team: &str) -> Result<bool> {
+        Ok(false)
+    }
+}
+
 #[async_trait::async_trait]
 impl crate::Deliveries for MemoryStore {
     /// Not shared with any other process: the process's own record decides.

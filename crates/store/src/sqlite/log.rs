@@ -193,6 +193,49 @@ impl crate::QuestionLog for SqliteStore {
 }
 
 #[async_trait::async_trait]
+impl crate::Installs for SqliteStore {
+    async fn save_install(&self, install: &crate::Install) -> Result<()> {
+        let sealed = crate::sealed::seal(&self.db.key, &install.team, &install.bot_token)?;
+        sqlx::query(
+            "INSERT INTO slack_installs (team, bot_user, token, installed_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (team) DO UPDATE SET bot_user = excluded.bot_user, token = excluded.token, \
+             installed_at = excluded.installed_at",
+        )
+        .bind(&install.team)
+        .bind(&install.bot_user)
+        .bind(sealed)
+        .bind(crate::now())
+        .execute(&self.db.pool)
+        .await
+        .context(|| format!("cannot save the installation of {} in `{}`", install.team, self.db.name))?;
+        Ok(())
+    }
+
+    async fn install(&self, team: &str) -> Result<Option<crate::Install>> {
+        let row: Option<(String, Vec<u8>)> =
+            sqlx::query_as("SELECT bot_user, token FROM slack_installs WHERE team = ?")
+                .bind(team)
+                .fetch_optional(&self.db.pool)
+                .await
+                .context(|| format!("cannot read the installation of {team} in `{}`", self.db.name))?;
+        row.map(|(bot_user, token)| {
+            let bot_token = crate::sealed::open(&self.db.key, team, &token)?;
+            Ok(crate::Install { team: team.to_owned(), bot_token, bot_user })
+        })
+        .transpose()
+    }
+
+    async fn remove_install(&self, team: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM slack_installs WHERE team = ?")
+            .bind(team)
+            .execute(&self.db.pool)
+            .await
+            .context(|| format!("cannot remove the installation of {team} in `{}`", self.db.name))?;
+        Ok(done.rows_affected() > 0)
+    }
+}
+
+#[async_trait::async_trait]
 impl crate::Deliveries for SqliteStore {
     async fn claim_delivery(&self, platform: Platform, id: &str) -> Result<bool> {
         let done = sqlx::query("INSERT INTO deliveries (platform, id, at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
