@@ -187,17 +187,27 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<()> {
         }
         Command::Slack(Slack::Serve { serve, slack, behaviour, store }) => {
             let secret = serve.signing_secret()?;
+            let oauth = serve.oauth()?;
             let engine = engine(&dir)?;
             let bot = crate::bot::Bot::new(engine, dir, behaviour.bot_config());
             let web = slack.web()?;
-            if web.is_none() {
-                tracing::warn!("SLACK_BOT_TOKEN is not set: only the slash command is answered");
+            let api = slack.api()?;
+            match (&web, &oauth) {
+                (None, None) => tracing::warn!(
+                    "neither SLACK_BOT_TOKEN nor SLACK_CLIENT_ID/SECRET is set: only the slash command is answered"
+                ),
+                (_, Some(_)) => tracing::info!("installable in many workspaces at GET /slack/install"),
+                _ => {}
             }
             runtime()?.block_on(async move {
                 let listener = stackpick_slack::serve::bind(serve.addr).await?;
                 let bot = with_store(bot, &store).await?;
                 use secrecy::ExposeSecret;
-                let state = stackpick_slack::serve::AppState::new(bot.clone(), secret.secret().expose_secret(), web);
+                let mut state =
+                    stackpick_slack::serve::AppState::new(bot.clone(), secret.secret().expose_secret(), web);
+                if let Some(oauth) = oauth {
+                    state = state.with_oauth(oauth, api);
+                }
                 let state = std::sync::Arc::new(state);
                 let result = stackpick_slack::serve::serve(listener, state, crate::discord::shutdown_signal()).await;
                 finish(&bot).await;

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::http::{Request, StatusCode, Uri};
+use axum::http::{HeaderMap, Request, StatusCode, Uri};
 use axum::response::IntoResponse;
 use axum::Router;
 use hmac::{Hmac, Mac};
@@ -37,6 +37,8 @@ pub struct Fake {
     /// Socket Mode: the envelopes sent to whoever connects, and what came back.
     pub script: Arc<Mutex<Vec<Value>>>,
     pub socket_received: Arc<Mutex<Vec<Value>>>,
+    /// Each Web API call's path and `Authorization` header: which token was used.
+    pub auth: Arc<Mutex<Vec<(String, String)>>>,
 }
 
 impl Fake {
@@ -44,7 +46,7 @@ impl Fake {
         let fake = Fake::default();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let host = listener.local_addr().unwrap().to_string();
-        let (calls, limited) = (fake.calls.clone(), fake.limited.clone());
+        let (calls, limited, auth) = (fake.calls.clone(), fake.limited.clone(), fake.auth.clone());
         let (script, received) = (fake.script.clone(), fake.socket_received.clone());
         let socket = axum::routing::get(move |ws: axum::extract::ws::WebSocketUpgrade| {
             let (script, received) = (script.clone(), received.clone());
@@ -64,12 +66,14 @@ impl Fake {
             }
         });
         // `users.info` says UADMIN is a workspace admin, everyone else not.
-        let app = Router::new().route("/socket", socket).fallback(move |uri: Uri, body: Bytes| {
-            let (calls, limited, host) = (calls.clone(), limited.clone(), host.clone());
+        let app = Router::new().route("/socket", socket).fallback(move |uri: Uri, headers: HeaderMap, body: Bytes| {
+            let (calls, limited, host, auth) = (calls.clone(), limited.clone(), host.clone(), auth.clone());
             async move {
                 let text = String::from_utf8_lossy(&body).into_owned();
                 let value: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
                 calls.lock().unwrap().push((uri.path().to_owned(), value.clone()));
+                let authorization = headers.get("authorization").and_then(|v| v.to_str().ok()).unwrap_or("");
+                auth.lock().unwrap().push((uri.path().to_owned(), authorization.to_owned()));
                 {
                     let mut limited = limited.lock().unwrap();
                     if *limited > 0 {
@@ -90,6 +94,15 @@ impl Fake {
                 } else if uri.path().ends_with("users.info") {
                     let user = if uri.query().unwrap_or("").contains("user=UADMIN") { "UADMIN" } else { "UOTHER" };
                     json!({"ok": true, "user": {"id": user, "is_admin": user == "UADMIN"}})
+                } else if uri.path().ends_with("oauth.v2.access") {
+                    // The code this fake granted: "good-code".
+                    if uri.query().unwrap_or("").contains("code=good-code") {
+                        json!({"ok": true, "access_token": "xoxb-new-team", "token_type": "bot",
+                               "scope": "chat:write,commands", "bot_user_id": "U0NEWBOT", "app_id": "A0APP",
+                               "team": {"id": "T0NEW", "name": "New Team"}, "authed_user": {"id": "U0INSTALLER"}})
+                    } else {
+                        json!({"ok": false, "error": "invalid_code"})
+                    }
                 } else if uri.path().ends_with("chat.update") || uri.path().ends_with("chat.delete") {
                     json!({"ok": true, "channel": value["channel"], "ts": value["ts"]})
                 } else if uri.path().ends_with("chat.postMessage") {

@@ -6,6 +6,7 @@
 use stackpick_test_support as common;
 mod binary;
 mod fake;
+mod oauth;
 mod parity;
 
 use std::sync::Arc;

@@ -12,6 +12,7 @@
 //! client and its Block Kit types (every message is read back into them).
 
 pub mod blocks;
+pub mod oauth;
 pub mod parse;
 pub mod serve;
 pub mod socket;

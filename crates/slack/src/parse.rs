@@ -133,6 +133,8 @@ pub struct Event {
     pub message: Option<Box<Event>>,
     /// The message deleted (subtype `message_deleted`).
     pub deleted_ts: Option<String>,
+    /// The tokens revoked (`tokens_revoked`): `{"oauth": [...], "bot": [...]}`.
+    pub tokens: Option<serde_json::Value>,
 }
 
 impl Event {
@@ -142,6 +144,15 @@ impl Event {
             serde_json::Value::String(id) => Some(id),
             user => user.get("id")?.as_str(),
         }
+    }
+
+    /// Whether a `tokens_revoked` event revokes bot tokens (not only users').
+    pub fn revokes_bot_tokens(&self) -> bool {
+        self.tokens
+            .as_ref()
+            .and_then(|t| t.get("bot"))
+            .and_then(serde_json::Value::as_array)
+            .is_some_and(|b| !b.is_empty())
     }
 
     /// Whether the user (of a `team_join`) is a bot.
@@ -410,6 +421,13 @@ mod tests {
         assert_eq!(command(""), Command::Help);
         assert_eq!(command("topics"), Command::Topics);
         assert_eq!(command("privacy"), Command::Privacy);
+        let revoked = |tokens: serde_json::Value| {
+            serde_json::from_value::<Event>(serde_json::json!({"type": "tokens_revoked", "tokens": tokens}))
+                .unwrap()
+                .revokes_bot_tokens()
+        };
+        assert!(revoked(serde_json::json!({"oauth": [], "bot": ["U0BOT"]})));
+        assert!(!revoked(serde_json::json!({"oauth": ["U123"]})), "a user's token only: the bot stays");
         let ask = |q: &str| Command::Ask { question: q.into(), private: true, mention: None };
         assert_eq!(command("help me choose between tea and coffee"), ask("help me choose between tea and coffee"));
         assert_eq!(command("topics that matter for a startup?"), ask("topics that matter for a startup?"));

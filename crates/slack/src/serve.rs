@@ -37,14 +37,48 @@ pub const MAX_BODY: usize = 64 * 1024;
 pub struct AppState {
     pub bot: Arc<Bot>,
     verifier: SlackEventSignatureVerifier,
-    /// The Web API, for answers to events and presses; `None` without a bot token.
+    /// The Web API with the one workspace's bot token (`SLACK_BOT_TOKEN`);
+    /// `None` without one.
     pub web: Option<Web>,
+    /// The app's OAuth credentials, for installing it in many workspaces.
+    pub oauth: Option<crate::oauth::OAuth>,
+    /// The Web API client workspaces' own tokens are used with.
+    api: Option<Web>,
 }
 
 impl AppState {
     pub fn new(bot: Arc<Bot>, signing_secret: &str, web: Option<Web>) -> AppState {
         let verifier = SlackEventSignatureVerifier::new(&SlackSigningSecret::new(signing_secret.to_owned()));
-        AppState { bot, verifier, web }
+        AppState { bot, verifier, api: web.clone(), web, oauth: None }
+    }
+
+    /// Installable in many workspaces (`GET /slack/install`): each workspace
+    /// that installs the app is answered with its own token, through `api`
+    /// (a client of the Web API; its own token, if any, serves the workspaces
+    /// that have none of their own).
+    pub fn with_oauth(mut self, oauth: crate::oauth::OAuth, api: Web) -> AppState {
+        self.oauth = Some(oauth);
+        self.api = Some(api);
+        self
+    }
+
+    /// A Web API client, whatever its token (for `oauth.v2.access` and `response_url`s).
+    pub(crate) fn api(&self) -> Option<&Web> {
+        self.api.as_ref()
+    }
+
+    /// The Web API with the token for `team`: the workspace's own when it
+    /// installed the app through OAuth, else the one bot token. `None`: no
+    /// token for it (the app was uninstalled there, or never installed).
+    pub async fn web_for(&self, team: Option<&str>) -> Option<Web> {
+        if let (Some(api), Some(team), Some(_)) = (&self.api, team, &self.oauth) {
+            match self.bot.store().install(team).await {
+                Ok(Some(install)) => return Some(api.with_token(install.bot_token)),
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = %e, %team, "cannot read the workspace's installation"),
+            }
+        }
+        self.web.clone()
     }
 }
 
@@ -52,6 +86,8 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/slack/events", post(events))
+        .route("/slack/install", get(crate::oauth::install))
+        .route("/slack/oauth_redirect", get(crate::oauth::redirect))
         .route("/healthz", get(|| async { "ok" }))
         .route("/metrics", get(metrics))
         .layer(DefaultBodyLimit::max(MAX_BODY))
@@ -141,16 +177,20 @@ fn handle_event(state: &Arc<AppState>, envelope: Envelope) {
     match envelope.event.as_ref().map(|e| e.kind.as_str()) {
         Some("app_home_opened") => return home_opened(state, &envelope),
         Some("team_join") => return team_join(state, &envelope),
+        Some("app_uninstalled" | "tokens_revoked") => return uninstalled(state, &envelope),
         _ => {}
     }
     if let Some(changed) = parse::changed(&envelope) {
-        return on_changed(state, changed);
+        return on_changed(state, changed, envelope.team_id.clone());
     }
     let Some(chat) = parse::event(&envelope) else { return };
     let state = state.clone();
+    let team = envelope.team_id.clone();
     tokio::spawn(async move {
-        let reply = computing(|| state.bot.message(&chat.message));
-        let (Some(reply), Some(web)) = (reply, &state.web) else { return };
+        let Some(reply) = computing(|| state.bot.message(&chat.message)) else { return };
+        let Some(web) = state.web_for(team.as_deref()).await else {
+            return tracing::warn!(team = ?team, "no bot token for this workspace: the question is not answered");
+        };
         let id = &chat.message.id;
         let sent = match reply {
             ChatReply::Send(m) => match web.post(&id.channel, chat.thread.as_deref(), blocks::render(&m)).await {
@@ -171,10 +211,10 @@ fn handle_event(state: &Arc<AppState>, envelope: Envelope) {
 
 /// A question edited (its answer replaced, or deleted when the bot would no
 /// longer answer it) or deleted (its answer deleted too).
-fn on_changed(state: &Arc<AppState>, changed: parse::Changed) {
+fn on_changed(state: &Arc<AppState>, changed: parse::Changed, team: Option<String>) {
     let state = state.clone();
     tokio::spawn(async move {
-        let Some(web) = &state.web else { return };
+        let Some(web) = state.web_for(team.as_deref()).await else { return };
         let done = match changed {
             parse::Changed::Edited { id, text, names_me } => {
                 match computing(|| state.bot.message_edited(Platform::Slack, &id, text, names_me)) {
@@ -201,6 +241,7 @@ fn on_changed(state: &Arc<AppState>, changed: parse::Changed) {
 fn home_opened(state: &Arc<AppState>, envelope: &Envelope) {
     let Some(user) = envelope.event.as_ref().and_then(|e| e.user_id()).map(str::to_owned) else { return };
     let state = state.clone();
+    let team = envelope.team_id.clone();
     tokio::spawn(async move {
         let engine = state.bot.engine();
         let Some(mut welcome) = stackpick_commands::onboarding::message(&engine, &user, "this workspace") else {
@@ -209,7 +250,7 @@ fn home_opened(state: &Arc<AppState>, envelope: &Envelope) {
         // The Home tab is the user's own: no greeting that names them.
         welcome.text = None;
         welcome.ping = None;
-        let Some(web) = &state.web else { return };
+        let Some(web) = state.web_for(team.as_deref()).await else { return };
         if let Err(e) = web.publish_home(&user, blocks::render(&welcome).blocks).await {
             tracing::warn!(error = %e, "App Home not published");
         }
@@ -228,7 +269,7 @@ fn team_join(state: &Arc<AppState>, envelope: &Envelope) {
         let Some(welcome) = state.bot.member_joined(&server, &user, is_bot, false, "this workspace").await else {
             return;
         };
-        let Some(web) = &state.web else { return };
+        let Some(web) = state.web_for(Some(&server.id)).await else { return };
         // Posting to a user's id is a direct message from the app.
         let channel = match &welcome.to {
             stackpick_commands::WelcomeTo::Channel(channel) => channel.clone(),
@@ -237,6 +278,27 @@ fn team_join(state: &Arc<AppState>, envelope: &Envelope) {
         if let Err(e) = web.post(&channel, None, blocks::render(&welcome.message)).await {
             tracing::warn!(error = %e, "Slack welcome not sent");
         }
+    });
+}
+
+/// The app was uninstalled from a workspace, or its tokens revoked: its
+/// installation is removed at once (nothing more is sent there), and its
+/// data deleted after the grace period, as for a Discord server that removes
+/// the bot (reinstalling within it keeps everything).
+fn uninstalled(state: &Arc<AppState>, envelope: &Envelope) {
+    let Some(team) = envelope.team_id.clone() else { return };
+    // Revoking a user's token leaves the bot's: only the bot's revoked stops it.
+    let event = envelope.event.as_ref();
+    if event.is_some_and(|e| e.kind == "tokens_revoked" && !e.revokes_bot_tokens()) {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        match state.bot.store().remove_install(&team).await {
+            Ok(removed) => tracing::info!(%team, removed, "uninstalled from a Slack workspace"),
+            Err(e) => tracing::warn!(error = %e, %team, "the installation could not be removed"),
+        }
+        state.bot.server_left(&stackpick_store::Server::new(stackpick_store::Platform::Slack, team)).await;
     });
 }
 
@@ -274,8 +336,8 @@ pub(crate) fn on_press(state: &Arc<AppState>, payload: Payload) {
     let state = state.clone();
     tokio::spawn(async move {
         let reply = state.bot.interaction(&cx, &interaction, &NoDirectory).await;
-        let Some(web) = &state.web else {
-            tracing::warn!("a button needs SLACK_BOT_TOKEN to answer, which this server does not have");
+        let Some(web) = state.web_for(cx.server.as_deref()).await else {
+            tracing::warn!("a button needs a bot token to answer (SLACK_BOT_TOKEN, or the workspace's install)");
             return;
         };
         let message = match reply.response {
@@ -345,7 +407,7 @@ pub(crate) async fn slash_reply(state: &Arc<AppState>, cmd: SlashCommand) -> Opt
         Err(_) => {
             let state = state.clone();
             tokio::spawn(async move {
-                let (Ok(Some(m)), Some(url), Some(web)) = (task.await, response_url, &state.web) else { return };
+                let (Ok(Some(m)), Some(url), Some(web)) = (task.await, response_url, state.api()) else { return };
                 if let Err(e) = web.replace(&url, blocks::render(&m)).await {
                     tracing::warn!(error = %e, "the slash command's late reply was not delivered");
                 }
@@ -364,8 +426,9 @@ pub const ACK_WITHIN: std::time::Duration = std::time::Duration::from_secs(2);
 async fn slash_message(state: &Arc<AppState>, cmd: SlashCommand) -> Option<Message> {
     let (mut cx, interaction) = parse::slash(&cmd);
     let trigger = cmd.trigger_id.clone();
+    let web = state.web_for(Some(&cmd.team_id)).await;
     // Settings and reports are for workspace admins; only they cost a `users.info`.
-    if let (Interaction::Command(Command::Setup(_) | Command::Kb(_)), Some(web)) = (&interaction, &state.web) {
+    if let (Interaction::Command(Command::Setup(_) | Command::Kb(_)), Some(web)) = (&interaction, &web) {
         match web.is_admin(&cx.user).await {
             Ok(admin) => cx.powers = Powers { manage_server: admin, manage_messages: admin },
             Err(e) => tracing::warn!(error = %e, "cannot tell whether the user is a workspace admin"),
@@ -373,7 +436,7 @@ async fn slash_message(state: &Arc<AppState>, cmd: SlashCommand) -> Option<Messa
     }
     let reply = state.bot.interaction(&cx, &interaction, &NoDirectory).await;
     for effect in reply.effects {
-        if let (Effect::Post { channel, message }, Some(web)) = (effect, &state.web) {
+        if let (Effect::Post { channel, message }, Some(web)) = (effect, &web) {
             let web = web.clone();
             tokio::spawn(async move {
                 if let Err(e) = web.post(&channel, None, blocks::render(&message)).await {
@@ -386,7 +449,7 @@ async fn slash_message(state: &Arc<AppState>, cmd: SlashCommand) -> Option<Messa
         BotResponse::Message(m) => Some(m),
         // `/stackpick recommend` alone: the form, opened with the command's trigger.
         BotResponse::Form(form) => {
-            let (Some(trigger), Some(web)) = (trigger, &state.web) else {
+            let (Some(trigger), Some(web)) = (trigger, &web) else {
                 return Some(Message::notice("Add what you are building: `/stackpick recommend a chat app`."));
             };
             match web.open_modal(&trigger, blocks::modal(&form)).await {

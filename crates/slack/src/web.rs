@@ -51,6 +51,26 @@ impl Web {
         Ok(Web { client: Arc::new(SlackClient::new(connector)), token: Arc::new(token) })
     }
 
+    /// The same client (connections, rate limits) with another workspace's token.
+    pub fn with_token(&self, token: SecretString) -> Web {
+        Web { client: self.client.clone(), token: Arc::new(token) }
+    }
+
+    /// Exchanges an OAuth code for a workspace's bot token (`oauth.v2.access`).
+    pub async fn oauth_access(
+        &self,
+        oauth: &crate::oauth::OAuth,
+        code: &str,
+    ) -> Result<SlackOAuthV2AccessTokenResponse> {
+        let mut request = SlackOAuthV2AccessTokenRequest::new(
+            SlackClientId::new(oauth.client_id.clone()),
+            SlackClientSecret::new(oauth.client_secret.expose_secret().clone()),
+            SlackOAuthCode::new(code.to_owned()),
+        );
+        request.redirect_uri = oauth.redirect_url.clone();
+        self.client.oauth2_access(&request).await.context("oauth.v2.access failed")
+    }
+
     fn token(&self) -> SlackApiToken {
         SlackApiToken::new(SlackApiTokenValue::new(self.token.expose_secret().clone()))
     }
