@@ -44,9 +44,12 @@ async fn post_signed(base: &str, content_type: &str, body: &str, signature: Opti
 }
 
 /// `slack serve`: a slash command answered in its response, privately; a
-/// mention answered in a thread through the Web API; a forged request
-/// refused; SIGTERM a clean stop with the question log written out (before,
-/// SIGTERM killed `slack serve` on the spot, with its queued log rows).
+/// mention answered in a thread through the Web API, and Slack's retry of it
+/// not answered again; a forged request refused; a DM answered inline; a
+/// button answered through its response_url; the App Home tab published; a
+/// question submitted in the form answered in its place; SIGTERM a clean stop
+/// with the question log written out (before, SIGTERM killed `slack serve` on
+/// the spot, with its queued log rows).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slack_serve_answers_commands_and_mentions_as_a_process() {
     let (fake, fake_url) = Fake::start().await;
@@ -72,21 +75,67 @@ async fn slack_serve_answers_commands_and_mentions_as_a_process() {
     );
     assert_eq!(post_signed(&base, "application/json", &mention, None).await.0, StatusCode::OK);
     let posts = fake.settled_posts("the mention's answer").await;
-    assert_eq!(posts.len(), 1, "{posts:?}");
     assert_eq!(posts[0]["thread_ts"], "1700000000.007000");
     assert!(posts[0].to_string().contains("Learning"), "{}", posts[0]);
     assert!(!posts[0].to_string().contains("<!here>"), "nobody pinged: {}", posts[0]);
 
+    // Slack's retry of the same event: acknowledged, not answered again.
+    assert_eq!(post_signed(&base, "application/json", &mention, None).await.0, StatusCode::OK);
+
     let (status, _) = post_signed(&base, form, &slash_body("U72", "which is faster?"), Some("v0=forged")).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    // A direct message, answered inline (no thread).
+    let dm = event(
+        "Ev71",
+        json!({"type": "message", "channel_type": "im", "user": "U73", "text": "what is node.js?",
+               "ts": "1700000000.007100", "channel": "D0DM", "event_ts": "1700000000.007100"}),
+    );
+    assert_eq!(post_signed(&base, "application/json", &dm, None).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the DM's answer", 2).await;
+    let posts: Vec<&Value> = calls.iter().filter(|(p, _)| p.ends_with("chat.postMessage")).map(|(_, b)| b).collect();
+    assert_eq!(posts.len(), 2, "the retried mention was not answered twice: {posts:?}");
+    assert_eq!((posts[1]["channel"].as_str(), posts[1].get("thread_ts")), (Some("D0DM"), None));
+
+    // A button on an answer, answered through its response_url.
+    let press = json!({
+        "type": "block_actions", "user": {"id": "U74"}, "team": {"id": TEAM}, "channel": {"id": "C0GENERAL"},
+        "container": {"type": "message", "message_ts": "1700000000.007200", "channel_id": "C0GENERAL"},
+        "response_url": format!("{fake_url}/hooks/b70"), "trigger_id": "1.2.3",
+        "actions": [{"action_id": "sp1:t:scalability", "type": "button", "value": "sp1:t:scalability", "block_id": "b"}],
+    });
+    let press = serde_urlencoded::to_string([("payload", press.to_string())]).unwrap();
+    assert_eq!(post_signed(&base, form, &press, None).await.0, StatusCode::OK);
+    // The App Home tab, published for whoever opens it.
+    let home = event("Ev72", json!({"type": "app_home_opened", "user": "U75", "channel": "D0HOME", "tab": "home"}));
+    assert_eq!(post_signed(&base, "application/json", &home, None).await.0, StatusCode::OK);
+    let calls = fake.wait_for("the press's answer and the Home tab", 4).await;
+    let hook = calls.iter().find(|(p, _)| p == "/hooks/b70").expect("the press answered");
+    assert!(hook.1.to_string().contains("Scalability"), "{:?}", hook.1);
+    let publish = calls.iter().find(|(p, _)| p.ends_with("views.publish")).expect("the Home tab published");
+    assert_eq!(publish.1["user_id"], "U75");
+
+    // A question submitted in the form, answered in its place.
+    let submitted = json!({
+        "type": "view_submission", "user": {"id": "U76"}, "team": {"id": TEAM}, "trigger_id": "1.2.3",
+        "view": {"id": "V70", "callback_id": "sp1:askm",
+                 "state": {"values": {"question": {"question": {"type": "plain_text_input", "value": "which is faster?"}}}}},
+    });
+    let submitted = serde_urlencoded::to_string([("payload", submitted.to_string())]).unwrap();
+    let (status, body) = post_signed(&base, form, &submitted, None).await;
+    assert_eq!(status, StatusCode::OK);
+    let in_place: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(in_place["response_action"], "update");
+    assert!(in_place["view"]["blocks"].to_string().contains("Performance"), "{in_place}");
+    assert_eq!(fake.posts().len(), 2, "the mention and the DM, each once (the retry never)");
 
     let pid = child.id().expect("running").to_string();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
     let status = tokio::time::timeout(Duration::from_secs(10), child.wait()).await.expect("stops").unwrap();
     assert!(status.success(), "{status}");
-    // Both questions were written out before the process ended.
+    // Every question (slash command, mention, DM, form) was written out before the process ended.
     let store = stackpick::store::open_for_reports(&db.url()).await.unwrap();
-    assert_eq!(store.stats(None, 0).await.unwrap().questions, 2);
+    assert_eq!(store.stats(None, 0).await.unwrap().questions, 4);
 }
 
 /// `slack run`: connects over Socket Mode (apps.connections.open, then the

@@ -84,9 +84,29 @@ async fn every_message_of_the_shipped_pack_fits_block_kit() {
         user: "U1".into(),
         powers: Powers::default(),
     };
-    for command in [Command::Help, Command::Topics] {
+    for command in [Command::Help, Command::Topics, Command::Privacy] {
         let reply = bot.interaction(&cx, &Interaction::Command(command.clone()), &NoDirectory).await;
         let Response::Message(m) = reply.response else { panic!("{command:?} answers with a message") };
         check(&format!("{command:?}"), &m);
     }
+    // The recommendation form (a modal): within a modal's limits, and readable as a view.
+    let recommend = Command::Recommend { use_case: String::new(), factors: Vec::new(), private: true };
+    let reply = bot.interaction(&cx, &Interaction::Command(recommend), &NoDirectory).await;
+    let Response::Form(form) = reply.response else { panic!("/stackpick recommend alone opens a form") };
+    let modal = stackpick_slack::blocks::modal(&form);
+    for key in ["title", "submit", "close"] {
+        assert!(chars(&modal[key]["text"]) <= 24, "{key}: {modal}");
+    }
+    let blocks = modal["blocks"].as_array().unwrap();
+    assert!(blocks.len() <= limit::MODAL_BLOCKS);
+    for b in blocks {
+        for o in b["element"]["options"].as_array().into_iter().flatten() {
+            assert!(
+                chars(&o["text"]["text"]) <= limit::OPTION_TEXT && chars(&o["value"]) <= limit::OPTION_VALUE,
+                "{o}"
+            );
+        }
+    }
+    let typed: Vec<SlackBlock> = serde_json::from_value(Value::Array(blocks.clone())).unwrap();
+    assert!(typed.iter().all(|b| !matches!(b, SlackBlock::Unknown(_))), "slack-morphism reads every block: {modal}");
 }
