@@ -37,6 +37,23 @@ async fn requests_without_a_valid_fresh_signature_are_refused_before_anything_is
     assert!(fake.calls().is_empty());
 }
 
+/// Signed but malformed requests get 400 naming what is wrong; a body past
+/// the limit gets 413 before it is read, as on the Discord endpoint.
+#[tokio::test]
+async fn malformed_or_oversized_requests_get_400_or_413() {
+    let (app, fake, _) = app().await;
+    let (status, text) = signed(&app, "application/json", "{not json").await;
+    assert_eq!((status, text.as_str()), (StatusCode::BAD_REQUEST, "not an Events API request"));
+    let (status, text) = signed(&app, "application/x-www-form-urlencoded", "payload=%7Bnope").await;
+    assert_eq!((status, text.as_str()), (StatusCode::BAD_REQUEST, "not an interaction payload"));
+    let (status, text) = signed(&app, "application/x-www-form-urlencoded", "hello=there").await;
+    assert_eq!((status, text.as_str()), (StatusCode::BAD_REQUEST, "not a slash command"));
+    let huge = format!("text={}", "a".repeat(stackpick_slack::serve::MAX_BODY + 1));
+    let (status, _) = signed(&app, "application/x-www-form-urlencoded", &huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(fake.calls().is_empty());
+}
+
 #[tokio::test]
 async fn the_url_check_gets_its_challenge_back() {
     let (app, _, _) = app().await;
