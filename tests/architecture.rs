@@ -289,14 +289,20 @@ const MODULE_LAYERS: [(&str, &[&[&str]]); 6] = [
     ),
     (
         "crates/store/src",
-        &[&["error", "keys", "bounded"], &["records"], &["similar", "journal"], &["sqlite", "memory"], &["postgres"]],
+        &[
+            &["error", "keys", "bounded", "sealed"],
+            &["records"],
+            &["similar", "journal"],
+            &["sqlite", "memory"],
+            &["postgres"],
+        ],
     ),
     (
         "crates/commands/src",
         &[&["custom_id", "directory", "metrics", "reports"], &["request"], &["reply", "state"], &["handle", "refresh"]],
     ),
     ("crates/discord/src", &[&["token", "commands"], &["parse", "build"], &["rest"], &["gateway", "serve"]]),
-    ("crates/slack/src", &[&["blocks", "parse"], &["web"], &["serve"], &["socket"]]),
+    ("crates/slack/src", &[&["blocks", "parse", "oauth"], &["web"], &["serve"], &["socket"]]),
     ("src", &[&["config", "render"], &["cli"]]),
 ];
 

@@ -124,8 +124,8 @@ pub struct Form {
     pub min_len: u16,
     pub max_len: u16,
     /// Menus under the text field, each optional. Slack's modals show them;
-    /// Discord's forms (serenity's modals) hold text fields only, and no form
-    /// with choices is sent there: `/recommend` takes its factors as options.
+    /// Discord's forms hold text fields only, and no form with choices is
+    /// sent there: `/recommend` takes its factors as options.
     pub choices: Vec<FormChoice>,
 }
 

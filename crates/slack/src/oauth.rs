@@ -1,4 +1,6 @@
-//! Installing the app in many workspaces: Slack's OAuth v2 flow.
+//! Installing the app in many workspaces: Slack's OAuth v2 flow. This module
+//! holds its parts (the signed state, the consent URL, the cookie, the pages);
+//! the endpoint (`serve.rs`) routes them.
 //!
 //! `GET /slack/install` sends the browser to Slack's consent page with a
 //! `state` that only this deployment can make (a timestamp and a random
@@ -14,15 +16,11 @@
 
 use std::time::Duration;
 
-use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use hmac::{Hmac, Mac};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::Sha256;
-use stackpick_store::{Install, Server};
-
-use crate::serve::AppState;
 
 /// Where Slack asks the installing user for consent.
 pub const AUTHORIZE_URL: &str = "https://slack.com/oauth/v2/authorize";
@@ -92,7 +90,8 @@ impl OAuth {
     }
 }
 
-fn page(status: StatusCode, title: &str, text: &str) -> Response {
+/// A short HTML page for the installing user.
+pub(crate) fn page(status: StatusCode, title: &str, text: &str) -> Response {
     let escape = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;");
     let body = format!(
         "<!doctype html><meta charset=\"utf-8\"><title>{t}</title><h1>{t}</h1><p>{x}</p>",
@@ -102,100 +101,27 @@ fn page(status: StatusCode, title: &str, text: &str) -> Response {
     (status, Html(body)).into_response()
 }
 
-/// `GET /slack/install`: to Slack's consent page, with a fresh state.
-pub(crate) async fn install(State(state): State<std::sync::Arc<AppState>>) -> Response {
-    let Some(oauth) = &state.oauth else {
-        return page(StatusCode::NOT_FOUND, "Not installable here", "This deployment has no Slack OAuth credentials.");
-    };
-    let Ok(oauth_state) = oauth.new_state(stackpick_store::now()) else {
-        return page(StatusCode::INTERNAL_SERVER_ERROR, "Try again", "Could not start the install; try again.");
-    };
-    let cookie = format!(
-        "{COOKIE}={oauth_state}; Path=/slack; Max-Age={}; HttpOnly; Secure; SameSite=Lax",
-        STATE_VALID.as_secs()
-    );
-    (StatusCode::FOUND, [(header::LOCATION, oauth.authorize_url(&oauth_state)), (header::SET_COOKIE, cookie)])
-        .into_response()
-}
-
+/// The query Slack's redirect carries: the code, or the error, and the state.
 #[derive(Debug, serde::Deserialize)]
 pub(crate) struct Redirect {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
 }
 
-fn cookie_state(headers: &HeaderMap) -> Option<String> {
+/// The cookie that sets `state` in the installing browser.
+pub(crate) fn state_cookie(state: &str) -> String {
+    format!("{COOKIE}={state}; Path=/slack; Max-Age={}; HttpOnly; Secure; SameSite=Lax", STATE_VALID.as_secs())
+}
+
+/// The state the installing browser's cookie holds.
+pub(crate) fn cookie_state(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .find_map(|pair| pair.trim().strip_prefix(COOKIE)?.strip_prefix('=').map(str::to_owned))
-}
-
-/// `GET /slack/oauth_redirect`: the workspace's token exchanged and kept.
-pub(crate) async fn redirect(
-    State(state): State<std::sync::Arc<AppState>>,
-    headers: HeaderMap,
-    Query(query): Query<Redirect>,
-) -> Response {
-    let Some(oauth) = &state.oauth else {
-        return page(StatusCode::NOT_FOUND, "Not installable here", "This deployment has no Slack OAuth credentials.");
-    };
-    if let Some(error) = &query.error {
-        let text = format!("Slack says: {error}. Nothing was installed; you can start again from the install link.");
-        return page(StatusCode::BAD_REQUEST, "Not installed", &text);
-    }
-    let (Some(code), Some(given)) = (&query.code, &query.state) else {
-        return page(StatusCode::BAD_REQUEST, "Not installed", "The link is missing its code or state.");
-    };
-    let from_this_browser = cookie_state(&headers).is_some_and(|c| c == *given);
-    if !from_this_browser || !oauth.state_is_valid(given, stackpick_store::now()) {
-        return page(
-            StatusCode::BAD_REQUEST,
-            "Not installed",
-            "This install link has expired or was started in another browser; start again from the install link.",
-        );
-    }
-    let Some(web) = state.api() else {
-        return page(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Not installed",
-            "This deployment cannot reach Slack's Web API.",
-        );
-    };
-    let granted = match web.oauth_access(oauth, code).await {
-        Ok(granted) => granted,
-        Err(e) => {
-            tracing::warn!(error = %e, "oauth.v2.access failed");
-            return page(StatusCode::BAD_GATEWAY, "Not installed", "Slack did not accept the code; start again.");
-        }
-    };
-    let team = granted.team.id.0.clone();
-    let name = granted.team.name.clone().unwrap_or_else(|| team.clone());
-    let Some(bot_user) = granted.bot_user_id.map(|u| u.0) else {
-        return page(StatusCode::BAD_GATEWAY, "Not installed", "Slack granted no bot token; start again.");
-    };
-    let install =
-        Install { team: team.clone(), bot_token: SecretString::new(granted.access_token.0.clone()), bot_user };
-    if let Err(e) = state.bot.store().save_install(&install).await {
-        tracing::warn!(error = %e, %team, "the installation was not saved");
-        let text = match e {
-            stackpick_store::StoreError::NotKept => "This deployment runs without a database, so it cannot keep \
-                                                     an installation; its operator must set DATABASE_URL."
-                .to_owned(),
-            _ => "The installation could not be saved; try again in a few minutes.".to_owned(),
-        };
-        return page(StatusCode::SERVICE_UNAVAILABLE, "Not installed", &text);
-    }
-    state.bot.server_present(&Server::new(stackpick_store::Platform::Slack, team.clone())).await;
-    tracing::info!(%team, "installed in a Slack workspace");
-    page(
-        StatusCode::OK,
-        "stackpick is installed",
-        &format!("stackpick is installed in {name}. Mention @stackpick or type /stackpick in any channel."),
-    )
 }
 
 #[cfg(test)]
