@@ -120,6 +120,12 @@ impl Engine {
                 "  cascade: the words' answer stands (lexical confidence {:.2}, trusted from {trust}, or at most {SHORT_QUESTION} content words); the gate is not consulted",
                 lx.confidence
             );
+        } else if lx.answered.is_some() && lx.near_tie() {
+            let _ = writeln!(
+                out,
+                "  cascade: the words' runner-up scores within {:.0} % of their answer, so the gate decides",
+                (1.0 - meaning::NEAR_TIE) * 100.0
+            );
         }
     }
 
