@@ -1,13 +1,10 @@
 //! Chat messages: mentions, DMs, the prefix, answer channels and replies to
 //! the bot — when to speak, and what to say.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use stackpick_core::Engine;
-
-use std::sync::Arc;
-
-use stackpick_core::Answer;
+use stackpick_core::{Answer, Engine};
 
 use crate::reply::{self, Buttons, ChatReply, Edit, Message, SLOW_DOWN};
 use crate::request::{ChatMessage, MessageRef, Platform, Subject};
