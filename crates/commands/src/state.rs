@@ -203,6 +203,17 @@ impl Answers {
         inner.by_question.get(&question_key(platform, question)).cloned()
     }
 
+    /// Forgets every question `user` asked on `platform` (they deleted their
+    /// data): their later edits no longer change the answers. Returns how many.
+    pub fn forget_user(&self, platform: crate::Platform, user: &str) -> usize {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let before = inner.by_question.len();
+        inner.by_question.retain(|_, a| !(a.question.context.platform == platform && a.question.context.user == user));
+        let AnswersInner { order, by_question } = &mut *inner;
+        order.retain(|k| by_question.contains_key(k));
+        before - inner.by_question.len()
+    }
+
     /// Forgets a question (it was deleted); returns its answer.
     pub fn forget(&self, platform: crate::Platform, question: &MessageRef) -> Option<Answered> {
         let key = question_key(platform, question);
@@ -227,6 +238,35 @@ mod tests {
         }
         assert!(d.first("a".into()), "forgotten after as many newer ones");
         assert!(!d.first((DELIVERIES_REMEMBERED - 1).to_string()), "the newest are remembered");
+    }
+
+    #[test]
+    fn a_members_answers_are_forgotten_with_their_data_and_nobody_elses() {
+        use crate::request::{Context, Powers};
+        let question = |user: &str, id: &str| ChatMessage {
+            context: Context {
+                platform: crate::Platform::Slack,
+                server: Some("T1".into()),
+                channel: Some("C1".into()),
+                user: user.into(),
+                powers: Powers::default(),
+            },
+            id: MessageRef { channel: "C1".into(), message: id.into() },
+            text: "which is faster?".into(),
+            mentions_me: true,
+            replies_to_me: false,
+            replied_subject: None,
+        };
+        let answer = |id: &str| MessageRef { channel: "C1".into(), message: id.into() };
+        let a = Answers::default();
+        a.remember(question("U1", "1"), answer("a1"));
+        a.remember(question("U1", "2"), answer("a2"));
+        a.remember(question("U2", "3"), answer("a3"));
+        assert_eq!(a.forget_user(crate::Platform::Discord, "U1"), 0, "another platform's U1");
+        assert_eq!(a.forget_user(crate::Platform::Slack, "U1"), 2);
+        assert!(a.get(crate::Platform::Slack, &answer("1")).is_none());
+        assert_eq!(a.get(crate::Platform::Slack, &answer("3")).map(|x| x.answer), Some(answer("a3")));
+        assert_eq!(a.inner.lock().unwrap().order.len(), 1, "the order forgets them too");
     }
 
     #[test]

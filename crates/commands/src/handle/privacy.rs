@@ -41,8 +41,9 @@ pub(crate) fn show(bot: &Bot, cx: &Context) -> Reply {
          of it is, so that you can delete your questions here. {kept}\n\n\
          **Your 👍/👎 votes** — the topic and your vote, with the same hash. {kept}\n\n\
          **Welcomes** — that you were welcomed in a server (the hash again), so that nobody is welcomed twice.\n\n\
-         **Nothing else** — not your name, your profile, or messages that are not for me. When you last got an \
-         answer (for the cooldown) is held in memory only, never written down.\n\n\
+         **Nothing else** — not your name, your profile, or messages that are not for me. Held in memory \
+         only, never written down: when you last got an answer (for the cooldown), and your recent questions \
+         in chat with my answers to them (so that editing or deleting a question updates its answer).\n\n\
          When a server removes the bot, everything about that server is deleted {grace} days later."
     );
     let doc = EmbedDoc {
@@ -88,6 +89,7 @@ pub(crate) async fn forget(bot: &Bot, cx: &Context) -> Reply {
     match bot.store.forget_member(&member).await {
         Ok(forgotten) => {
             bot.feedback.forget(&cx.user);
+            bot.answers.forget_user(cx.platform, &cx.user);
             tracing::info!(platform = %cx.platform, rows = forgotten.total(), "a member deleted their data");
             reply::notice(done(&forgotten))
         }
