@@ -98,13 +98,8 @@ async fn slack_serve_answers_commands_and_mentions_as_a_process() {
     assert_eq!((posts[1]["channel"].as_str(), posts[1].get("thread_ts")), (Some("D0DM"), None));
 
     // A button on an answer, answered through its response_url.
-    let press = json!({
-        "type": "block_actions", "user": {"id": "U74"}, "team": {"id": TEAM}, "channel": {"id": "C0GENERAL"},
-        "container": {"type": "message", "message_ts": "1700000000.007200", "channel_id": "C0GENERAL"},
-        "response_url": format!("{fake_url}/hooks/b70"), "trigger_id": "1.2.3",
-        "actions": [{"action_id": "sp1:t:scalability", "type": "button", "value": "sp1:t:scalability", "block_id": "b"}],
-    });
-    let press = serde_urlencoded::to_string([("payload", press.to_string())]).unwrap();
+    let button = json!({"action_id": "sp1:t:scalability", "value": "sp1:t:scalability"});
+    let press = press_body("U74", &button, &fake_url, "b70");
     assert_eq!(post_signed(&base, form, &press, None).await.0, StatusCode::OK);
     // The App Home tab, published for whoever opens it.
     let home = event("Ev72", json!({"type": "app_home_opened", "user": "U75", "channel": "D0HOME", "tab": "home"}));

@@ -208,3 +208,14 @@ pub fn event(id: &str, event: Value) -> String {
     })
     .to_string()
 }
+
+/// A press of `button` by `user`, answered through `hook`.
+pub fn press_body(user: &str, button: &Value, url: &str, hook: &str) -> String {
+    let payload = json!({
+        "type": "block_actions", "user": {"id": user}, "team": {"id": TEAM}, "channel": {"id": "C0GENERAL"},
+        "container": {"type": "message", "message_ts": "1700000000.002000", "channel_id": "C0GENERAL"},
+        "response_url": format!("{url}/hooks/{hook}"), "trigger_id": "1.2.3",
+        "actions": [{"action_id": button["action_id"], "type": "button", "value": button["value"], "block_id": "b"}],
+    });
+    serde_urlencoded::to_string([("payload", payload.to_string())]).unwrap()
+}

@@ -174,6 +174,18 @@ impl Journal {
     }
 }
 
+/// Waits for the entries queued before a member's deletion to be written, so
+/// that they are deleted too; a store without a journal (read-only) has none.
+pub(crate) async fn written_before_forgetting(journal: Option<&Journal>) -> Result<()> {
+    match journal {
+        Some(journal) if !journal.written(FORGET_MEMBER_WITHIN).await => Err(crate::StoreError::Unavailable(format!(
+            "the question log could not be written within {} s, so nothing was deleted yet; try again later",
+            FORGET_MEMBER_WITHIN.as_secs()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 async fn prune(sink: &dyn Sink, retention: i64) {
     match sink.prune(crate::now() - retention).await {
         Ok(n) if n > 0 => tracing::info!(rows = n, "pruned old question log rows"),

@@ -53,6 +53,11 @@ pub(crate) fn open(key: &[u8; 32], owner: &str, sealed: &[u8]) -> Result<SecretS
     String::from_utf8(plain).map(SecretString::new).map_err(|_| refused())
 }
 
+/// A `slack_installs` row (bot user, sealed token) opened into an [`Install`](crate::Install).
+pub(crate) fn install(key: &[u8; 32], team: &str, (bot_user, token): (String, Vec<u8>)) -> Result<crate::Install> {
+    Ok(crate::Install { team: team.to_owned(), bot_token: open(key, team, &token)?, bot_user })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

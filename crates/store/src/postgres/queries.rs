@@ -262,11 +262,7 @@ impl crate::Installs for PostgresStore {
                 .fetch_optional(&self.db.pool)
                 .await
                 .context(|| format!("cannot read the installation of {team} in `{}`", self.db.name))?;
-        row.map(|(bot_user, token)| {
-            let bot_token = crate::sealed::open(&self.db.key, team, &token)?;
-            Ok(crate::Install { team: team.to_owned(), bot_token, bot_user })
-        })
-        .transpose()
+        row.map(|row| crate::sealed::install(&self.db.key, team, row)).transpose()
     }
 
     async fn remove_install(&self, team: &str) -> Result<bool> {
@@ -366,7 +362,7 @@ impl crate::QuestionLog for PostgresStore {
     }
 
     async fn forget_member(&self, member: &Member) -> Result<Forgotten> {
-        crate::sqlite::written_before_forgetting(self.journal.as_deref()).await?;
+        crate::journal::written_before_forgetting(self.journal.as_deref()).await?;
         self.db.forget_member(member).await
     }
 

@@ -7,7 +7,7 @@ use crate::error::Context as _;
 use crate::journal::Sink;
 use crate::keys::{Member, Platform, Server};
 use crate::records::{Entry, Forgotten, QuestionRecord, Vote};
-use crate::{Result, StoreError, FORGET_MEMBER_WITHIN};
+use crate::Result;
 
 /// The tables that hold a server's data, each keyed by `(platform, server)`.
 const PER_SERVER: [&str; 6] = ["server_settings", "answer_channels", "questions", "feedback", "welcomes", "departures"];
@@ -131,18 +131,6 @@ impl Db {
     }
 }
 
-/// Waits for the entries queued before a member's deletion to be written,
-/// so that they are deleted too.
-pub(crate) async fn written_before_forgetting(journal: Option<&crate::journal::Journal>) -> Result<()> {
-    match journal {
-        Some(journal) if !journal.written(FORGET_MEMBER_WITHIN).await => Err(StoreError::Unavailable(format!(
-            "the question log could not be written within {} s, so nothing was deleted yet; try again later",
-            FORGET_MEMBER_WITHIN.as_secs()
-        ))),
-        _ => Ok(()),
-    }
-}
-
 #[async_trait::async_trait]
 impl crate::QuestionLog for SqliteStore {
     fn record(&self, entry: Entry) {
@@ -180,7 +168,7 @@ impl crate::QuestionLog for SqliteStore {
     }
 
     async fn forget_member(&self, member: &Member) -> Result<Forgotten> {
-        written_before_forgetting(self.journal.as_deref()).await?;
+        crate::journal::written_before_forgetting(self.journal.as_deref()).await?;
         self.db.forget_member(member).await
     }
 
@@ -218,11 +206,7 @@ impl crate::Installs for SqliteStore {
                 .fetch_optional(&self.db.pool)
                 .await
                 .context(|| format!("cannot read the installation of {team} in `{}`", self.db.name))?;
-        row.map(|(bot_user, token)| {
-            let bot_token = crate::sealed::open(&self.db.key, team, &token)?;
-            Ok(crate::Install { team: team.to_owned(), bot_token, bot_user })
-        })
-        .transpose()
+        row.map(|row| crate::sealed::install(&self.db.key, team, row)).transpose()
     }
 
     async fn remove_install(&self, team: &str) -> Result<bool> {

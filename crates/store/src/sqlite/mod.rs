@@ -20,7 +20,6 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub(crate) use key::{hash as hash_member, random as random_key, read_or_create as read_or_create_key_file};
 pub use key::{KeySource, HASH_KEY_VAR};
-pub(crate) use log::written_before_forgetting;
 
 use crate::error::Context as _;
 use crate::journal::{Journal, Observer, Sink as _, Unobserved};
