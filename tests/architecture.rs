@@ -432,3 +432,31 @@ fn architecture_md_lists_the_crates_in_the_tested_order() {
         .collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
 }
+
+/// The longest a source file may be: past it a module holds more than one
+/// concern and is split (a directory module with its parts).
+const MAX_LINES: usize = 500;
+
+/// No Rust source of the workspace — crates, binary, tests, benches,
+/// examples — is over [`MAX_LINES`] lines.
+#[test]
+fn no_source_file_is_over_500_lines() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut long = Vec::new();
+    let mut read = 0;
+    for dir in ["src", "crates", "tests", "benches", "examples"] {
+        let dir = root.join(dir);
+        if !dir.is_dir() {
+            continue;
+        }
+        for (path, text) in sources(&dir) {
+            read += 1;
+            let lines = text.lines().count();
+            if lines > MAX_LINES {
+                long.push(format!("{path}: {lines} lines"));
+            }
+        }
+    }
+    assert!(read > 100, "the sources were found ({read} files read)");
+    assert!(long.is_empty(), "over {MAX_LINES} lines: {long:#?}");
+}
