@@ -92,6 +92,17 @@ fn a_near_tie_of_the_words_is_not_an_answer() {
 }
 
 /// The gate refuses what is not the pack's subject, and a premise nobody stated is not assumed.
+/// The ask in one clause, a story around it in the others: read clause by
+/// clause, the ask is found (both were refused when only the whole was read).
+#[test]
+fn the_ask_is_found_in_a_question_of_several_clauses() {
+    let q = "my manager keeps asking for numbers and i have none, is there real benchmark data on which one \
+             handles more requests per second";
+    assert_eq!(answer(q).0.as_deref(), Some("performance"), "{:?}", answer(q));
+    let q = "we are a three person startup with a mobile app in flutter, should the api behind it be node or python";
+    assert_eq!(answer(q).0.as_deref(), Some("rest-api"), "the API behind an app: {:?}", answer(q));
+}
+
 #[test]
 fn the_gate_refuses_off_topic_questions() {
     for q in ["how do I center a div", "what's the weather like in lisbon", "rust or go for a cli tool"] {

@@ -155,9 +155,9 @@ impl Engine {
         if view.hard || view.view.stands(trust) {
             return lexical;
         }
-        let vector =
-            if remembered { self.remembered_vector(m, &lexical.question) } else { m.encode(&lexical.question) };
-        let evidence = m.features(&vector, &view.view);
+        let whole = if remembered { self.remembered_vector(m, &lexical.question) } else { m.encode(&lexical.question) };
+        let vectors = meaning::QuestionVectors { whole, parts: m.encode_parts(&lexical.question, remembered) };
+        let evidence = m.features(&vectors, &view.view);
         let decision = meaning::decide(weights, &evidence);
         self.semantic_answer(lexical, &view, &decision, threshold)
     }
@@ -219,7 +219,11 @@ impl Engine {
         if view.hard {
             return None;
         }
-        Some(m.features(&self.remembered_vector(m, question), &view.view))
+        let vectors = meaning::QuestionVectors {
+            whole: self.remembered_vector(m, question),
+            parts: m.encode_parts(question, true),
+        };
+        Some(m.features(&vectors, &view.view))
     }
 
     /// The answer `decision` gives, from `lexical`'s question.
