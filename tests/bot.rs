@@ -165,6 +165,49 @@ mod chat {
         assert_eq!(bot.message_deleted(Platform::Discord, &id), None);
     }
 
+    /// A question edited (or deleted) while its answer is on its way — before
+    /// the face knows the answer's id — still gets its answer replaced (or
+    /// deleted) once the answer is out: a quick typo fix must not leave the
+    /// old answer standing. (Found as a flaky gateway test under load.)
+    #[test]
+    fn an_edit_or_deletion_while_the_answer_is_on_its_way_applies_once_it_is_sent() {
+        use stackpick::bot::request::MessageRef;
+        use stackpick::bot::Platform;
+        use stackpick::discord::Edited;
+        let bot = bot();
+        let me = UserId::new(BOT_ID);
+        let mut sent = msg(p::guild_message(ANSWER_CHANNEL_ID, BOT_ID, "", &[]));
+        sent.author.bot = true;
+
+        let question = msg(p::guild_message(ANSWER_CHANNEL_ID, USER_ID, "which is faster?", &[]));
+        let id = MessageRef { channel: ANSWER_CHANNEL_ID.to_string(), message: question.id.to_string() };
+        assert!(matches!(message_at(&bot, &question, me, Instant::now()), Some(ChatReply::Send(_))));
+        assert_eq!(bot.message_edited(Platform::Discord, &id, "which is easier to learn?".into(), false), None);
+        match stackpick::discord::answer_sent(&bot, &question, me, &sent) {
+            Some(Edited::Replace(edit)) => {
+                let body = serde_json::to_value(&*edit).unwrap();
+                assert!(body.to_string().contains("Learning"), "the answer to the edited text: {body}");
+            }
+            other => panic!("the edit applied once the answer is out: {other:?}"),
+        }
+        assert_eq!(
+            bot.message_edited(Platform::Discord, &id, "which is easier to learn?".into(), false),
+            None,
+            "the answer already matches the edited text"
+        );
+
+        let later = Instant::now() + Duration::from_secs(10);
+        let question = msg(p::guild_message(ANSWER_CHANNEL_ID, USER_ID, "which is more popular?", &[]));
+        let id = MessageRef { channel: ANSWER_CHANNEL_ID.to_string(), message: question.id.to_string() };
+        assert!(matches!(message_at(&bot, &question, me, later), Some(ChatReply::Send(_))));
+        assert_eq!(bot.message_deleted(Platform::Discord, &id), None);
+        assert!(
+            matches!(stackpick::discord::answer_sent(&bot, &question, me, &sent), Some(Edited::Delete)),
+            "a question deleted meanwhile takes its answer along"
+        );
+        assert_eq!(bot.message_deleted(Platform::Discord, &id), None, "and is not remembered");
+    }
+
     use super::*;
     use fake::{ANSWER_CHANNEL_ID, BOT_ID, CHANNEL_ID, USER_ID};
     use serenity::all::{Message, UserId};

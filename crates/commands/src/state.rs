@@ -168,6 +168,21 @@ pub struct Answers {
 struct AnswersInner {
     order: VecDeque<String>,
     by_question: HashMap<String, Answered>,
+    /// Questions whose answer is on its way: an edit or a deletion that
+    /// arrives before the face knows the answer's id waits here for it.
+    sending: HashMap<String, Sending>,
+    sending_order: VecDeque<String>,
+}
+
+/// What happened to a question while its answer was being sent.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Sending {
+    /// Nothing yet.
+    Unchanged,
+    /// It was edited: its latest text, and whether it still names the bot.
+    Edited { text: String, mentions_me: bool },
+    /// It was deleted.
+    Deleted,
 }
 
 /// One answered question: as the bot read it, and the answer the face sent.
@@ -197,6 +212,47 @@ impl Answers {
         inner.by_question.insert(key, Answered { question, answer });
     }
 
+    /// The bot is sending an answer to `question`: until [`Answers::sent`],
+    /// its edits and its deletion are kept for the answer (a fast typo fix
+    /// must not leave the old answer standing). Bounded like the answers.
+    pub fn sending(&self, question: &ChatMessage) {
+        let key = question_key(question.context.platform, &question.id);
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.sending.insert(key.clone(), Sending::Unchanged).is_none() {
+            if inner.sending_order.len() >= ANSWERS_REMEMBERED {
+                if let Some(old) = inner.sending_order.pop_front() {
+                    inner.sending.remove(&old);
+                }
+            }
+            inner.sending_order.push_back(key);
+        }
+    }
+
+    /// Records what happened to a question whose answer is on its way;
+    /// `false` when no answer to it is (then the change concerns nothing sent).
+    pub fn while_sending(&self, platform: crate::Platform, question: &MessageRef, change: Sending) -> bool {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        match inner.sending.get_mut(&question_key(platform, question)) {
+            Some(slot) if *slot != Sending::Deleted => {
+                *slot = change;
+                true
+            }
+            Some(_) => true,
+            None => false,
+        }
+    }
+
+    /// The answer to `question` went out (or failed, `None`): what happened
+    /// to the question meanwhile.
+    pub fn sent(&self, question: &ChatMessage) -> Sending {
+        let key = question_key(question.context.platform, &question.id);
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        let AnswersInner { sending, sending_order, .. } = &mut *inner;
+        let what = sending.remove(&key).unwrap_or(Sending::Unchanged);
+        sending_order.retain(|k| *k != key);
+        what
+    }
+
     /// The answer to a question, if the bot answered it recently.
     pub fn get(&self, platform: crate::Platform, question: &MessageRef) -> Option<Answered> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
@@ -209,7 +265,7 @@ impl Answers {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         let before = inner.by_question.len();
         inner.by_question.retain(|_, a| !(a.question.context.platform == platform && a.question.context.user == user));
-        let AnswersInner { order, by_question } = &mut *inner;
+        let AnswersInner { order, by_question, .. } = &mut *inner;
         order.retain(|k| by_question.contains_key(k));
         before - inner.by_question.len()
     }

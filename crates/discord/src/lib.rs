@@ -93,11 +93,22 @@ pub fn message_at(bot: &Bot, msg: &Message, me: UserId, now: Instant) -> Option<
 }
 
 /// After the answer `sent` to the chat message `msg` went out: remembered, so
-/// that editing or deleting `msg` updates or deletes it.
-pub fn answer_sent(bot: &Bot, msg: &Message, me: UserId, sent: &Message) {
+/// that editing or deleting `msg` updates or deletes it. An edit or deletion
+/// of `msg` that arrived while the answer was on its way is returned, rendered,
+/// to apply to `sent` now.
+pub fn answer_sent(bot: &Bot, msg: &Message, me: UserId, sent: &Message) -> Option<Edited> {
+    let chat = parse::chat(msg, me)?;
+    let answer = bot::request::MessageRef { channel: sent.channel_id.to_string(), message: sent.id.to_string() };
+    Some(match bot.answer_sent(chat, answer)? {
+        bot::Edit::Replace { message, .. } => Edited::Replace(Box::new(build::edit(&message))),
+        bot::Edit::Delete(_) => Edited::Delete,
+    })
+}
+
+/// The answer to the chat message `msg` could not be sent.
+pub fn answer_not_sent(bot: &Bot, msg: &Message, me: UserId) {
     if let Some(chat) = parse::chat(msg, me) {
-        let answer = bot::request::MessageRef { channel: sent.channel_id.to_string(), message: sent.id.to_string() };
-        bot.answer_sent(chat, answer);
+        bot.answer_not_sent(&chat);
     }
 }
 

@@ -8,6 +8,7 @@ use stackpick_core::{Answer, Engine};
 
 use crate::reply::{self, Buttons, ChatReply, Edit, Message, SLOW_DOWN};
 use crate::request::{ChatMessage, MessageRef, Platform, Subject};
+use crate::state::Sending;
 use crate::{timed_answer, Bot, Trigger};
 
 /// What the bot says to a chat message: an answer, or a greeting (`None`).
@@ -51,13 +52,31 @@ impl Bot {
         if let Some(answer) = &said.answer {
             self.log(cx, answer, &said.engine);
         }
+        self.answers.sending(msg);
         Some(ChatReply::Send(Box::new(self.render(msg, &said))))
     }
 
     /// The face sent `answer` in reply to the chat message `question`: an edit
-    /// of the question will update it, a deletion take it along.
-    pub fn answer_sent(&self, question: ChatMessage, answer: MessageRef) {
+    /// of the question will update it, a deletion take it along. An edit or
+    /// deletion that came while the answer was on its way is returned, for
+    /// the face to apply now.
+    pub fn answer_sent(&self, question: ChatMessage, answer: MessageRef) -> Option<Edit> {
+        let platform = question.context.platform;
+        let id = question.id.clone();
+        let meanwhile = self.answers.sent(&question);
+        if meanwhile == Sending::Deleted {
+            return Some(Edit::Delete(answer));
+        }
         self.answers.remember(question, answer);
+        match meanwhile {
+            Sending::Edited { text, mentions_me } => self.message_edited(platform, &id, text, mentions_me),
+            Sending::Unchanged | Sending::Deleted => None,
+        }
+    }
+
+    /// The face could not send the answer to `question`: nothing waits for it.
+    pub fn answer_not_sent(&self, question: &ChatMessage) {
+        self.answers.sent(question);
     }
 
     /// A chat message was edited: `text` is its new text, read by the face as
@@ -68,7 +87,10 @@ impl Bot {
     /// an edit that left the text as it was, such as a link preview added).
     /// Edits take no cooldown and are not logged again: they post nothing new.
     pub fn message_edited(&self, platform: Platform, id: &MessageRef, text: String, mentions_me: bool) -> Option<Edit> {
-        let answered = self.answers.get(platform, id)?;
+        let Some(answered) = self.answers.get(platform, id) else {
+            self.answers.while_sending(platform, id, Sending::Edited { text, mentions_me });
+            return None;
+        };
         if answered.question.text == text && answered.question.mentions_me == mentions_me {
             return None;
         }
@@ -88,7 +110,11 @@ impl Bot {
 
     /// A chat message was deleted: the bot's answer to it, to delete too.
     pub fn message_deleted(&self, platform: Platform, id: &MessageRef) -> Option<MessageRef> {
-        self.answers.forget(platform, id).map(|a| a.answer)
+        let answered = self.answers.forget(platform, id);
+        if answered.is_none() {
+            self.answers.while_sending(platform, id, Sending::Deleted);
+        }
+        answered.map(|a| a.answer)
     }
 
     /// What the bot would say to `msg`, cooldowns aside; `None` to stay silent.

@@ -202,8 +202,16 @@ impl EventHandler for Handler {
             crate::ChatReply::Send(answer) => {
                 let sent = rest::retrying(|| msg.channel_id.send_message(&ctx.http, (*answer).clone())).await;
                 match sent {
-                    Ok(sent) => crate::answer_sent(&self.bot, &msg, me, &sent),
-                    Err(e) => tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent"),
+                    Ok(sent) => {
+                        if let Some(edited) = crate::answer_sent(&self.bot, &msg, me, &sent) {
+                            // The question was edited or deleted while its answer was on its way.
+                            apply_edit(&ctx, sent.channel_id, sent.id, edited).await;
+                        }
+                    }
+                    Err(e) => {
+                        crate::answer_not_sent(&self.bot, &msg, me);
+                        tracing::warn!(error = %e, channel = %msg.channel_id, "answer not sent");
+                    }
                 }
             }
             crate::ChatReply::React(emoji) => {
@@ -229,15 +237,7 @@ impl EventHandler for Handler {
             return;
         };
         let Ok(_permit) = self.in_flight.acquire().await else { return };
-        let done = match edited {
-            crate::Edited::Replace(edit) => {
-                rest::retrying(|| channel.edit_message(&ctx.http, answer, (*edit).clone())).await.map(|_| ())
-            }
-            crate::Edited::Delete => rest::retrying(|| channel.delete_message(&ctx.http, answer)).await,
-        };
-        if let Err(e) = done {
-            tracing::warn!(error = %e, %channel, "the answer to an edited question was not updated");
-        }
+        apply_edit(&ctx, channel, answer, edited).await;
     }
 
     /// A deleted question takes the bot's answer with it.
@@ -247,6 +247,19 @@ impl EventHandler for Handler {
         if let Err(e) = rest::retrying(|| channel.delete_message(&ctx.http, answer)).await {
             tracing::warn!(error = %e, %channel, "the answer to a deleted question was not deleted");
         }
+    }
+}
+
+/// Edits or deletes the bot's `answer` in `channel` after its question changed.
+async fn apply_edit(ctx: &Context, channel: ChannelId, answer: MessageId, edited: crate::Edited) {
+    let done = match edited {
+        crate::Edited::Replace(edit) => {
+            rest::retrying(|| channel.edit_message(&ctx.http, answer, (*edit).clone())).await.map(|_| ())
+        }
+        crate::Edited::Delete => rest::retrying(|| channel.delete_message(&ctx.http, answer)).await,
+    };
+    if let Err(e) = done {
+        tracing::warn!(error = %e, %channel, "the answer to an edited question was not updated");
     }
 }
 

@@ -199,10 +199,19 @@ fn handle_event(state: &Arc<AppState>, envelope: Envelope) {
             ChatReply::Send(m) => match web.post(&id.channel, chat.thread.as_deref(), blocks::render(&m)).await {
                 Ok(ts) => {
                     let answer = MessageRef { channel: id.channel.clone(), message: ts };
-                    state.bot.answer_sent(chat.message.clone(), answer);
-                    Ok(())
+                    // An edit or deletion of the question while its answer was on its way.
+                    match state.bot.answer_sent(chat.message.clone(), answer) {
+                        Some(Edit::Replace { answer, message }) => {
+                            web.update(&answer.channel, &answer.message, blocks::render(&message)).await
+                        }
+                        Some(Edit::Delete(answer)) => web.delete(&answer.channel, &answer.message).await,
+                        None => Ok(()),
+                    }
                 }
-                Err(e) => Err(e),
+                Err(e) => {
+                    state.bot.answer_not_sent(&chat.message);
+                    Err(e)
+                }
             },
             ChatReply::React(_) => web.react(&id.channel, &id.message, "hourglass_flowing_sand").await,
         };
