@@ -75,6 +75,28 @@ fn a_refusal_offers_the_entry_meaning_points_at() {
     }
 }
 
+/// A short question the words answer with little confidence stands only when
+/// the meaning's chooser agrees: "for the next project, node or python?" got
+/// "What Node.js is used for" from its words at 0.50 (issue 14); the chooser
+/// reads the overall choice, so the gate decides, and "did you mean" leads with it.
+#[test]
+fn a_doubtful_short_answer_the_meaning_does_not_share_is_not_given() {
+    let engine = semantic_engine();
+    let a = engine.answer("for the next project, node or python?");
+    let choose = engine.pack().topics.iter().position(|t| t.id == "choose").unwrap();
+    match a.topic() {
+        Some(t) => {
+            assert_eq!(engine.pack().topic(t).id, "choose", "{:?}", answer("for the next project, node or python?"))
+        }
+        None => assert_eq!(a.suggestions.first().map(|t| t.0), Some(choose)),
+    }
+    assert_eq!(
+        answer("which has better docs?").0.as_deref(),
+        Some("documentation"),
+        "a near-tie in the chooser is no disagreement"
+    );
+}
+
 /// Words that nearly tie between two entries settle nothing, however short the
 /// question: "whcih one has beter concurency suport" scored support 0.78 and
 /// architecture 0.77 on its words and was answered "Support and maintenance"

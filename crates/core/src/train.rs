@@ -40,25 +40,15 @@ const L2: f32 = 1e-3;
 /// suits packs without a `questions.tsv`; the chooser and gate learn from `samples`.
 pub fn fit(samples: &[Sample], thin: &[Sample], trained_on: &str, model: &str) -> Weights {
     let chooser = fit_chooser(samples);
-    let gate_samples: Vec<([f32; GATE_FEATURES], bool)> = samples
-        .iter()
-        .map(|s| {
-            let ranked = meaning::choose(&chooser, &s.evidence);
-            let g = meaning::gate_features(&s.evidence, &ranked);
-            (g.0, right(&s.target, ranked[0].0))
-        })
-        .collect();
+    let gated: Vec<Gated> = samples.iter().map(|s| Gated::new(&chooser, s)).collect();
+    let gate_samples: Vec<([f32; GATE_FEATURES], bool)> = gated.iter().map(|g| (g.features, g.right)).collect();
     let gate = fit_gate(&gate_samples);
     // The cascade and the threshold together: a lexical answer at least
     // `trust` confident stands, the rest is gated at `threshold`. Chosen once
     // for a pack that knows its entries from many examples and once for one
     // that knows them from a few (the `thin` samples).
-    let gated = |s: &Sample| {
-        let ranked = meaning::choose(&chooser, &s.evidence);
-        (meaning::gate_features(&s.evidence, &ranked).0, right(&s.target, ranked[0].0))
-    };
-    let rich: Vec<(([f32; GATE_FEATURES], bool), &Sample)> = gate_samples.iter().copied().zip(samples).collect();
-    let few: Vec<(([f32; GATE_FEATURES], bool), &Sample)> = thin.iter().map(|s| (gated(s), s)).collect();
+    let rich: Vec<(Gated, &Sample)> = gated.into_iter().zip(samples).collect();
+    let few: Vec<(Gated, &Sample)> = thin.iter().map(|s| (Gated::new(&chooser, s), s)).collect();
     let (lexical_trust, threshold) = cascade(&gate, &rich);
     // A pack with few examples keeps every answer its words give ([`THIN_TRUST`]);
     // only the threshold for what the words refuse is fitted.
@@ -76,6 +66,23 @@ pub fn fit(samples: &[Sample], thin: &[Sample], trained_on: &str, model: &str) -
     }
 }
 
+/// A sample as the gate sees it under a fitted chooser.
+struct Gated {
+    features: [f32; GATE_FEATURES],
+    /// The chooser's ranking.
+    ranked: Vec<(usize, f32)>,
+    /// Whether that entry is right.
+    right: bool,
+}
+
+impl Gated {
+    fn new(chooser: &[f32; ENTRY_FEATURES], s: &Sample) -> Gated {
+        let ranked = meaning::choose(chooser, &s.evidence);
+        let right = right(&s.target, ranked[0].0);
+        Gated { features: meaning::gate_features(&s.evidence, &ranked).0, ranked, right }
+    }
+}
+
 /// The lexical trust for packs with few examples: every lexical answer stands
 /// (lexical answers have confidence 0.5 or more). Set by hand, not fitted: the
 /// thin samples of our own pack favoured 0.8, but on the third pack (AWS vs Google
@@ -84,7 +91,7 @@ pub fn fit(samples: &[Sample], thin: &[Sample], trained_on: &str, model: &str) -
 pub const THIN_TRUST: f32 = 0.5;
 
 /// The (trust, threshold) pair with the best utility on `data`.
-fn cascade(gate: &[f32; GATE_FEATURES], data: &[(([f32; GATE_FEATURES], bool), &Sample)]) -> (f32, f32) {
+fn cascade(gate: &[f32; GATE_FEATURES], data: &[(Gated, &Sample)]) -> (f32, f32) {
     let mut best: Option<(f64, f32, f32)> = None;
     for trust in TRUSTS {
         let (utility, threshold) = cascade_at(gate, data, trust);
@@ -96,26 +103,23 @@ fn cascade(gate: &[f32; GATE_FEATURES], data: &[(([f32; GATE_FEATURES], bool), &
 }
 
 /// The best threshold, and its utility, with lexical answers trusted from `trust` on.
-fn cascade_at(gate: &[f32; GATE_FEATURES], data: &[(([f32; GATE_FEATURES], bool), &Sample)], trust: f32) -> (f64, f32) {
+fn cascade_at(gate: &[f32; GATE_FEATURES], data: &[(Gated, &Sample)], trust: f32) -> (f64, f32) {
     let scored: Vec<(f32, Outcome)> = cascade_scored(gate, data, trust).into_iter().map(|(p, o, _)| (p, o)).collect();
     let (threshold, utility) = choose_threshold(&scored);
     (utility, threshold)
 }
 
 /// Each sample's answer probability and outcome under the cascade, and
-/// whether it needed the encoder (a lexical answer from `trust` on, or on a
-/// short question, stands with probability 1 and is never encoded).
-fn cascade_scored(
-    gate: &[f32; GATE_FEATURES],
-    data: &[(([f32; GATE_FEATURES], bool), &Sample)],
-    trust: f32,
-) -> Vec<(f32, Outcome, bool)> {
+/// whether it needed the encoder (a lexical answer that stands does so with
+/// probability 1; from `trust` on it is never encoded).
+fn cascade_scored(gate: &[f32; GATE_FEATURES], data: &[(Gated, &Sample)], trust: f32) -> Vec<(f32, Outcome, bool)> {
     data.iter()
-        .map(|((g, ok), s)| {
+        .map(|(g, s)| {
             let lx = &s.evidence.lexical;
-            let (p, ok, encoded) = match lx.answered {
-                Some(e) if lx.stands(trust) => (1.0, right(&s.target, e), false),
-                _ => (meaning::sigmoid(meaning::dot(gate, g)), *ok, true),
+            let encoded = lx.standing(trust) != meaning::Standing::Alone;
+            let (p, ok) = match lx.answered {
+                Some(e) if lx.stands(trust, Some(&g.ranked)) => (1.0, right(&s.target, e)),
+                _ => (meaning::sigmoid(meaning::dot(gate, &g.features)), g.right),
             };
             let outcome = match (&s.target, ok) {
                 (Target::Refuse, _) => Outcome::OffTopic,
@@ -145,13 +149,7 @@ pub struct CascadePoint {
 /// The cascade's curve on `samples` with `weights`' chooser and gate: what
 /// trusting the words more saves in encoder time and costs in answers.
 pub fn cascade_curve(samples: &[Sample], weights: &Weights) -> Vec<CascadePoint> {
-    let data: Vec<(([f32; GATE_FEATURES], bool), &Sample)> = samples
-        .iter()
-        .map(|s| {
-            let ranked = meaning::choose(&weights.chooser, &s.evidence);
-            ((meaning::gate_features(&s.evidence, &ranked).0, right(&s.target, ranked[0].0)), s)
-        })
-        .collect();
+    let data: Vec<(Gated, &Sample)> = samples.iter().map(|s| (Gated::new(&weights.chooser, s), s)).collect();
     TRUSTS
         .iter()
         .map(|&trust| {

@@ -114,11 +114,22 @@ impl Engine {
         );
         let (_, trust) = m.cascade(weights);
         let lx = &evidence.lexical;
-        if lx.stands(trust) {
+        if lx.standing(trust) == meaning::Standing::Alone {
             let _ = writeln!(
                 out,
-                "  cascade: the words' answer stands (lexical confidence {:.2}, trusted from {trust}, or at most {SHORT_QUESTION} content words); the gate is not consulted",
+                "  cascade: the words' answer stands (lexical confidence {:.2}, trusted from {trust}); the gate is not consulted",
                 lx.confidence
+            );
+        } else if lx.stands(trust, Some(&d.ranked)) {
+            let _ = writeln!(
+                out,
+                "  cascade: the words' answer to a short question (at most {SHORT_QUESTION} content words) stands: the chooser agrees (gives its entry at least {:.0} % of its best's probability); the gate is not consulted",
+                meaning::AGREEMENT * 100.0
+            );
+        } else if lx.standing(trust) == meaning::Standing::IfMeaningAgrees {
+            let _ = writeln!(
+                out,
+                "  cascade: the chooser does not agree with the words' answer to this short question, so the gate decides"
             );
         } else if lx.answered.is_some() && lx.near_tie() {
             let _ = writeln!(

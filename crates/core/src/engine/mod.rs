@@ -152,13 +152,16 @@ impl Engine {
         let Some(m) = &self.meaning else { return lexical };
         let weights = weights.unwrap_or(m.weights());
         let (threshold, trust) = m.cascade(weights);
-        if view.hard || view.view.stands(trust) {
+        if view.hard || view.view.standing(trust) == meaning::Standing::Alone {
             return lexical;
         }
         let whole = if remembered { self.remembered_vector(m, &lexical.question) } else { m.encode(&lexical.question) };
         let vectors = meaning::QuestionVectors { whole, parts: m.encode_parts(&lexical.question, remembered) };
         let evidence = m.features(&vectors, &view.view);
         let decision = meaning::decide(weights, &evidence);
+        if view.view.stands(trust, Some(&decision.ranked)) {
+            return lexical;
+        }
         self.semantic_answer(lexical, &view, &decision, threshold)
     }
 

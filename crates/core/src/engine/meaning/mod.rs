@@ -32,7 +32,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 mod decision;
+mod parts;
 pub use decision::*;
+pub use parts::{parts, QuestionVectors, MAX_PARTS, PART_WORDS};
 
 use super::probe::{Probe, RIDGE};
 use super::semantic::{cosine, Encoder, DIM};
@@ -60,18 +62,45 @@ pub struct LexicalView {
 }
 
 impl LexicalView {
-    /// Whether the words' answer stands without the encoder: the cascade's
-    /// one rule, for answering, training and `--explain` alike. A lexical
-    /// answer from `trust` on stands, and so does a lexical answer to a
-    /// short question: "which is faster?" or "A or B for a chat app?" is what
-    /// the lexical index was built for, and the encoder is at its weakest on a
-    /// few words — unless the words nearly tie between two entries, where
-    /// they settle nothing and the gate decides (often "not sure", with both
-    /// offered). The tie's width was chosen on the tune split's
-    /// cross-validation (0.9, 0.8, 0.7 tried; 0.8 answered the most right).
-    pub fn stands(&self, trust: f32) -> bool {
-        self.answered.is_some()
-            && (self.confidence >= trust || (self.content_words <= SHORT_QUESTION && !self.near_tie()))
+    /// What the words' answer needs in order to stand: the cascade's one
+    /// rule, for answering, training and `--explain` alike (with
+    /// [`LexicalView::stands`]). A lexical answer from `trust` on stands
+    /// alone, without the encoder, and so does one to a short question
+    /// ("which is faster?", "A or B for a chat app?", what the lexical index
+    /// was built for) from [`SHORT_ALONE`] on. Below that, a short question's
+    /// lexical answer stands only if the meaning's chooser agrees
+    /// ([`AGREEMENT`]); otherwise the gate decides — on the tune split the
+    /// words alone were wrong on about one short question in four that they
+    /// answered below the trust. Unless the words nearly tie between two
+    /// entries: then they settle nothing and the gate decides (often "not
+    /// sure", with both offered). The tie's width was chosen on the tune
+    /// split's cross-validation (0.9, 0.8, 0.7 tried; 0.8 answered the most right).
+    pub fn standing(&self, trust: f32) -> Standing {
+        if self.answered.is_none() {
+            Standing::Not
+        } else if self.confidence >= trust
+            || (self.content_words <= SHORT_QUESTION && !self.near_tie() && self.confidence >= SHORT_ALONE)
+        {
+            Standing::Alone
+        } else if self.content_words <= SHORT_QUESTION && !self.near_tie() {
+            Standing::IfMeaningAgrees
+        } else {
+            Standing::Not
+        }
+    }
+
+    /// Whether the words' answer stands, given the chooser's ranking
+    /// (`None`: the question was not encoded). The chooser agrees when it
+    /// gives the words' entry at least [`AGREEMENT`] of its best entry's probability.
+    pub fn stands(&self, trust: f32, chooser: Option<&[(usize, f32)]>) -> bool {
+        match self.standing(trust) {
+            Standing::Alone => true,
+            Standing::IfMeaningAgrees => match (chooser, self.answered) {
+                (Some(ranked), Some(entry)) => agrees(ranked, entry),
+                _ => false,
+            },
+            Standing::Not => false,
+        }
     }
 
     /// The runner-up scores within [`NEAR_TIE`] of the best: the words alone
@@ -90,6 +119,41 @@ impl LexicalView {
     }
 }
 
+/// Whether the chooser's ranking agrees with `entry`: it gives it at least
+/// [`AGREEMENT`] of its best entry's probability.
+pub fn agrees(ranked: &[(usize, f32)], entry: usize) -> bool {
+    let best = ranked.first().map_or(0.0, |r| r.1);
+    let of_entry = ranked.iter().find(|r| r.0 == entry).map_or(0.0, |r| r.1);
+    best > 0.0 && of_entry >= AGREEMENT * best
+}
+
+/// How much of the chooser's best probability the words' entry needs for
+/// the chooser to agree with a short question's lexical answer: a near-tie
+/// at the top ("which has better docs?": documentation and learning curve
+/// alike) is no disagreement. Chosen with [`SHORT_ALONE`] on the tune split's
+/// cross-validation (see there).
+pub const AGREEMENT: f32 = 0.5;
+
+/// From this lexical confidence on, the words' answer to a short question
+/// stands without the encoder; below it, only with the chooser's agreement.
+/// Chosen with [`AGREEMENT`] on the tune split's cross-validation, among the
+/// pairs that keep every dev question right: (0.65, 1.0) answered 778 of
+/// 1,028 right, precision 84.9 %; (0.7, 0.5) 781, precision 85.3 %. With
+/// agreement asked of every short question (at 1.0, 0.5 and 0.25) the tune
+/// split gained as much, but two or three dev questions were refused.
+pub const SHORT_ALONE: f32 = 0.7;
+
+/// What the words' answer needs to stand (see [`LexicalView::standing`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// It stands without the encoder.
+    Alone,
+    /// It stands when the meaning's chooser puts the same entry first.
+    IfMeaningAgrees,
+    /// The gate decides (or there is no lexical answer).
+    Not,
+}
+
 /// How close the runner-up's lexical score may come to the best (as a share
 /// of it) before the words alone no longer settle a short question (see
 /// [`LexicalView::stands`]).
@@ -97,60 +161,6 @@ pub const NEAR_TIE: f32 = 0.8;
 
 /// The most content words a question may have to count as short (see [`LexicalView::stands`]).
 pub const SHORT_QUESTION: usize = 5;
-
-/// A clause counts as a part of its question from this many words on:
-/// shorter pieces ("thanks.", "any ideas?") say nothing of their own. Chosen
-/// on the tune split's cross-validation (3, 4 and 5 tried; 4 answered the most right).
-pub const PART_WORDS: usize = 4;
-
-/// The most clauses of one question read apart: each costs an encoding,
-/// and a question is cut at [`crate::limits::QUESTION_CHARS`] characters,
-/// which could hold dozens. No question of the corpus has more than six.
-pub const MAX_PARTS: usize = 6;
-
-/// The clauses of `question` read apart from the whole: none when it has
-/// fewer than two parts of [`PART_WORDS`] words. A clause ends at `?`, `!`,
-/// `;`, a comma, a line break, or a full stop followed by a space (so
-/// "vue.js" and "3.11" stay whole). Clauses rather than sentences: on the
-/// tune split's cross-validation, splitting at commas too answered more
-/// questions right (775 against 766 of 1,028).
-pub fn parts(question: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut chars = question.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let ends = match c {
-            '?' | '!' | ';' | '\n' | ',' => true,
-            '.' => chars.peek().is_none_or(|(_, next)| next.is_whitespace()),
-            _ => false,
-        };
-        if ends || chars.peek().is_none() {
-            let end = if ends { i } else { i + c.len_utf8() };
-            out.push(question[start..end].trim());
-            start = i + c.len_utf8();
-        }
-    }
-    out.retain(|p| p.split_whitespace().count() >= PART_WORDS);
-    if out.len() < 2 {
-        return Vec::new();
-    }
-    out.truncate(MAX_PARTS);
-    out
-}
-
-/// A question's sentence vectors: the whole, and each of its [`parts`].
-#[derive(Debug, Clone, Default)]
-pub struct QuestionVectors {
-    pub whole: Vec<f32>,
-    pub parts: Vec<Vec<f32>>,
-}
-
-impl QuestionVectors {
-    /// The best cosine of the whole or any part with `v`.
-    fn closest(&self, v: &[f32]) -> f32 {
-        self.parts.iter().map(|p| cosine(p, v)).fold(cosine(&self.whole, v), f32::max)
-    }
-}
 
 /// The semantic side of an engine: the encoder and every entry's vectors.
 pub struct Meaning {
@@ -431,38 +441,22 @@ mod tests {
     }
 
     #[test]
-    fn a_question_of_several_clauses_is_read_in_parts() {
-        assert_eq!(
-            parts("we're three months into a vue.js app. does the bundle size matter on version 3.11?"),
-            ["we're three months into a vue.js app", "does the bundle size matter on version 3.11"],
-            "a full stop ends a sentence only before a space or the end"
-        );
-        assert_eq!(
-            parts("quick one! which is faster for a rest api; and which is easier to hire for, honestly\nthanks"),
-            ["which is faster for a rest api", "and which is easier to hire for"],
-            "pieces under four words are no part"
-        );
-        assert!(
-            parts("for a chat app with many open sockets, which is faster, this or that?").is_empty(),
-            "one clause of four words or more is the whole question, read once"
-        );
-        assert_eq!(
-            parts("for a chat app with many open sockets, which of the two is faster"),
-            ["for a chat app with many open sockets", "which of the two is faster"],
-            "a comma ends a clause"
-        );
-        assert!(parts("which is faster, this or that?").is_empty(), "one part is read whole only");
-        let long = "is this a question of its own? ".repeat(20);
-        assert_eq!(parts(&long).len(), MAX_PARTS, "the encodings per question are bounded");
-    }
-
-    #[test]
-    fn the_words_stand_when_sure_or_short() {
+    fn the_words_stand_when_sure_or_short_and_the_meaning_agrees() {
         let trust = 0.85;
-        assert!(view(true, 0.9, 20).stands(trust), "a sure answer to a long question");
-        assert!(!view(true, 0.7, 20).stands(trust), "a doubtful answer to a long question");
-        assert!(view(true, 0.5, SHORT_QUESTION).stands(trust), "a short question the words answer");
-        assert!(!view(true, 0.5, SHORT_QUESTION + 1).stands(trust), "one word more is not short");
-        assert!(!view(false, 0.95, 3).stands(trust), "no lexical answer");
+        assert!(view(true, 0.9, 20).stands(trust, None), "a sure answer to a long question, never encoded");
+        assert_eq!(view(true, 0.9, 3).standing(trust), Standing::Alone);
+        assert_eq!(view(true, SHORT_ALONE, SHORT_QUESTION).standing(trust), Standing::Alone, "a sure short one");
+        assert!(!view(true, 0.7, 20).stands(trust, Some(&[(0, 0.9)])), "a doubtful answer to a long question");
+        assert_eq!(view(true, 0.5, SHORT_QUESTION).standing(trust), Standing::IfMeaningAgrees);
+        let agreeing: &[(usize, f32)] = &[(0, 0.6), (1, 0.3)];
+        let disagreeing: &[(usize, f32)] = &[(1, 0.9), (0, 0.05)];
+        assert!(
+            view(true, 0.5, SHORT_QUESTION).stands(trust, Some(agreeing)),
+            "a short question, the chooser agreeing"
+        );
+        assert!(!view(true, 0.5, SHORT_QUESTION).stands(trust, Some(disagreeing)), "the chooser disagreeing");
+        assert!(!view(true, 0.5, SHORT_QUESTION).stands(trust, None), "not encoded: no agreement");
+        assert!(!view(true, 0.5, SHORT_QUESTION + 1).stands(trust, Some(agreeing)), "one word more is not short");
+        assert!(!view(false, 0.95, 3).stands(trust, Some(agreeing)), "no lexical answer");
     }
 }
