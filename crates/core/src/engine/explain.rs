@@ -115,9 +115,14 @@ impl Engine {
         let (_, trust) = m.cascade(weights);
         let lx = &evidence.lexical;
         if lx.standing(trust) == meaning::Standing::Alone {
+            let why = if lx.confidence >= trust {
+                format!("trusted from {trust}")
+            } else {
+                format!("a short question, trusted from {}", meaning::SHORT_ALONE)
+            };
             let _ = writeln!(
                 out,
-                "  cascade: the words' answer stands (lexical confidence {:.2}, trusted from {trust}); the gate is not consulted",
+                "  cascade: the words' answer stands without the encoder (lexical confidence {:.2}, {why}); the gate is not consulted",
                 lx.confidence
             );
         } else if lx.stands(trust, Some(&d.ranked)) {
