@@ -228,22 +228,19 @@ impl Answers {
         }
     }
 
-    /// Records what happened to a question whose answer is on its way;
-    /// `false` when no answer to it is (then the change concerns nothing sent).
-    pub fn while_sending(&self, platform: crate::Platform, question: &MessageRef, change: Sending) -> bool {
+    /// Records what happened to a question whose answer is on its way (a
+    /// question no answer is on its way to is left alone; a deletion is final).
+    pub fn while_sending(&self, platform: crate::Platform, question: &MessageRef, change: Sending) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        match inner.sending.get_mut(&question_key(platform, question)) {
-            Some(slot) if *slot != Sending::Deleted => {
+        if let Some(slot) = inner.sending.get_mut(&question_key(platform, question)) {
+            if *slot != Sending::Deleted {
                 *slot = change;
-                true
             }
-            Some(_) => true,
-            None => false,
         }
     }
 
-    /// The answer to `question` went out (or failed, `None`): what happened
-    /// to the question meanwhile.
+    /// The answer to `question` went out, or could not be sent: what happened
+    /// to the question meanwhile (no longer waited for).
     pub fn sent(&self, question: &ChatMessage) -> Sending {
         let key = question_key(question.context.platform, &question.id);
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());

@@ -192,6 +192,7 @@ fn handle_event(state: &Arc<AppState>, envelope: Envelope) {
     tokio::spawn(async move {
         let Some(reply) = computing(|| state.bot.message(&chat.message)) else { return };
         let Some(web) = state.web_for(team.as_deref()).await else {
+            state.bot.answer_not_sent(&chat.message);
             return tracing::warn!(team = ?team, "no bot token for this workspace: the question is not answered");
         };
         let id = &chat.message.id;
