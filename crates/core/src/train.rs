@@ -71,7 +71,7 @@ struct Gated {
     features: [f32; GATE_FEATURES],
     /// The chooser's ranking.
     ranked: Vec<(usize, f32)>,
-    /// Whether that entry is right.
+    /// Whether the chooser's best entry is right.
     right: bool,
 }
 

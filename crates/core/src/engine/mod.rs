@@ -117,15 +117,21 @@ impl Engine {
         self.answer_by(question, None, false)
     }
 
-    /// A question's vector for training, evaluation and `check`: the pack's
-    /// stored vector when the question is one of its own texts (an example),
-    /// else computed once per process. Never used for a question from chat.
-    fn remembered_vector(&self, m: &meaning::Meaning, question: &str) -> Vec<f32> {
-        let model = m.encoder().fingerprint();
-        match self.pack.vectors.as_ref().and_then(|v| v.get(model, question)) {
-            Some(v) => v.to_vec(),
-            None => m.encode_remembered(question),
-        }
+    /// A question's vectors, the whole and each clause. `remembered` (training,
+    /// evaluation and `check`, never a question from chat): the pack's stored
+    /// vector when the question is one of its own texts (an example), and
+    /// anything computed once per process; otherwise computed afresh.
+    fn question_vectors(&self, m: &meaning::Meaning, question: &str, remembered: bool) -> meaning::QuestionVectors {
+        let whole = if remembered {
+            let model = m.encoder().fingerprint();
+            match self.pack.vectors.as_ref().and_then(|v| v.get(model, question)) {
+                Some(v) => v.to_vec(),
+                None => m.encode_remembered(question),
+            }
+        } else {
+            m.encode(question)
+        };
+        meaning::QuestionVectors { whole, parts: m.encode_parts(question, remembered) }
     }
 
     /// Answers a question that may be one of the pack's own texts (an
@@ -155,8 +161,7 @@ impl Engine {
         if view.hard || view.view.standing(trust) == meaning::Standing::Alone {
             return lexical;
         }
-        let whole = if remembered { self.remembered_vector(m, &lexical.question) } else { m.encode(&lexical.question) };
-        let vectors = meaning::QuestionVectors { whole, parts: m.encode_parts(&lexical.question, remembered) };
+        let vectors = self.question_vectors(m, &lexical.question, remembered);
         let evidence = m.features(&vectors, &view.view);
         let decision = meaning::decide(weights, &evidence);
         if view.view.stands(trust, Some(&decision.ranked)) {
@@ -222,11 +227,7 @@ impl Engine {
         if view.hard {
             return None;
         }
-        let vectors = meaning::QuestionVectors {
-            whole: self.remembered_vector(m, question),
-            parts: m.encode_parts(question, true),
-        };
-        Some(m.features(&vectors, &view.view))
+        Some(m.features(&self.question_vectors(m, question, true), &view.view))
     }
 
     /// The answer `decision` gives, from `lexical`'s question.

@@ -5,7 +5,8 @@ use super::cosine;
 
 /// A clause counts as a part of its question from this many words on:
 /// shorter pieces ("thanks.", "any ideas?") say nothing of their own. Chosen
-/// on the tune split's cross-validation (3, 4 and 5 tried; 4 answered the most right).
+/// on the tune split's cross-validation with a first version of the split
+/// (3, 4 and 5 tried; 4 answered the most right).
 pub const PART_WORDS: usize = 4;
 
 /// The most clauses of one question read apart: each costs an encoding,
