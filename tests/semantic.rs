@@ -31,6 +31,26 @@ fn the_encoder_matches_the_original_models_vectors() {
     }
 }
 
+/// A question and its clauses are encoded in one pass; each comes out with
+/// the very bits it has when encoded alone (attention stays within each text,
+/// and every other step works row by row).
+#[test]
+fn encoding_texts_together_gives_each_its_own_vector() {
+    let encoder = stackpick::model::shipped().unwrap();
+    let texts = [
+        "we have a django monolith, should new services stay python",
+        "quick one",
+        "",
+        "node or python for the next thing we ship? it needs websockets and a small team has to keep it running",
+    ];
+    let together = encoder.encode_all(&texts);
+    assert_eq!(together.len(), texts.len());
+    for (text, v) in texts.iter().zip(&together) {
+        assert_eq!(v.len(), stackpick::engine::semantic::DIM);
+        assert_eq!(*v, encoder.encode(text), "{text:?}");
+    }
+}
+
 #[test]
 fn the_shipped_weights_were_trained_for_the_shipped_model() {
     let encoder = stackpick::model::shipped().unwrap();

@@ -122,16 +122,11 @@ impl Engine {
     /// vector when the question is one of its own texts (an example), and
     /// anything computed once per process; otherwise computed afresh.
     fn question_vectors(&self, m: &meaning::Meaning, question: &str, remembered: bool) -> meaning::QuestionVectors {
-        let whole = if remembered {
-            let model = m.encoder().fingerprint();
-            match self.pack.vectors.as_ref().and_then(|v| v.get(model, question)) {
-                Some(v) => v.to_vec(),
-                None => m.encode_remembered(question),
-            }
-        } else {
-            m.encode(question)
+        let stored = match remembered {
+            true => self.pack.vectors.as_ref().and_then(|v| v.get(m.encoder().fingerprint(), question)),
+            false => None,
         };
-        meaning::QuestionVectors { whole, parts: m.encode_parts(question, remembered) }
+        m.question_vectors(question, stored.map(<[f32]>::to_vec), remembered)
     }
 
     /// Answers a question that may be one of the pack's own texts (an

@@ -330,24 +330,38 @@ impl Meaning {
         &self.encoder
     }
 
-    /// The question's vector, computed afresh (answers are never cached).
-    pub fn encode(&self, question: &str) -> Vec<f32> {
-        self.encoder.encode(question)
-    }
-
-    /// The vectors of the question's [`parts`], computed afresh, or
-    /// remembered for the process (training and evaluation).
-    pub fn encode_parts(&self, question: &str, remembered: bool) -> Vec<Vec<f32>> {
-        parts(question)
-            .into_iter()
-            .map(|p| if remembered { self.encode_remembered(p) } else { self.encode(p) })
-            .collect()
-    }
-
-    /// The question's vector, remembered for the rest of the process
-    /// (training and evaluation ask the same questions of many engines).
-    pub fn encode_remembered(&self, question: &str) -> Vec<f32> {
-        memo_encode(&self.encoder, question).to_vec()
+    /// The vectors of a question and of its [`parts`], computed in one pass of
+    /// the encoder (its weights are read once for all of them). `whole` is the
+    /// question's vector when the caller has it stored. `remembered`
+    /// (training and evaluation ask the same questions of many engines):
+    /// vectors computed once in this process are reused and kept; otherwise
+    /// (a question from chat) everything is computed afresh.
+    pub fn question_vectors(&self, question: &str, whole: Option<Vec<f32>>, remembered: bool) -> QuestionVectors {
+        let texts: Vec<&str> = std::iter::once(question).chain(parts(question)).collect();
+        let mut vectors: Vec<Option<Vec<f32>>> = texts
+            .iter()
+            .map(|text| match remembered {
+                true => MEMO.lock().unwrap_or_else(|p| p.into_inner()).get(*text).map(|v| v.to_vec()),
+                false => None,
+            })
+            .collect();
+        if whole.is_some() {
+            vectors[0] = whole;
+        }
+        let missing: Vec<&str> = texts.iter().zip(&vectors).filter(|(_, v)| v.is_none()).map(|(t, _)| *t).collect();
+        let mut computed = self.encoder.encode_all(&missing).into_iter();
+        for (text, slot) in texts.iter().zip(&mut vectors) {
+            if slot.is_none() {
+                let v = computed.next().expect("one vector per missing text");
+                if remembered {
+                    MEMO.lock().unwrap_or_else(|p| p.into_inner()).insert((*text).to_owned(), Arc::new(v.clone()));
+                }
+                *slot = Some(v);
+            }
+        }
+        let mut vectors = vectors.into_iter().flatten();
+        let whole = vectors.next().expect("the whole question's vector");
+        QuestionVectors { whole, parts: vectors.collect() }
     }
 
     /// Replaces the decision weights.

@@ -1,0 +1,154 @@
+//! The forward pass of all-MiniLM-L6-v2 (a 6-layer BERT), for several
+//! sentences at once.
+//!
+//! A question and its clauses are encoded together: every linear layer
+//! multiplies the word pieces of all of them in one call, so the weights are
+//! read once per question rather than once per clause; attention stays within
+//! each sentence. No padding: sentences are laid end to end.
+
+use half::f16;
+
+use super::kernel::Linear;
+use super::DIM;
+
+pub(super) const LAYERS: usize = 6;
+const HEADS: usize = 12;
+const HEAD_DIM: usize = DIM / HEADS;
+/// The feed-forward layer's width.
+pub(super) const INNER: usize = 4 * DIM;
+const LAYER_NORM_EPS: f32 = 1e-12;
+
+pub(super) struct LayerNorm {
+    pub w: Vec<f32>,
+    pub b: Vec<f32>,
+}
+
+impl LayerNorm {
+    /// Normalises each row of `x` in place.
+    fn apply(&self, x: &mut [f32]) {
+        for row in x.chunks_exact_mut(DIM) {
+            let mean = row.iter().sum::<f32>() / DIM as f32;
+            let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / DIM as f32;
+            let scale = 1.0 / (var + LAYER_NORM_EPS).sqrt();
+            for ((v, w), b) in row.iter_mut().zip(&self.w).zip(&self.b) {
+                *v = (*v - mean) * scale * w + b;
+            }
+        }
+    }
+}
+
+pub(super) struct Layer {
+    /// Query, key and value stacked: 3 × DIM outputs.
+    pub qkv: Linear,
+    pub attention_out: Linear,
+    pub attention_norm: LayerNorm,
+    pub intermediate: Linear,
+    pub output: Linear,
+    pub output_norm: LayerNorm,
+}
+
+/// The model's weights.
+pub(super) struct Bert {
+    /// The word-piece table, float16 (rows are widened on lookup).
+    pub words: Vec<f16>,
+    /// Position rows, `max_positions × DIM`.
+    pub positions: Vec<f32>,
+    /// The first token type's row (sentences are single segments).
+    pub token_type: Vec<f32>,
+    pub embedding_norm: LayerNorm,
+    pub layers: Vec<Layer>,
+}
+
+impl Bert {
+    /// The mean of the last layer over each sentence's word pieces, one
+    /// vector per sentence (not yet unit length). `sentences` are word-piece
+    /// ids, each non-empty and no longer than the position table.
+    pub fn forward(&self, sentences: &[&[u32]]) -> Vec<Vec<f32>> {
+        let n: usize = sentences.iter().map(|s| s.len()).sum();
+        let mut x = Vec::with_capacity(n * DIM);
+        for s in sentences {
+            for (p, &id) in s.iter().enumerate() {
+                let start = x.len();
+                x.extend(self.words[id as usize * DIM..(id as usize + 1) * DIM].iter().map(|w| w.to_f32()));
+                let position = &self.positions[p * DIM..(p + 1) * DIM];
+                for ((v, a), b) in x[start..].iter_mut().zip(position).zip(&self.token_type) {
+                    *v += a + b;
+                }
+            }
+        }
+        self.embedding_norm.apply(&mut x);
+        let spans: Vec<(usize, usize)> = sentences
+            .iter()
+            .scan(0, |start, s| {
+                let span = (*start, s.len());
+                *start += s.len();
+                Some(span)
+            })
+            .collect();
+        for layer in &self.layers {
+            let qkv = layer.qkv.apply(&x);
+            let context = attend(&qkv, &spans);
+            let mut attended = layer.attention_out.apply(&context);
+            add(&mut attended, &x);
+            layer.attention_norm.apply(&mut attended);
+            let mut inner = layer.intermediate.apply(&attended);
+            inner.iter_mut().for_each(|v| *v = gelu(*v));
+            x = layer.output.apply(&inner);
+            add(&mut x, &attended);
+            layer.output_norm.apply(&mut x);
+        }
+        spans
+            .iter()
+            .map(|&(start, len)| {
+                let mut mean = vec![0.0f32; DIM];
+                for row in x[start * DIM..(start + len) * DIM].chunks_exact(DIM) {
+                    mean.iter_mut().zip(row).for_each(|(m, v)| *m += v);
+                }
+                mean.iter_mut().for_each(|m| *m /= len as f32);
+                mean
+            })
+            .collect()
+    }
+}
+
+/// Self-attention within each sentence: `qkv` rows are query, key and value
+/// side by side; returns the heads' context rows, `n × DIM`.
+fn attend(qkv: &[f32], spans: &[(usize, usize)]) -> Vec<f32> {
+    let width = 3 * DIM;
+    let n = qkv.len() / width;
+    let scale = 1.0 / (HEAD_DIM as f32).sqrt();
+    let mut context = vec![0.0f32; n * DIM];
+    let mut weights = Vec::new();
+    for &(start, len) in spans {
+        for h in 0..HEADS {
+            let col = h * HEAD_DIM;
+            for i in start..start + len {
+                let q = &qkv[i * width + col..i * width + col + HEAD_DIM];
+                weights.clear();
+                weights.extend((start..start + len).map(|j| {
+                    let k = &qkv[j * width + DIM + col..j * width + DIM + col + HEAD_DIM];
+                    q.iter().zip(k).map(|(a, b)| a * b).sum::<f32>() * scale
+                }));
+                let max = weights.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+                weights.iter_mut().for_each(|w| *w = (*w - max).exp());
+                let total: f32 = weights.iter().sum();
+                let out = &mut context[i * DIM + col..i * DIM + col + HEAD_DIM];
+                for (j, w) in (start..start + len).zip(&weights) {
+                    let v = &qkv[j * width + 2 * DIM + col..j * width + 2 * DIM + col + HEAD_DIM];
+                    let w = w / total;
+                    out.iter_mut().zip(v).for_each(|(o, v)| *o += w * v);
+                }
+            }
+        }
+    }
+    context
+}
+
+fn add(x: &mut [f32], y: &[f32]) {
+    x.iter_mut().zip(y).for_each(|(a, b)| *a += b);
+}
+
+/// GELU as BERT defines it, with the exact error function.
+fn gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + libm::erff(x * std::f32::consts::FRAC_1_SQRT_2))
+}
