@@ -21,7 +21,7 @@
 use std::path::{Path, PathBuf};
 
 use half::f16;
-use safetensors::{Dtype, SafeTensors};
+pub use safetensors::Dtype;
 
 mod bert;
 mod kernel;
@@ -63,36 +63,31 @@ impl std::fmt::Debug for Encoder {
 }
 
 impl Encoder {
-    /// Builds the encoder from the bytes of `model.safetensors` and
-    /// `tokenizer.json`; `dir` names where they came from in errors. Weights
-    /// may be stored as float16, bfloat16 or float32; the matrices are kept
-    /// as float16 (the shipped file's own precision), the rest as float32.
-    pub fn from_bytes(dir: &Path, bytes: &[u8], tokenizer_json: &[u8]) -> Result<Encoder, LoadError> {
+    /// Builds the encoder from its tensors (`crate::model` reads them from
+    /// `model.safetensors` one at a time) and the bytes of `tokenizer.json`;
+    /// `dir` names where they came from in errors, `fingerprint` is
+    /// [`Fingerprint`] over the weights file. The matrices are kept as
+    /// float16 (the shipped file's own precision), the rest as float32.
+    pub fn load(
+        dir: &Path,
+        tensors: &dyn Tensors,
+        fingerprint: u64,
+        tokenizer_json: &[u8],
+    ) -> Result<Encoder, LoadError> {
         let files = |message: String| LoadError::Files { dir: dir.to_path_buf(), message };
         let shape = |message: String| LoadError::Shape { dir: dir.to_path_buf(), message };
-        let fingerprint = fingerprint(bytes);
-        let tensors = SafeTensors::deserialize(bytes).map_err(|e| files(e.to_string()))?;
         let get = |name: &str, dims: &[usize]| -> Result<Vec<f16>, LoadError> {
-            let t = tensors.tensor(name).map_err(|_| shape(format!("no tensor `{name}`")))?;
-            if t.shape() != dims {
-                return Err(shape(format!("`{name}` is {:?}, expected {dims:?}", t.shape())));
+            let (found, values) = tensors.f16(name)?;
+            if found != dims {
+                return Err(shape(format!("`{name}` is {found:?}, expected {dims:?}")));
             }
-            let data = t.data();
-            Ok(match t.dtype() {
-                Dtype::F16 => data.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]])).collect(),
-                Dtype::BF16 => data
-                    .chunks_exact(2)
-                    .map(|b| f16::from_f32(half::bf16::from_le_bytes([b[0], b[1]]).to_f32()))
-                    .collect(),
-                Dtype::F32 => {
-                    data.chunks_exact(4).map(|b| f16::from_f32(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))).collect()
-                }
-                other => return Err(shape(format!("`{name}` is {other:?}, expected float16, bfloat16 or float32"))),
-            })
+            Ok(values)
         };
         let f32_of = |name: &str, dims: &[usize]| -> Result<Vec<f32>, LoadError> {
             Ok(get(name, dims)?.into_iter().map(f16::to_f32).collect())
         };
+        // The largest tensor first, while nothing else is held.
+        let words = get("embeddings.word_embeddings.weight", &[VOCABULARY, DIM])?;
         let linear = |prefixes: &[String], input: usize, output: usize| -> Result<Linear, LoadError> {
             let mut w = Vec::with_capacity(prefixes.len() * output * input);
             let mut b = Vec::with_capacity(prefixes.len() * output);
@@ -124,7 +119,7 @@ impl Encoder {
         let mut token_type = f32_of("embeddings.token_type_embeddings.weight", &[2, DIM])?;
         token_type.truncate(DIM);
         let model = Bert {
-            words: get("embeddings.word_embeddings.weight", &[VOCABULARY, DIM])?,
+            words,
             positions: f32_of("embeddings.position_embeddings.weight", &[POSITIONS, DIM])?,
             token_type,
             embedding_norm: norm("embeddings.LayerNorm")?,
@@ -205,15 +200,68 @@ pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
-/// FNV-1a over the weights file: cheap, stable, and enough to tell two models apart.
-fn fingerprint(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for chunk in bytes.chunks(4096) {
-        // Every 4 KiB chunk's first 64 bytes and its length: the whole file would take ~50 ms.
-        for &b in chunk.iter().take(64) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
+/// A short fingerprint of the weights file, so stored vectors can tell which
+/// model made them: FNV-1a over the first 64 bytes of every 4 KiB of the file,
+/// then its length (hashing the whole file took about 50 ms). Fed the file in
+/// order, in blocks of whole 4 KiB chunks (the last may be shorter).
+#[derive(Debug, Clone)]
+pub struct Fingerprint {
+    hash: u64,
+    len: u64,
+}
+
+impl Default for Fingerprint {
+    fn default() -> Fingerprint {
+        Fingerprint { hash: 0xcbf2_9ce4_8422_2325, len: 0 }
     }
-    h ^ bytes.len() as u64
+}
+
+impl Fingerprint {
+    /// The size of the chunks whose heads are hashed.
+    pub const CHUNK: usize = 4096;
+
+    /// Adds the next block of the file.
+    ///
+    /// # Panics
+    /// When an earlier block was not a whole number of chunks.
+    pub fn update(&mut self, block: &[u8]) {
+        assert!(self.len % Self::CHUNK as u64 == 0, "a block after a partial chunk");
+        for chunk in block.chunks(Self::CHUNK) {
+            for &b in chunk.iter().take(64) {
+                self.hash ^= u64::from(b);
+                self.hash = self.hash.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        self.len += block.len() as u64;
+    }
+
+    /// The fingerprint of everything added.
+    pub fn finish(&self) -> u64 {
+        self.hash ^ self.len
+    }
+}
+
+/// Where the encoder's tensors come from: `crate::model` reads them from the
+/// safetensors file one at a time, so loading never holds the whole file
+/// next to the packed weights (that doubled the process's peak memory).
+pub trait Tensors {
+    /// The tensor `name`: its shape and its values as float16.
+    fn f16(&self, name: &str) -> Result<(Vec<usize>, Vec<f16>), LoadError>;
+}
+
+/// Appends `bytes`, little-endian values of `dtype`, to `out` as float16;
+/// `None` for a type the encoder does not read (it takes float16, bfloat16
+/// and float32). `bytes` must hold whole values.
+pub fn to_f16(dtype: Dtype, bytes: &[u8], out: &mut Vec<f16>) -> Option<()> {
+    match dtype {
+        Dtype::F16 => out.extend(bytes.chunks_exact(2).map(|b| f16::from_le_bytes([b[0], b[1]]))),
+        Dtype::BF16 => {
+            out.extend(bytes.chunks_exact(2).map(|b| f16::from_f32(half::bf16::from_le_bytes([b[0], b[1]]).to_f32())))
+        }
+        Dtype::F32 => {
+            out.extend(bytes.chunks_exact(4).map(|b| f16::from_f32(f32::from_le_bytes([b[0], b[1], b[2], b[3]]))))
+        }
+        _ => return None,
+    }
+    Some(())
 }
