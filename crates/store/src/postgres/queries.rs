@@ -48,7 +48,8 @@ impl Sink for PgDb {
                     .push_bind(q.asked_at)
                     .push_bind(q.asker.as_ref().map(|m| crate::sqlite::hash_member(&self.key, m)));
             });
-            insert.build().execute(&mut *tx).await.context(what)?;
+            // Not kept prepared: the text differs with every batch size (see the SQLite log).
+            insert.build().persistent(false).execute(&mut *tx).await.context(what)?;
         }
         for v in votes {
             sqlx::query(

@@ -33,7 +33,9 @@ impl Sink for Db {
                     .push_bind(q.asked_at)
                     .push_bind(q.asker.as_ref().map(|m| super::key::hash(&self.key, m)));
             });
-            insert.build().execute(&mut *tx).await.context(what)?;
+            // Not kept prepared: the statement's text differs with every batch
+            // size, and sqlx's cache of 100 per connection held hundreds of KB each.
+            insert.build().persistent(false).execute(&mut *tx).await.context(what)?;
         }
         for v in votes {
             sqlx::query(
