@@ -62,10 +62,7 @@ const BLOCK: usize = 1 << 20;
 impl WeightsFile {
     fn open(dir: &Path) -> Result<WeightsFile, LoadError> {
         let path = dir.join("model.safetensors");
-        let error = |message: String| LoadError::Files {
-            dir: dir.to_path_buf(),
-            message: format!("{}: {message}", path.display()),
-        };
+        let error = |message: String| file_error(dir, &path, message);
         let file = File::open(&path).map_err(|e| error(e.to_string()))?;
         let mut size = [0u8; 8];
         read_at(&file, &mut size, 0).map_err(|e| error(format!("no header length: {e}")))?;
@@ -97,32 +94,30 @@ impl WeightsFile {
     }
 
     fn error(&self, message: String) -> LoadError {
-        LoadError::Files { dir: self.dir.clone(), message: format!("{}: {message}", self.path.display()) }
+        file_error(&self.dir, &self.path, message)
     }
 
     /// The [`Fingerprint`] of the whole file, read a block at a time.
     fn fingerprint(&self) -> Result<u64, LoadError> {
         let mut fingerprint = Fingerprint::default();
-        let mut block = vec![0u8; BLOCK];
+        let mut block = Vec::with_capacity(BLOCK);
         let mut file = &self.file;
         file.seek(SeekFrom::Start(0)).map_err(|e| self.error(e.to_string()))?;
         loop {
             // Whole blocks until the end: a short read mid-file would break the chunking.
-            let mut filled = 0;
-            while filled < BLOCK {
-                match file.read(&mut block[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(self.error(e.to_string())),
-                }
-            }
-            fingerprint.update(&block[..filled]);
-            if filled < BLOCK {
+            block.clear();
+            file.take(BLOCK as u64).read_to_end(&mut block).map_err(|e| self.error(e.to_string()))?;
+            fingerprint.update(&block);
+            if block.len() < BLOCK {
                 return Ok(fingerprint.finish());
             }
         }
     }
+}
+
+/// A weights file that cannot be read, named in the message.
+fn file_error(dir: &Path, path: &Path, message: String) -> LoadError {
+    LoadError::Files { dir: dir.to_path_buf(), message: format!("{}: {message}", path.display()) }
 }
 
 /// Reads exactly `buf.len()` bytes of `file` from `offset`.

@@ -75,8 +75,7 @@ impl Probe {
                 rhs[i * classes + c] += f64::from(*xi * w);
             }
         }
-        let gram = gram(&x, d);
-        let mut a = gram;
+        let mut a = gram(&x, d);
         for i in 0..d {
             a[i * d + i] += ridge;
         }
@@ -122,7 +121,6 @@ fn gram(x: &[f32], d: usize) -> Vec<f64> {
     for rows in x.chunks(GROUP * d) {
         let rows: Vec<&[f32]> = rows.chunks_exact(d).collect();
         for i in 0..d {
-            group.iter_mut().for_each(|g| *g = 0.0);
             for (g, row) in group.iter_mut().zip(&rows) {
                 *g = row[i];
             }

@@ -191,12 +191,20 @@ impl std::fmt::Debug for Meaning {
 /// rebuilt (reloads, cross-validation folds) far more often than they change.
 static MEMO: LazyLock<Mutex<HashMap<String, Arc<Vec<f32>>>>> = LazyLock::new(Default::default);
 
+fn memo_get(text: &str) -> Option<Arc<Vec<f32>>> {
+    MEMO.lock().unwrap_or_else(|p| p.into_inner()).get(text).cloned()
+}
+
+fn memo_put(text: &str, v: Arc<Vec<f32>>) {
+    MEMO.lock().unwrap_or_else(|p| p.into_inner()).insert(text.to_owned(), v);
+}
+
 fn memo_encode(encoder: &Encoder, text: &str) -> Arc<Vec<f32>> {
-    if let Some(v) = MEMO.lock().unwrap_or_else(|p| p.into_inner()).get(text) {
-        return v.clone();
+    if let Some(v) = memo_get(text) {
+        return v;
     }
     let v = Arc::new(encoder.encode(text));
-    MEMO.lock().unwrap_or_else(|p| p.into_inner()).insert(text.to_owned(), v.clone());
+    memo_put(text, v.clone());
     v
 }
 
@@ -341,7 +349,7 @@ impl Meaning {
         let mut vectors: Vec<Option<Vec<f32>>> = texts
             .iter()
             .map(|text| match remembered {
-                true => MEMO.lock().unwrap_or_else(|p| p.into_inner()).get(*text).map(|v| v.to_vec()),
+                true => memo_get(text).map(|v| v.to_vec()),
                 false => None,
             })
             .collect();
@@ -354,7 +362,7 @@ impl Meaning {
             if slot.is_none() {
                 let v = computed.next().expect("one vector per missing text");
                 if remembered {
-                    MEMO.lock().unwrap_or_else(|p| p.into_inner()).insert((*text).to_owned(), Arc::new(v.clone()));
+                    memo_put(text, Arc::new(v.clone()));
                 }
                 *slot = Some(v);
             }
