@@ -161,3 +161,34 @@ fn answers_carry_the_gates_probability() {
     assert!(id.is_some());
     assert!(confidence >= Weights::shipped().threshold, "{confidence}");
 }
+
+/// Counts the work the engine hands its runner.
+#[derive(Default)]
+struct Counting(std::sync::atomic::AtomicUsize);
+
+impl stackpick::engine::Runner for Counting {
+    fn run(&self, work: &mut dyn FnMut()) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        work();
+    }
+}
+
+/// The faces hand the encoder to a runner that moves the runtime's other
+/// tasks away first (`block_in_place`), which costs a thread hand-off; a
+/// question the words settle alone must not pay it (it did when every answer
+/// was wrapped: a words-only `serve` lost a quarter of its throughput).
+#[test]
+fn only_the_encoder_goes_through_the_runner() {
+    let engine = semantic_engine();
+    let runner = Counting::default();
+    let settled = engine.answer_running("which is faster?", &runner);
+    assert!(settled.answered());
+    assert_eq!(runner.0.load(std::sync::atomic::Ordering::Relaxed), 0, "the words settle it alone");
+    let question = "we have a django monolith, should new services stay python";
+    let read = engine.answer_running(question, &runner);
+    assert_eq!(runner.0.load(std::sync::atomic::Ordering::Relaxed), 1, "the meaning was read once");
+    assert_eq!(read, engine.answer(question), "the runner changes where, not what");
+    let words_only = Engine::lexical(stackpick::load(&common::pack_dir()).unwrap());
+    words_only.answer_running(question, &runner);
+    assert_eq!(runner.0.load(std::sync::atomic::Ordering::Relaxed), 1, "no encoder, nothing to run");
+}

@@ -121,11 +121,17 @@ impl std::fmt::Debug for Bot {
     }
 }
 
-/// Runs answering, which is CPU-bound (the sentence encoder takes tens of
-/// milliseconds a question), without stalling the runtime's other tasks: on
-/// a multi-threaded runtime the worker first hands its queued tasks to
-/// another (`block_in_place`); elsewhere (a test's single-threaded runtime,
-/// no runtime) it simply runs.
+/// Runs CPU-bound work (the sentence encoder, milliseconds a question;
+/// reloading a pack) without stalling the runtime's other tasks: on a
+/// multi-threaded runtime the worker first hands its queued tasks to another
+/// (`block_in_place`); elsewhere (a test's single-threaded runtime, no
+/// runtime) it simply runs.
+///
+/// Only for work that takes milliseconds: the hand-off starts threads (the
+/// runtime's blocking pool keeps them ten seconds), and around every answer
+/// it cost a words-only `serve` a quarter of its throughput, a p99 four times
+/// longer and 30 MiB of memory under load (README, "Load"). Answers pass
+/// [`Offload`] to the engine, which uses it only when the encoder runs.
 pub fn computing<R>(f: impl FnOnce() -> R) -> R {
     use tokio::runtime::{Handle, RuntimeFlavor};
     match Handle::try_current() {
@@ -134,10 +140,46 @@ pub fn computing<R>(f: impl FnOnce() -> R) -> R {
     }
 }
 
+/// The engine's [`Runner`](stackpick_core::engine::Runner) for the faces:
+/// the sentence encoder runs through [`computing`] only while that leaves a
+/// core to the runtime (encoders running, plus this one, fewer than the
+/// cores), and in place otherwise. Handing the runtime to another thread when
+/// the encoders already fill the cores only adds threads that share them: on
+/// one core with 16 connections, handing off every encoder stretched the p99
+/// to 118 ms (48 ms in place), the memory to 123 MiB (96 MiB) and the CPU per
+/// request to 1,575 µs (1,294 µs) (`scripts/load-serve.sh`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Offload;
+
+/// Encoders running now, through [`Offload`].
+static ENCODING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+impl stackpick_core::engine::Runner for Offload {
+    fn run(&self, work: &mut dyn FnMut()) {
+        use std::sync::atomic::Ordering;
+        static CORES: std::sync::LazyLock<usize> =
+            std::sync::LazyLock::new(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        /// Decrements on the way out, also when `work` panics.
+        struct Running;
+        impl Drop for Running {
+            fn drop(&mut self) {
+                ENCODING.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
+        let before = ENCODING.fetch_add(1, Ordering::Relaxed);
+        let _running = Running;
+        if before + 1 < *CORES {
+            computing(work);
+        } else {
+            work();
+        }
+    }
+}
+
 /// Answers a question from chat, counting it and its time in the metrics.
 pub(crate) fn timed_answer(engine: &Engine, question: &str) -> Answer {
     let started = Instant::now();
-    let answer = engine.answer(question);
+    let answer = engine.answer_running(question, &Offload);
     let outcome = if answer.answered() { metrics::Outcome::Answered } else { metrics::Outcome::Refused };
     metrics::get().question(outcome, started.elapsed());
     answer

@@ -9,7 +9,7 @@ use stackpick_core::{Answer, Engine};
 use crate::reply::{self, Buttons, ChatReply, Edit, Message, SLOW_DOWN};
 use crate::request::{ChatMessage, MessageRef, Platform, Subject};
 use crate::state::Sending;
-use crate::{timed_answer, Bot, Trigger};
+use crate::{timed_answer, Bot, Offload, Trigger};
 
 /// What the bot says to a chat message: an answer, or a greeting (`None`).
 struct Said {
@@ -131,7 +131,7 @@ impl Bot {
             // "is that true for the other one too?" under an answer about
             // speed is read with the subject of the answer it replies to.
             let subject = msg.replied_subject.as_ref().and_then(|s| subject_title(&engine, s));
-            if let Some(better) = engine.follow_up(&answer, question, subject.as_deref()) {
+            if let Some(better) = engine.follow_up_running(&answer, question, subject.as_deref(), &Offload) {
                 answer = better;
             }
         }

@@ -20,7 +20,7 @@ use crate::custom_id::Action;
 use crate::directory::Directory;
 use crate::reply::{self, Response};
 use crate::request::{Command, Completion, Context, Interaction};
-use crate::{computing, Bot, Reply};
+use crate::{Bot, Reply};
 
 /// Whether the reply to this interaction may take longer than a face's
 /// deferral threshold (Discord voids a token not answered within 3 s):
@@ -60,20 +60,18 @@ impl Bot {
             Interaction::Command(Command::OnboardingPreview) => onboarding::preview(self, cx, directory),
             Interaction::Command(Command::Privacy) => privacy::show(self, cx),
             Interaction::Press { action: Action::ForgetConfirmed, .. } => privacy::forget(self, cx).await,
-            Interaction::Command(command) => computing(|| self.command(cx, command, now)),
+            Interaction::Command(command) => self.command(cx, command, now),
             Interaction::Complete(completion) => self.complete(completion),
             Interaction::Press { action, pressed, message } => {
-                computing(|| press::handle(self, cx, action, pressed, message.as_ref()))
+                press::handle(self, cx, action, pressed, message.as_ref())
             }
             Interaction::Form { action: Action::RecommendModal, question, choices } => {
                 if question.trim().is_empty() && choices.is_empty() {
                     return reply::notice("Tell me what you are building, or pick a factor, and try again.");
                 }
-                computing(|| recommend::handle(self, cx, question, choices, true, now))
+                recommend::handle(self, cx, question, choices, true, now)
             }
-            Interaction::Form { action, question, .. } => {
-                computing(|| onboarding::submitted(self, cx, action, question, now))
-            }
+            Interaction::Form { action, question, .. } => onboarding::submitted(self, cx, action, question, now),
             Interaction::Unsupported => reply::notice("I don't know how to handle that interaction."),
         }
     }

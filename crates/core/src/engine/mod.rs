@@ -74,6 +74,27 @@ struct Score {
     first: usize,
 }
 
+/// Runs the one slow step of answering: the sentence encoder, milliseconds
+/// a question where everything else takes microseconds. The engine knows no
+/// runtime; a face on a multi-threaded async runtime passes a runner that
+/// first hands its worker's other tasks to another thread, so that the
+/// questions the words settle alone (most of them) never pay for that
+/// hand-off or the threads it starts.
+pub trait Runner {
+    /// Runs `work` to completion before returning.
+    fn run(&self, work: &mut dyn FnMut());
+}
+
+/// Runs the encoder on the calling thread (the command line, tests, training).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InPlace;
+
+impl Runner for InPlace {
+    fn run(&self, work: &mut dyn FnMut()) {
+        work();
+    }
+}
+
 impl Engine {
     /// Indexes a validated pack.
     /// Indexes a validated pack, reading for meaning with the process's
@@ -114,7 +135,13 @@ impl Engine {
 
     /// Answers one question typed in chat.
     pub fn answer(&self, question: &str) -> Answer {
-        self.answer_by(question, None, false)
+        self.answer_running(question, &InPlace)
+    }
+
+    /// Answers one question typed in chat, running the sentence encoder (when
+    /// the words do not settle the question alone) through `runner`.
+    pub fn answer_running(&self, question: &str, runner: &dyn Runner) -> Answer {
+        self.answer_by(question, None, false, runner)
     }
 
     /// A question's vectors, the whole and each clause. `remembered` (training,
@@ -132,19 +159,25 @@ impl Engine {
     /// Answers a question that may be one of the pack's own texts (an
     /// example, for `check`), reusing stored and remembered vectors.
     pub fn answer_known(&self, question: &str) -> Answer {
-        self.answer_by(question, None, true)
+        self.answer_by(question, None, true, &InPlace)
     }
 
     /// Answers with other decision weights, remembering question vectors
     /// across calls: for training and evaluation, which ask the same
     /// questions of many engines.
     pub fn answer_with(&self, question: &str, weights: &meaning::Weights) -> Answer {
-        self.answer_by(question, Some(weights), true)
+        self.answer_by(question, Some(weights), true, &InPlace)
     }
 
     /// The lexical reading, then (with a sentence model, unless the words settle
     /// it) the trained decision with `weights` or the engine's own.
-    fn answer_by(&self, question: &str, weights: Option<&meaning::Weights>, remembered: bool) -> Answer {
+    fn answer_by(
+        &self,
+        question: &str,
+        weights: Option<&meaning::Weights>,
+        remembered: bool,
+        runner: &dyn Runner,
+    ) -> Answer {
         let question = crate::limits::cut(question, crate::limits::QUESTION_CHARS).to_owned();
         let reading = self.index.read(&question);
         let mut view = Lexical::new(self.entry_count());
@@ -156,7 +189,9 @@ impl Engine {
         if view.hard || view.view.standing(trust) == meaning::Standing::Alone {
             return lexical;
         }
-        let vectors = self.question_vectors(m, &lexical.question, remembered);
+        let mut vectors = None;
+        runner.run(&mut || vectors = Some(self.question_vectors(m, &lexical.question, remembered)));
+        let vectors = vectors.expect("a runner runs the work it is given");
         let evidence = m.features(&vectors, &view.view);
         let decision = meaning::decide(weights, &evidence);
         if view.view.stands(trust, Some(&decision.ranked)) {
@@ -181,13 +216,24 @@ impl Engine {
     /// ("thanks, that helped!" does not): it names something the pack knows,
     /// or its reading has at least a faint chance ([`FOLLOW_UP_FLOOR`]).
     pub fn follow_up(&self, first: &Answer, question: &str, subject: Option<&str>) -> Option<Answer> {
+        self.follow_up_running(first, question, subject, &InPlace)
+    }
+
+    /// [`Engine::follow_up`], running the sentence encoder through `runner`.
+    pub fn follow_up_running(
+        &self,
+        first: &Answer,
+        question: &str,
+        subject: Option<&str>,
+        runner: &dyn Runner,
+    ) -> Option<Answer> {
         let subject = subject?;
         let anchored = (first.answered() || first.confidence >= FOLLOW_UP_FLOOR)
             && !matches!(first.outcome, Outcome::Unsure(Unsure::NoAnchor | Unsure::Empty | Unsure::OutOfScope(_)));
         if !anchored {
             return None;
         }
-        let with_subject = self.answer(&format!("{question} {subject}"));
+        let with_subject = self.answer_running(&format!("{question} {subject}"), runner);
         (with_subject.answered() && (!first.answered() || with_subject.confidence > first.confidence))
             .then_some(with_subject)
     }

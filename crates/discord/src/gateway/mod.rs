@@ -196,7 +196,7 @@ impl EventHandler for Handler {
 
     async fn message(&self, ctx: Context, msg: Message) {
         let me = ctx.cache.current_user().id;
-        let Some(reply) = crate::bot::computing(|| crate::message(&self.bot, &msg, me)) else { return };
+        let Some(reply) = crate::message(&self.bot, &msg, me) else { return };
         let Ok(_permit) = self.in_flight.acquire().await else { return };
         match reply {
             crate::ChatReply::Send(answer) => {
@@ -232,10 +232,7 @@ impl EventHandler for Handler {
         event: MessageUpdateEvent,
     ) {
         let me = ctx.cache.current_user().id;
-        let Some((channel, answer, edited)) = crate::bot::computing(|| crate::message_edited(&self.bot, &event, me))
-        else {
-            return;
-        };
+        let Some((channel, answer, edited)) = crate::message_edited(&self.bot, &event, me) else { return };
         let Ok(_permit) = self.in_flight.acquire().await else { return };
         apply_edit(&ctx, channel, answer, edited).await;
     }

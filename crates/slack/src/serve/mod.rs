@@ -27,7 +27,7 @@ use slack_morphism::prelude::SlackSigningSecret;
 use slack_morphism::signature_verifier::SlackEventSignatureVerifier;
 use stackpick_commands::reply::{Effect, Response as BotResponse};
 use stackpick_commands::request::{Command, Interaction, MessageRef, Powers};
-use stackpick_commands::{computing, Bot, ChatReply, Edit, Message, NoDirectory, Platform};
+use stackpick_commands::{Bot, ChatReply, Edit, Message, NoDirectory, Platform};
 
 use crate::blocks::{self, Rendered};
 use crate::parse::{self, Envelope, Payload, SlashCommand};
@@ -192,7 +192,7 @@ fn handle_event(state: &Arc<AppState>, envelope: Envelope) {
     let state = state.clone();
     let team = envelope.team_id.clone();
     tokio::spawn(async move {
-        let Some(reply) = computing(|| state.bot.message(&chat.message)) else { return };
+        let Some(reply) = state.bot.message(&chat.message) else { return };
         let Some(web) = state.web_for(team.as_deref()).await else {
             state.bot.answer_not_sent(&chat.message);
             return tracing::warn!(team = ?team, "no bot token for this workspace: the question is not answered");
@@ -232,7 +232,7 @@ fn on_changed(state: &Arc<AppState>, changed: parse::Changed, team: Option<Strin
         let Some(web) = state.web_for(team.as_deref()).await else { return };
         let done = match changed {
             parse::Changed::Edited { id, text, names_me } => {
-                match computing(|| state.bot.message_edited(Platform::Slack, &id, text, names_me)) {
+                match state.bot.message_edited(Platform::Slack, &id, text, names_me) {
                     Some(Edit::Replace { answer, message }) => {
                         web.update(&answer.channel, &answer.message, blocks::render(&message)).await
                     }
