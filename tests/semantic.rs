@@ -16,8 +16,9 @@ fn semantic_engine() -> &'static Engine {
     })
 }
 
-/// The shipped float16 model gives the original float32 model's vectors
-/// (computed independently from the original weights, see data/semantic/README.md).
+/// The shipped model as the engine holds it (float16 matrices, an int8 word
+/// table) gives the original float32 model's vectors (computed independently
+/// from the original weights, see data/semantic/README.md).
 #[test]
 fn the_encoder_matches_the_original_models_vectors() {
     let encoder = stackpick::model::shipped().expect("the shipped model loads");
@@ -27,7 +28,7 @@ fn the_encoder_matches_the_original_models_vectors() {
     for (text, want) in reference {
         let got = encoder.encode(&text);
         let cos = stackpick::engine::semantic::cosine(&got, &want);
-        assert!(cos > 0.999, "{text}: cosine {cos}");
+        assert!(cos > 0.9999, "{text}: cosine {cos}");
     }
 }
 

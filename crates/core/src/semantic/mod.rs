@@ -26,7 +26,7 @@ pub use safetensors::Dtype;
 mod bert;
 mod kernel;
 
-use bert::{Bert, Layer, LayerNorm, INNER, LAYERS};
+use bert::{Bert, Layer, LayerNorm, WordTable, INNER, LAYERS};
 use kernel::Linear;
 
 /// The longest input the encoder reads, in word pieces including `[CLS]` and `[SEP]`.
@@ -87,7 +87,7 @@ impl Encoder {
             Ok(get(name, dims)?.into_iter().map(f16::to_f32).collect())
         };
         // The largest tensor first, while nothing else is held.
-        let words = get("embeddings.word_embeddings.weight", &[VOCABULARY, DIM])?;
+        let words = WordTable::new(&get("embeddings.word_embeddings.weight", &[VOCABULARY, DIM])?);
         let linear = |prefixes: &[String], input: usize, output: usize| -> Result<Linear, LoadError> {
             let mut w = Vec::with_capacity(prefixes.len() * output * input);
             let mut b = Vec::with_capacity(prefixes.len() * output);
