@@ -346,11 +346,15 @@ impl crate::Storage for SqliteStore {
 mod tests {
     use super::*;
 
-    /// The log's multi-row INSERT has a different text for every batch size
-    /// (1 to 500 rows), and sqlx keeps up to 100 prepared statements per
-    /// connection: a busy endpoint's process grew by about 1 KB per request
-    /// with no plateau (75 → 146 MB over 117k requests) holding them. None of
-    /// them may stay cached.
+    /// Every connection of the pool at once, so that none is left out of a check.
+    async fn every_connection(store: &SqliteStore) -> Vec<sqlx::pool::PoolConnection<sqlx::Sqlite>> {
+        let mut held = Vec::new();
+        for _ in 0..store.db.pool.options().get_max_connections() {
+            held.push(store.db.pool.acquire().await.unwrap());
+        }
+        held
+    }
+
     /// Every connection keeps a small page cache: four connections at
     /// SQLite's default 2 MB were about a seventh of a busy words-only
     /// endpoint's memory, and the log's writes gain nothing from them.
@@ -359,16 +363,17 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("cache.db").display());
         let store = SqliteStore::open(&url).await.unwrap();
-        let mut held = Vec::new();
-        for _ in 0..store.db.pool.options().get_max_connections() {
-            held.push(store.db.pool.acquire().await.unwrap());
-        }
-        for conn in &mut held {
-            let kib: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut **conn).await.unwrap();
+        for mut conn in every_connection(&store).await {
+            let kib: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut *conn).await.unwrap();
             assert_eq!(kib, -PAGE_CACHE_KIB, "a negative cache_size is in KiB");
         }
     }
 
+    /// The log's multi-row INSERT has a different text for every batch size
+    /// (1 to 500 rows), and sqlx keeps up to 100 prepared statements per
+    /// connection: a busy endpoint's process grew by about 1 KB per request
+    /// with no plateau (75 → 146 MB over 117k requests) holding them. None of
+    /// them may stay cached.
     #[tokio::test]
     async fn batches_of_every_size_leave_no_prepared_statement_behind() {
         use sqlx::Connection as _;
@@ -389,15 +394,11 @@ mod tests {
             answered: true,
             asked_at: 1_000 + i as i64,
         };
-        // Every connection of the pool at once, so none is left out.
         async fn cached(store: &SqliteStore) -> usize {
-            let mut held = Vec::new();
             let mut total = 0;
-            for _ in 0..4 {
-                let mut conn = store.db.pool.acquire().await.unwrap();
+            for mut conn in every_connection(store).await {
                 conn.ping().await.unwrap();
                 total += conn.cached_statements_size();
-                held.push(conn);
             }
             total
         }
