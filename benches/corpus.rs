@@ -82,7 +82,7 @@ fn main() {
     let encoded: Vec<&Duration> = times.iter().filter(|t| **t > ENCODED).collect();
     let total: Duration = times.iter().sum();
     println!("model load (safetensors → packed float16 panels): {model_load:.1?}");
-    println!("pack load with the model (read, index, vectors, ridge fit; median of 5): {:.1?}", loads[2]);
+    println!("pack load with the model (read, index, vectors, linear reader's fit; median of 5): {:.1?}", loads[2]);
     println!("{} corpus questions, each the median of {RUNS} answers:", times.len());
     println!(
         "  median {:.1?}  p90 {:.1?}  p99 {:.1?}  max {:.1?}  mean {:.1?}",

