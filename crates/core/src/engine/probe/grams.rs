@@ -20,9 +20,9 @@ pub const SHORTEST: usize = 2;
 pub const LONGEST: usize = 5;
 
 /// A piece joins the vocabulary when at least this many of the reader's texts
-/// have it: pieces seen once or twice name one example, not an entry, and
-/// dropping them keeps the reader about a third of the size with the same
-/// out-of-fold accuracy on the tune split (1, 2 and 3 tried).
+/// have it: pieces seen once or twice name one example, not an entry. In the
+/// prototype (tune folds, out of fold) 1, 2 and 3 ranked alike, and 3 keeps
+/// two fifths of the pieces (16,000 of 40,000).
 pub const MIN_TEXTS: u32 = 3;
 
 /// The vocabulary of pieces and their inverse document frequencies.
