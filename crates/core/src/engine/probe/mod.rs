@@ -33,8 +33,10 @@ use multiversion::multiversion;
 use super::semantic::DIM;
 pub use grams::Grams;
 
-/// The penalty's inverse: larger fits the examples more closely. The
-/// prototype's setting, kept; other values were not measured.
+/// The penalty's inverse: larger fits the examples more closely. Out of fold
+/// on the tune split 0.25, 0.5 and 1 answered 798, 798 and 803 of 1,028 right
+/// (precision 85.3, 85.0, 84.8 %): within the split's noise (about 9
+/// questions), so the prototype's 0.5 was kept.
 pub const C: f32 = 0.5;
 
 /// Passes over the texts: the dual gap closes slowly, but the ranking settles
