@@ -263,15 +263,16 @@ impl Meaning {
                 }
             }
         };
-        let mut entries = Vec::with_capacity(pack.topics.len() + pack.use_cases.len());
-        for t in &pack.topics {
-            let texts = std::iter::once(t.title.as_str()).chain(t.examples.iter().map(String::as_str));
-            entries.push(texts.map(&mut vector).collect());
-        }
-        for u in &pack.use_cases {
-            let texts = std::iter::once(u.name.as_str()).chain(u.examples.iter().map(String::as_str));
-            entries.push(texts.map(&mut vector).collect());
-        }
+        // Per entry (topics, then use cases), its name and examples.
+        let entry_texts: Vec<Vec<&str>> = pack
+            .topics
+            .iter()
+            .map(|t| (t.title.as_str(), &t.examples))
+            .chain(pack.use_cases.iter().map(|u| (u.name.as_str(), &u.examples)))
+            .map(|(name, examples)| std::iter::once(name).chain(examples.iter().map(String::as_str)).collect())
+            .collect();
+        let entries: Vec<Vec<Vec<f32>>> =
+            entry_texts.iter().map(|texts| texts.iter().map(|t| vector(t)).collect()).collect();
         let mut texts: Vec<&str> = negative_lines().collect();
         texts.extend(pack.negatives.iter().map(String::as_str));
         let negatives: Vec<Vec<f32>> = texts.iter().map(|x| vector(x)).collect();
@@ -295,15 +296,9 @@ impl Meaning {
         let examples: usize = entries.iter().map(|v: &Vec<Vec<f32>>| v.len().saturating_sub(1)).sum();
         let rich = examples as f32 >= RICH_EXAMPLES * entries.len().max(1) as f32;
         // The linear reader's samples: every entry's texts, then the negatives as the off-topic class.
-        let entry_texts = pack
-            .topics
-            .iter()
-            .map(|t| (t.title.as_str(), &t.examples))
-            .chain(pack.use_cases.iter().map(|u| (u.name.as_str(), &u.examples)));
         let mut labelled: Vec<(&str, &[f32], usize)> = Vec::new();
-        for (e, ((name, examples), vs)) in entry_texts.zip(&entries).enumerate() {
-            let texts = std::iter::once(name).chain(examples.iter().map(String::as_str));
-            labelled.extend(texts.zip(vs).map(|(t, v)| (t, v.as_slice(), e)));
+        for (e, (texts, vs)) in entry_texts.iter().zip(&entries).enumerate() {
+            labelled.extend(texts.iter().zip(vs).map(|(t, v)| (*t, v.as_slice(), e)));
         }
         labelled.extend(texts.iter().zip(&negatives).map(|(t, v)| (*t, v.as_slice(), entries.len())));
         let probe = match Probe::fit(&labelled, entries.len() + 1) {

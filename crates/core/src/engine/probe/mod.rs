@@ -30,8 +30,8 @@ mod grams;
 
 use multiversion::multiversion;
 
-use super::semantic::DIM;
-pub use grams::Grams;
+use super::semantic::{cosine, DIM};
+use grams::Grams;
 
 /// The penalty's inverse: larger fits the examples more closely. Out of fold
 /// on the tune split 0.25, 0.5 and 1 answered 798, 798 and 803 of 1,028 right
@@ -77,6 +77,16 @@ pub enum FitError {
 struct Features<'a> {
     vector: &'a [f32],
     grams: Vec<(u32, f32)>,
+}
+
+impl Features<'_> {
+    /// The text's nonzero features as (weight row, value): the vector's rows,
+    /// its n-grams' rows, then the bias row `bias` (always 1).
+    fn rows(&self, bias: usize) -> impl Iterator<Item = (usize, f32)> + '_ {
+        let vector = self.vector.iter().copied().enumerate();
+        let grams = self.grams.iter().map(|&(g, v)| (DIM + g as usize, v));
+        vector.chain(grams).chain(std::iter::once((bias, 1.0)))
+    }
 }
 
 impl Probe {
@@ -142,8 +152,9 @@ fn fit_weights(samples: &[(&str, &[f32], usize)], classes: usize) -> Result<(Gra
     let mut weights = vec![0.0f32; rows * classes];
     // The dual variables, sample-major, and each sample's squared norm.
     let mut alpha = vec![0.0f32; samples.len() * classes];
+    // (`cosine` of unit vectors is their dot product; the bias adds 1.)
     let norms: Vec<f32> =
-        xs.iter().map(|x| dot(x.vector, x.vector) + x.grams.iter().map(|g| g.1 * g.1).sum::<f32>() + 1.0).collect();
+        xs.iter().map(|x| cosine(x.vector, x.vector) + x.grams.iter().map(|g| g.1 * g.1).sum::<f32>() + 1.0).collect();
     let mut order: Vec<usize> = (0..samples.len()).collect();
     let mut random = Xorshift(0x9e37_79b9_7f4a_7c15);
     let mut margin = vec![0.0f32; classes];
@@ -154,11 +165,11 @@ fn fit_weights(samples: &[(&str, &[f32], usize)], classes: usize) -> Result<(Gra
             let x = &xs[i];
             let label = samples[i].2;
             margins(&weights, classes, x, &mut margin);
+            // Squared hinge: the dual's diagonal gains 1 / (2C).
+            let diagonal = 0.5 / cost[label];
             let mut changed = false;
             for c in 0..classes {
                 let y = if c == label { 1.0 } else { -1.0 };
-                // Squared hinge: the dual's diagonal gains 1 / (2C).
-                let diagonal = 0.5 / cost[label];
                 let a = &mut alpha[i * classes + c];
                 let gradient = y * margin[c] - 1.0 + *a * diagonal;
                 let projected = if *a == 0.0 { gradient.min(0.0) } else { gradient };
@@ -183,40 +194,21 @@ fn fit_weights(samples: &[(&str, &[f32], usize)], classes: usize) -> Result<(Gra
 #[multiversion(targets("x86_64+avx512f+avx512bw+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
 fn margins(weights: &[f32], classes: usize, x: &Features, out: &mut [f32]) {
     out.iter_mut().for_each(|m| *m = 0.0);
-    let mut add = |f: usize, v: f32| {
+    for (f, v) in x.rows(weights.len() / classes - 1) {
         for (o, w) in out.iter_mut().zip(&weights[f * classes..(f + 1) * classes]) {
             *o += v * w;
         }
-    };
-    for (f, &v) in x.vector.iter().enumerate() {
-        add(f, v);
     }
-    for &(g, v) in &x.grams {
-        add(DIM + g as usize, v);
-    }
-    add(weights.len() / classes - 1, 1.0);
 }
 
 /// `w_c += delta_c · x` for every class: one coordinate step of each class's dual.
 #[multiversion(targets("x86_64+avx512f+avx512bw+avx2+fma", "x86_64+avx2+fma", "aarch64+neon"))]
 fn update(weights: &mut [f32], classes: usize, x: &Features, delta: &[f32]) {
-    let bias = weights.len() / classes - 1;
-    let mut add = |f: usize, v: f32| {
+    for (f, v) in x.rows(weights.len() / classes - 1) {
         for (w, d) in weights[f * classes..(f + 1) * classes].iter_mut().zip(delta) {
             *w += v * d;
         }
-    };
-    for (f, &v) in x.vector.iter().enumerate() {
-        add(f, v);
     }
-    for &(g, v) in &x.grams {
-        add(DIM + g as usize, v);
-    }
-    add(bias, 1.0);
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// A small deterministic generator for the visiting order (the fit must be
