@@ -12,7 +12,7 @@ use super::LexicalView;
 /// The number of per-entry features the chooser weighs.
 pub const ENTRY_FEATURES: usize = 12;
 /// The number of features the gate weighs (the first is the constant 1).
-pub const GATE_FEATURES: usize = 15;
+pub const GATE_FEATURES: usize = 17;
 
 /// What each chooser feature is, for `--explain` (same order as [`EntryFeatures`]).
 pub const ENTRY_FEATURE_NAMES: [&str; ENTRY_FEATURES] = [
@@ -29,6 +29,13 @@ pub const ENTRY_FEATURE_NAMES: [&str; ENTRY_FEATURES] = [
     "linear reader",
     "linear reader's best",
 ];
+
+/// Where the chooser's features hold the lexical score and the use-case flag.
+const LEXICAL_SCORE: usize = 4;
+const USE_CASE: usize = 7;
+
+/// From this many content words on, a question counts as long to the gate.
+pub const LONG_QUESTION: usize = 20;
 
 /// What each gate feature is, for `--explain` (same order as [`GateFeatures`]).
 pub const GATE_FEATURE_NAMES: [&str; GATE_FEATURES] = [
@@ -47,6 +54,8 @@ pub const GATE_FEATURE_NAMES: [&str; GATE_FEATURES] = [
     "linear reader",
     "linear reader's margin",
     "linear reader's off-topic class",
+    "question length",
+    "use case the words do not name",
 ];
 
 /// The trained weights: the chooser's, the gate's and the answer threshold.
@@ -166,6 +175,13 @@ pub fn gate_features(evidence: &Evidence, ranked: &[(usize, f32)]) -> GateFeatur
         probe_top,
         probe_top - probe_other,
         evidence.probe_off_topic,
+        // A long question says more than the chooser's one pick can hold
+        // (context, two questions in one); capped, as length past a
+        // paragraph says no more.
+        (lx.content_words.min(LONG_QUESTION) as f32) / LONG_QUESTION as f32,
+        // A use case that no word of the question names rests on meaning
+        // alone: the situation it stands for is easily assumed.
+        evidence.per_entry.get(top).map_or(0.0, |f| f.0[USE_CASE] * f32::from(f.0[LEXICAL_SCORE] == 0.0)),
     ])
 }
 
@@ -183,4 +199,58 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 pub fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two entries: a topic (0) and a use case (1) that the chooser ranks first.
+    fn evidence(use_case_words: f32, content_words: usize) -> (Evidence, Vec<(usize, f32)>) {
+        let mut topic = EntryFeatures::default();
+        topic.0[LEXICAL_SCORE] = 0.5;
+        let mut use_case = EntryFeatures::default();
+        use_case.0[USE_CASE] = 1.0;
+        use_case.0[LEXICAL_SCORE] = use_case_words;
+        let lexical = LexicalView { content_words, ..LexicalView::default() };
+        let evidence = Evidence {
+            per_entry: vec![topic, use_case],
+            negative: 0.0,
+            sims: vec![0.2, 0.6],
+            probe: vec![0.1, 0.4],
+            probe_off_topic: -0.5,
+            lexical,
+        };
+        (evidence, vec![(1, 0.7), (0, 0.3)])
+    }
+
+    fn feature(gate: &GateFeatures, name: &str) -> f32 {
+        gate.0[GATE_FEATURE_NAMES.iter().position(|n| *n == name).unwrap()]
+    }
+
+    #[test]
+    fn the_gate_sees_a_use_case_that_no_word_names() {
+        let (unnamed, ranked) = evidence(0.0, 6);
+        assert_eq!(feature(&gate_features(&unnamed, &ranked), "use case the words do not name"), 1.0);
+        let (named, ranked) = evidence(0.6, 6);
+        assert_eq!(feature(&gate_features(&named, &ranked), "use case the words do not name"), 0.0);
+        let (topic_first, _) = evidence(0.0, 6);
+        let topic_ranked = vec![(0, 0.7), (1, 0.3)];
+        assert_eq!(
+            feature(&gate_features(&topic_first, &topic_ranked), "use case the words do not name"),
+            0.0,
+            "a topic is no assumed situation"
+        );
+    }
+
+    #[test]
+    fn the_gate_sees_how_long_the_question_is_up_to_a_cap() {
+        let length = |words| {
+            let (e, ranked) = evidence(0.0, words);
+            feature(&gate_features(&e, &ranked), "question length")
+        };
+        assert_eq!(length(5), 0.25);
+        assert_eq!(length(LONG_QUESTION), 1.0);
+        assert_eq!(length(3 * LONG_QUESTION), 1.0, "capped");
+    }
 }
