@@ -29,7 +29,7 @@ pub struct Sample {
 }
 
 /// The chooser starts here: semantic similarity first, the lexical reading next.
-const CHOOSER_START: [f32; ENTRY_FEATURES] = [8.0, 4.0, 4.0, 0.0, 3.0, 0.5, 1.0, 0.0, 0.0, 0.0, 4.0, 1.0];
+const CHOOSER_START: [f32; ENTRY_FEATURES] = [8.0, 4.0, 4.0, 0.0, 3.0, 0.5, 1.0, 0.0, 0.0, 0.0, 4.0, 1.0, 0.0];
 /// L2 penalty on the chooser and the gate (the data is small).
 const L2: f32 = 1e-3;
 
@@ -313,14 +313,23 @@ impl Tally {
     }
 }
 
+/// The most in-scope questions the threshold may refuse: "not sure" keeps
+/// trust only while it stays the exception (the answer-model issue's bound).
+pub const REFUSAL_BUDGET: f64 = 0.15;
+
 /// The threshold that maximises right answers and right refusals minus
-/// [`WRONG_COST`] times the wrong answers.
+/// [`WRONG_COST`] times the wrong answers, among those that refuse at most
+/// [`REFUSAL_BUDGET`] of the in-scope questions (the lowest threshold when
+/// none does).
 pub fn choose_threshold(scored: &[(f32, Outcome)]) -> (f32, f64) {
     let mut best: Option<(f64, f32)> = None;
     for step in 10..=95 {
         let t = step as f32 / 100.0;
         let c = Tally::at(scored, t);
         let utility = (c.right + c.refused_off) as f64 - WRONG_COST * c.wrong as f64;
+        if c.in_scope_refused() > REFUSAL_BUDGET && best.is_some() {
+            continue;
+        }
         if best.is_none_or(|b| utility > b.0) {
             best = Some((utility, t));
         }
@@ -367,4 +376,28 @@ pub fn curve(samples: &[Sample], weights: &Weights) -> Vec<CurvePoint> {
             CurvePoint { threshold: t, answered: c.answered(), precision: c.precision(), accuracy: c.accuracy() }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_threshold_keeps_refusals_of_in_scope_questions_within_the_budget() {
+        // Ten in-scope questions: eight right answers, the two wrong ones the
+        // most confident. Refusing everything under 0.95 would drop both wrong
+        // answers, but refuses more in-scope questions than the budget allows.
+        let mut scored: Vec<(f32, Outcome)> = (0..8).map(|i| (0.5 + i as f32 / 100.0, Outcome::Right)).collect();
+        scored.extend([(0.96, Outcome::Wrong), (0.97, Outcome::Wrong)]);
+        let (threshold, _) = choose_threshold(&scored);
+        let c = Tally::at(&scored, threshold);
+        assert!(c.in_scope_refused() <= REFUSAL_BUDGET, "threshold {threshold} refuses {}", c.in_scope_refused());
+        assert_eq!(c.right, 8, "within the budget, the best utility: every right answer kept");
+
+        // Without the wrong answers on top, the utility's own choice stands.
+        let mut plain: Vec<(f32, Outcome)> = (0..9).map(|_| (0.9, Outcome::Right)).collect();
+        plain.push((0.2, Outcome::Wrong));
+        let (threshold, _) = choose_threshold(&plain);
+        assert!(threshold > 0.2 && threshold <= 0.9, "the wrong answer alone is refused: {threshold}");
+    }
 }

@@ -31,6 +31,7 @@ impl Engine {
             view.view.explained_words = content.iter().filter(|&&w| known[w] || r.domain[w]).count();
             for s in self.score(r, &contenders, recommend_cue || pick_cue) {
                 view.view.scores[s.entry] = s.score;
+                view.view.named[s.entry] = s.named;
             }
         }
 
@@ -109,7 +110,7 @@ impl Engine {
                     s.score += PLAIN_COMPARISON;
                     s.words.extend(words.iter().copied().filter(|w| !s.words.contains(w)).collect::<Vec<_>>());
                 }
-                None => scores.push(Score { entry: default, score: PLAIN_COMPARISON, words, first }),
+                None => scores.push(Score { entry: default, score: PLAIN_COMPARISON, words, first, named: true }),
             }
         }
         // Ties go to the evidence that explains more of the question, never to word order alone.
@@ -118,6 +119,7 @@ impl Engine {
         });
         for s in &scores {
             view.view.scores[s.entry] = s.score;
+            view.view.named[s.entry] = s.named;
         }
 
         // The share of meaningful words the evidence explains: "is it faster to
@@ -194,6 +196,7 @@ impl Engine {
         }
         let n_topics = self.pack.topics.len();
         view.view.answered = Some(top.entry);
+        view.view.assumed = top.entry >= n_topics && !top.named;
         let outcome = if top.entry < n_topics {
             Outcome::Topic { topic: answer_topic, pick: self.pick_for(answer_topic, pick_cue) }
         } else {
@@ -233,7 +236,7 @@ impl Engine {
                 score *= 1.25;
             }
             let first = words.iter().copied().min().unwrap_or(usize::MAX);
-            out.push(Score { entry, score, words, first });
+            out.push(Score { entry, score, words, first, named: true });
         }
         // What the examples add: the closest example's similarity, for every
         // entry with one close enough, on the words it shares with the question.
@@ -256,7 +259,7 @@ impl Engine {
                 }
                 None => {
                     let first = near.words.iter().copied().min().unwrap_or(usize::MAX);
-                    out.push(Score { entry: near.entry, score: add, words: near.words.clone(), first });
+                    out.push(Score { entry: near.entry, score: add, words: near.words.clone(), first, named: false });
                 }
             }
         }

@@ -72,6 +72,9 @@ struct Score {
     /// Words this entry's evidence covers.
     words: Vec<usize>,
     first: usize,
+    /// The question names the entry: one of its own asks matched, not only
+    /// the words of one of its examples.
+    named: bool,
 }
 
 /// Runs the one slow step of answering: the sentence encoder, milliseconds
@@ -213,7 +216,7 @@ impl Engine {
     /// Returns the reading with the subject when it is the surer one.
     ///
     /// Only a question that touches the pack on its own borrows the subject
-    /// ("thanks, that helped!" does not): it names something the pack knows,
+    /// ("thanks, that helped!" does not): it names a contender or an entry,
     /// or its reading has at least a faint chance ([`FOLLOW_UP_FLOOR`]).
     pub fn follow_up(&self, first: &Answer, question: &str, subject: Option<&str>) -> Option<Answer> {
         self.follow_up_running(first, question, subject, &InPlace)
@@ -228,7 +231,7 @@ impl Engine {
         runner: &dyn Runner,
     ) -> Option<Answer> {
         let subject = subject?;
-        let anchored = (first.answered() || first.confidence >= FOLLOW_UP_FLOOR)
+        let anchored = (first.answered() || first.confidence >= FOLLOW_UP_FLOOR || self.names_the_pack(question))
             && !matches!(first.outcome, Outcome::Unsure(Unsure::NoAnchor | Unsure::Empty | Unsure::OutOfScope(_)));
         if !anchored {
             return None;
@@ -236,6 +239,14 @@ impl Engine {
         let with_subject = self.answer_running(&format!("{question} {subject}"), runner);
         (with_subject.answered() && (!first.answered() || with_subject.confidence > first.confidence))
             .then_some(with_subject)
+    }
+
+    /// Whether the question's words name a contender or an entry: "does the
+    /// same go for <a framework of one side>?" names that side, whatever the
+    /// gate makes of the question alone.
+    fn names_the_pack(&self, question: &str) -> bool {
+        let question = crate::limits::cut(question, crate::limits::QUESTION_CHARS);
+        self.index.read(question).hits.iter().any(|h| matches!(h.target, Target::Entry(_) | Target::Contender(_)))
     }
 
     /// Whether the question's own words name an entry (a topic's or use
@@ -405,7 +416,11 @@ impl Lexical {
         Lexical {
             hard: false,
             pick_cue: false,
-            view: meaning::LexicalView { scores: vec![0.0; entries], ..Default::default() },
+            view: meaning::LexicalView {
+                scores: vec![0.0; entries],
+                named: vec![false; entries],
+                ..Default::default()
+            },
         }
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::LexicalView;
 
 /// The number of per-entry features the chooser weighs.
-pub const ENTRY_FEATURES: usize = 12;
+pub const ENTRY_FEATURES: usize = 13;
 /// The number of features the gate weighs (the first is the constant 1).
 pub const GATE_FEATURES: usize = 17;
 
@@ -28,11 +28,11 @@ pub const ENTRY_FEATURE_NAMES: [&str; ENTRY_FEATURES] = [
     "plain comparison but a subject named",
     "linear reader",
     "linear reader's best",
+    "a use case no ask names",
 ];
 
-/// Where the chooser's features hold the lexical score and the use-case flag.
-const LEXICAL_SCORE: usize = 4;
-const USE_CASE: usize = 7;
+/// Where the chooser's features hold "a use case no ask names".
+const UNNAMED_USE_CASE: usize = 12;
 
 /// From this many content words on, a question counts as long to the gate.
 pub const LONG_QUESTION: usize = 20;
@@ -55,7 +55,7 @@ pub const GATE_FEATURE_NAMES: [&str; GATE_FEATURES] = [
     "linear reader's margin",
     "linear reader's off-topic class",
     "question length",
-    "use case the words do not name",
+    "a use case no ask names",
 ];
 
 /// The trained weights: the chooser's, the gate's and the answer threshold.
@@ -179,9 +179,9 @@ pub fn gate_features(evidence: &Evidence, ranked: &[(usize, f32)]) -> GateFeatur
         // (context, two questions in one); capped, as length past a
         // paragraph says no more.
         (lx.content_words.min(LONG_QUESTION) as f32) / LONG_QUESTION as f32,
-        // A use case that no word of the question names rests on meaning
+        // A use case that no ask of it names rests on meaning and examples
         // alone: the situation it stands for is easily assumed.
-        evidence.per_entry.get(top).map_or(0.0, |f| f.0[USE_CASE] * f32::from(f.0[LEXICAL_SCORE] == 0.0)),
+        evidence.per_entry.get(top).map_or(0.0, |f| f.0[UNNAMED_USE_CASE]),
     ])
 }
 
@@ -205,14 +205,13 @@ pub fn sigmoid(x: f32) -> f32 {
 mod tests {
     use super::*;
 
-    /// Two entries: a topic (0) and a use case (1) that the chooser ranks first.
-    fn evidence(use_case_words: f32, content_words: usize) -> (Evidence, Vec<(usize, f32)>) {
-        let mut topic = EntryFeatures::default();
-        topic.0[LEXICAL_SCORE] = 0.5;
+    /// Two entries: a topic (0) and a use case (1) that the chooser ranks
+    /// first; `named`: whether one of the use case's asks matched.
+    fn evidence(named: bool, content_words: usize) -> (Evidence, Vec<(usize, f32)>) {
+        let topic = EntryFeatures::default();
         let mut use_case = EntryFeatures::default();
-        use_case.0[USE_CASE] = 1.0;
-        use_case.0[LEXICAL_SCORE] = use_case_words;
-        let lexical = LexicalView { content_words, ..LexicalView::default() };
+        use_case.0[UNNAMED_USE_CASE] = f32::from(!named);
+        let lexical = LexicalView { content_words, named: vec![true, named], ..LexicalView::default() };
         let evidence = Evidence {
             per_entry: vec![topic, use_case],
             negative: 0.0,
@@ -230,14 +229,14 @@ mod tests {
 
     #[test]
     fn the_gate_sees_a_use_case_that_no_word_names() {
-        let (unnamed, ranked) = evidence(0.0, 6);
-        assert_eq!(feature(&gate_features(&unnamed, &ranked), "use case the words do not name"), 1.0);
-        let (named, ranked) = evidence(0.6, 6);
-        assert_eq!(feature(&gate_features(&named, &ranked), "use case the words do not name"), 0.0);
-        let (topic_first, _) = evidence(0.0, 6);
+        let (unnamed, ranked) = evidence(false, 6);
+        assert_eq!(feature(&gate_features(&unnamed, &ranked), "a use case no ask names"), 1.0);
+        let (named, ranked) = evidence(true, 6);
+        assert_eq!(feature(&gate_features(&named, &ranked), "a use case no ask names"), 0.0);
+        let (topic_first, _) = evidence(false, 6);
         let topic_ranked = vec![(0, 0.7), (1, 0.3)];
         assert_eq!(
-            feature(&gate_features(&topic_first, &topic_ranked), "use case the words do not name"),
+            feature(&gate_features(&topic_first, &topic_ranked), "a use case no ask names"),
             0.0,
             "a topic is no assumed situation"
         );
@@ -246,7 +245,7 @@ mod tests {
     #[test]
     fn the_gate_sees_how_long_the_question_is_up_to_a_cap() {
         let length = |words| {
-            let (e, ranked) = evidence(0.0, words);
+            let (e, ranked) = evidence(true, words);
             feature(&gate_features(&e, &ranked), "question length")
         };
         assert_eq!(length(5), 0.25);
