@@ -25,7 +25,7 @@ fn files(names: &[&str]) -> Vec<(PathBuf, Vec<eval::Case>)> {
         .collect()
 }
 
-const REAL: [&str; 16] = [
+const REAL: [&str; 23] = [
     "real/part-a.tsv",
     "real/part-b.tsv",
     "real/part-c.tsv",
@@ -42,6 +42,13 @@ const REAL: [&str; 16] = [
     "real/part-n.tsv",
     "real/part-o.tsv",
     "real/part-p.tsv",
+    "real/part-q.tsv",
+    "real/part-r.tsv",
+    "real/part-s.tsv",
+    "real/part-t.tsv",
+    "real/part-u.tsv",
+    "real/part-v.tsv",
+    "real/part-w.tsv",
 ];
 
 fn guard(report: &eval::Report, what: &str, required: f64) {
@@ -71,9 +78,9 @@ fn real_questions_tune_split_cross_validated() {
     guard(&report, "tune (5-fold)", TUNE_GUARD);
 }
 
-/// A little under the cross-validated tune figure the README reports (72.2 %
+/// A little under the cross-validated tune figure the README reports (77.3 %
 /// with the sentence model, the default).
-const TUNE_GUARD: f64 = 0.70;
+const TUNE_GUARD: f64 = 0.74;
 
 #[test]
 fn real_questions_blind_split_is_scored_without_its_misses() {
@@ -83,19 +90,20 @@ fn real_questions_blind_split_is_scored_without_its_misses() {
     println!("{}", eval::render(&report, false));
     assert!(report.overall.rows > 100);
     // Regression guards on the figures alone (the misses stay unread), a
-    // little under the README's 74.6 % right and 81.8 % precision.
+    // little under the README's 77.3 % right and 82.6 % precision.
     let o = &report.overall;
-    assert!(o.accuracy() >= 0.72, "blind: {:.1}%", o.accuracy() * 100.0);
-    assert!(o.precision() >= 0.79, "blind precision: {:.1}%", o.precision() * 100.0);
+    assert!(o.accuracy() >= 0.75, "blind: {:.1}%", o.accuracy() * 100.0);
+    assert!(o.precision() >= 0.80, "blind precision: {:.1}%", o.precision() * 100.0);
 }
 
 /// `STACKPICK_MODEL=off` answers from words alone: its figure is guarded too
-/// (README: 63.0 % blind).
+/// (README: 61.0 % blind over parts A-W; 63.2 % on parts A-J, 63.0 % before
+/// their examples were added).
 #[test]
 fn real_questions_blind_split_from_words_alone() {
     let engine = stackpick::Engine::lexical(stackpick::load(&common::pack_dir()).unwrap());
     let report = eval::evaluate(&engine, &files(&REAL), Split::Blind);
-    assert!(report.overall.accuracy() >= 0.61, "blind, words only: {:.1}%", report.overall.accuracy() * 100.0);
+    assert!(report.overall.accuracy() >= 0.59, "blind, words only: {:.1}%", report.overall.accuracy() * 100.0);
 }
 
 #[test]
