@@ -109,7 +109,15 @@ pub struct Figures {
     pub answered_right: usize,
     /// Wanted → answered, most frequent first (at most ten).
     pub confusions: Vec<(String, String, usize)>,
+    /// The reliability of the shown confidence: answers and right answers by
+    /// confidence, in tenths (`[i]` holds confidences from `i / 10` up to the
+    /// next tenth; 1.0 counts in the last). Counts only, so the blind split
+    /// shows it too: of answers shown at about 0.8, about 80 % should be right.
+    pub calibration: [(usize, usize); CALIBRATION_BINS],
 }
+
+/// How many bins of confidence [`Figures::calibration`] counts.
+pub const CALIBRATION_BINS: usize = 10;
 
 impl Figures {
     pub fn from_scored(rows: &[Scored]) -> Figures {
@@ -138,10 +146,12 @@ impl Figures {
                 }
             }
             if s.got.is_some() {
+                let right = matches!(s.verdict, Verdict::Right | Verdict::WrongPick);
                 f.answered += 1;
-                if matches!(s.verdict, Verdict::Right | Verdict::WrongPick) {
-                    f.answered_right += 1;
-                }
+                f.answered_right += usize::from(right);
+                let bin = ((s.confidence.clamp(0.0, 1.0) * CALIBRATION_BINS as f32) as usize).min(CALIBRATION_BINS - 1);
+                f.calibration[bin].0 += 1;
+                f.calibration[bin].1 += usize::from(right);
             }
             match s.verdict {
                 Verdict::Refused => f.refused += 1,
@@ -198,6 +208,10 @@ impl Figures {
         self.wrong_topic += o.wrong_topic;
         self.answered += o.answered;
         self.answered_right += o.answered_right;
+        for (mine, theirs) in self.calibration.iter_mut().zip(&o.calibration) {
+            mine.0 += theirs.0;
+            mine.1 += theirs.1;
+        }
     }
 }
 
@@ -311,8 +325,59 @@ fn figures_lines(out: &mut String, f: &Figures) {
     if f.off_topic > 0 {
         let _ = writeln!(out, "  off-topic    {} refused", pct(f.off_topic_refused, f.off_topic));
     }
+    let bins: Vec<String> = (0..CALIBRATION_BINS)
+        .filter(|&i| f.calibration[i].0 > 0)
+        .map(|i| {
+            let (answered, right) = f.calibration[i];
+            let top = if i + 1 == CALIBRATION_BINS { "1".to_owned() } else { format!("{:.1}", (i + 1) as f32 / 10.0) };
+            format!("{:.1}–{top}: {right}/{answered} ({:.0}%)", i as f32 / 10.0, ratio(right, answered) * 100.0)
+        })
+        .collect();
+    if !bins.is_empty() {
+        let _ = writeln!(out, "  calibration  {} right, by confidence shown", bins.join(" · "));
+    }
     if !f.confusions.is_empty() {
         let list: Vec<String> = f.confusions.iter().map(|(a, b, n)| format!("{a} → {b} ×{n}")).collect();
         let _ = writeln!(out, "  confusions   {}", list.join(", "));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(confidence: f32, verdict: Verdict, answered: bool) -> Scored {
+        Scored {
+            line: 1,
+            question: String::new(),
+            wanted: "a".into(),
+            wanted_pick: None,
+            got: answered.then(|| "a".into()),
+            got_entry: None,
+            got_pick: None,
+            confidence,
+            verdict,
+        }
+    }
+
+    #[test]
+    fn the_calibration_counts_answers_and_right_answers_by_confidence_shown() {
+        let rows = [
+            row(0.82, Verdict::Right, true),
+            row(0.85, Verdict::WrongTopic, true),
+            row(0.89, Verdict::WrongPick, true),
+            row(1.0, Verdict::Right, true),
+            row(0.3, Verdict::Refused, false),
+        ];
+        let f = Figures::from_scored(&rows);
+        assert_eq!(f.calibration[8], (3, 2), "a wrong pick is still on the right subject");
+        assert_eq!(f.calibration[9], (1, 1), "1.0 counts in the last tenth");
+        assert_eq!(f.calibration.iter().map(|b| b.0).sum::<usize>(), f.answered, "refusals are no answers");
+        let mut twice = f.clone();
+        twice.add(&f);
+        assert_eq!(twice.calibration[8], (6, 4));
+        let mut text = String::new();
+        figures_lines(&mut text, &f);
+        assert!(text.contains("0.8–0.9: 2/3 (67%) · 0.9–1: 1/1 (100%)"), "{text}");
     }
 }
