@@ -228,7 +228,7 @@ mod tests {
     }
 
     #[test]
-    fn the_gate_sees_a_use_case_that_no_word_names() {
+    fn the_gate_sees_a_use_case_that_no_ask_names() {
         let (unnamed, ranked) = evidence(false, 6);
         assert_eq!(feature(&gate_features(&unnamed, &ranked), "a use case no ask names"), 1.0);
         let (named, ranked) = evidence(true, 6);
