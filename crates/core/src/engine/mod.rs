@@ -245,16 +245,20 @@ impl Engine {
     /// same go for <a framework of one side>?" names that side, whatever the
     /// gate makes of the question alone.
     fn names_the_pack(&self, question: &str) -> bool {
-        let question = crate::limits::cut(question, crate::limits::QUESTION_CHARS);
-        self.index.read(question).hits.iter().any(|h| matches!(h.target, Target::Entry(_) | Target::Contender(_)))
+        self.question_names(question, |t| matches!(t, Target::Entry(_) | Target::Contender(_)))
     }
 
     /// Whether the question's own words name an entry (a topic's or use
     /// case's ask), rather than only a contender or nothing: "what is X?" and
     /// "best for ml?" stand alone; "is that true for X too?" leans on what came before.
     pub fn stands_alone(&self, question: &str) -> bool {
+        self.question_names(question, |t| matches!(t, Target::Entry(_)))
+    }
+
+    /// Whether any term the words of `question` match is one `wanted` accepts.
+    fn question_names(&self, question: &str, wanted: impl Fn(&Target) -> bool) -> bool {
         let question = crate::limits::cut(question, crate::limits::QUESTION_CHARS);
-        self.index.read(question).hits.iter().any(|h| matches!(h.target, Target::Entry(_)))
+        self.index.read(question).hits.iter().any(|h| wanted(&h.target))
     }
 
     /// What an answer was about, as follow-ups borrow it: its topic's title or
