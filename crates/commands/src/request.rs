@@ -163,6 +163,26 @@ pub struct ChatMessage {
     pub replied_subject: Option<Subject>,
 }
 
+/// Which version of a chat message an edit carries: the time of its latest
+/// edit as the platform stamps it, in microseconds since the Unix epoch
+/// ([`Revision::ORIGINAL`] before any edit, the smallest). Faces hand edits
+/// over as they come, and they may come out of order — the gateway handles
+/// each event in its own task, Slack's events each in their own request — so
+/// the bot applies an edit only when it is newer than the version its answer
+/// reflects: an older one would put back text the asker had replaced.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Revision(Option<i64>);
+
+impl Revision {
+    /// The message as first posted.
+    pub const ORIGINAL: Revision = Revision(None);
+
+    /// The version edited at `micros` microseconds after the Unix epoch.
+    pub fn edited_at_micros(micros: i64) -> Self {
+        Revision(Some(micros))
+    }
+}
+
 /// What one of the bot's answers was about, as its buttons encode it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Subject {

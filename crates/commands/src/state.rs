@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use stackpick_store::BoundedMap;
 
 use crate::custom_id::Vote;
-use crate::request::{ChatMessage, MessageRef};
+use crate::request::{ChatMessage, MessageRef, Revision};
 
 /// A user as the in-memory state keys them: the platform's own id.
 type UserId = String;
@@ -179,17 +179,20 @@ struct AnswersInner {
 pub enum Sending {
     /// Nothing yet.
     Unchanged,
-    /// It was edited: its latest text, and whether it still names the bot.
-    Edited { text: String, mentions_me: bool },
+    /// It was edited: its newest text, whether it still names the bot, and
+    /// which version that is.
+    Edited { text: String, mentions_me: bool, revision: Revision },
     /// It was deleted.
     Deleted,
 }
 
-/// One answered question: as the bot read it, and the answer the face sent.
+/// One answered question: as the bot read it, the answer the face sent, and
+/// which version of the question that answer reflects.
 #[derive(Debug, Clone)]
 pub struct Answered {
     pub question: ChatMessage,
     pub answer: MessageRef,
+    pub revision: Revision,
 }
 
 fn question_key(platform: crate::Platform, question: &MessageRef) -> String {
@@ -197,8 +200,8 @@ fn question_key(platform: crate::Platform, question: &MessageRef) -> String {
 }
 
 impl Answers {
-    /// Remembers that `answer` answers `question`.
-    pub fn remember(&self, question: ChatMessage, answer: MessageRef) {
+    /// Remembers that `answer` answers `question` as of `revision`.
+    pub fn remember(&self, question: ChatMessage, answer: MessageRef, revision: Revision) {
         let key = question_key(question.context.platform, &question.id);
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if !inner.by_question.contains_key(&key) {
@@ -209,7 +212,7 @@ impl Answers {
             }
             inner.order.push_back(key.clone());
         }
-        inner.by_question.insert(key, Answered { question, answer });
+        inner.by_question.insert(key, Answered { question, answer, revision });
     }
 
     /// The bot is sending an answer to `question`: until [`Answers::sent`],
@@ -229,11 +232,17 @@ impl Answers {
     }
 
     /// Records what happened to a question whose answer is on its way (a
-    /// question no answer is on its way to is left alone; a deletion is final).
+    /// question no answer is on its way to is left alone; a deletion is
+    /// final; of two edits the newer stays, whichever came last).
     pub fn while_sending(&self, platform: crate::Platform, question: &MessageRef, change: Sending) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(slot) = inner.sending.get_mut(&question_key(platform, question)) {
-            if *slot != Sending::Deleted {
+            let newer = match (&*slot, &change) {
+                (Sending::Deleted, _) => false,
+                (Sending::Edited { revision: kept, .. }, Sending::Edited { revision, .. }) => revision >= kept,
+                _ => true,
+            };
+            if newer {
                 *slot = change;
             }
         }
@@ -312,9 +321,9 @@ mod tests {
         };
         let answer = |id: &str| MessageRef { channel: "C1".into(), message: id.into() };
         let a = Answers::default();
-        a.remember(question("U1", "1"), answer("a1"));
-        a.remember(question("U1", "2"), answer("a2"));
-        a.remember(question("U2", "3"), answer("a3"));
+        a.remember(question("U1", "1"), answer("a1"), Revision::ORIGINAL);
+        a.remember(question("U1", "2"), answer("a2"), Revision::ORIGINAL);
+        a.remember(question("U2", "3"), answer("a3"), Revision::ORIGINAL);
         assert_eq!(a.forget_user(crate::Platform::Discord, "U1"), 0, "another platform's U1");
         assert_eq!(a.forget_user(crate::Platform::Slack, "U1"), 2);
         assert!(a.get(crate::Platform::Slack, &answer("1")).is_none());

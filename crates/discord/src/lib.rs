@@ -119,8 +119,8 @@ pub fn message_edited(
     event: &serenity::model::event::MessageUpdateEvent,
     me: UserId,
 ) -> Option<(ChannelId, serenity::model::id::MessageId, Edited)> {
-    let (id, text, names_me) = parse::edited(event, me)?;
-    let edit = bot.message_edited(bot::Platform::Discord, &id, text, names_me)?;
+    let (id, text, names_me, revision) = parse::edited(event, me)?;
+    let edit = bot.message_edited(bot::Platform::Discord, &id, text, names_me, revision)?;
     let (answer, edited) = match edit {
         bot::Edit::Replace { answer, message } => (answer, Edited::Replace(Box::new(build::edit(&message)))),
         bot::Edit::Delete(answer) => (answer, Edited::Delete),

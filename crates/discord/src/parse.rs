@@ -16,8 +16,8 @@ use super::commands as names;
 use crate::bot::custom_id::Action;
 use crate::bot::onboarding::QUESTION_FIELD;
 use crate::bot::request::{
-    ChatMessage, Command, Completion, Context, Interaction as Request, Kb, MessageRef, Powers, Pressed, Quoted, Setup,
-    Subject,
+    ChatMessage, Command, Completion, Context, Interaction as Request, Kb, MessageRef, Powers, Pressed, Quoted,
+    Revision, Setup, Subject,
 };
 use crate::bot::Platform;
 
@@ -256,16 +256,22 @@ fn without_me(content: &str, me: UserId) -> (String, bool) {
 }
 
 /// An edited message (`MESSAGE_UPDATE`) as [`crate::bot::Bot::message_edited`]
-/// takes it: the message, its new text without the bot's mentions, and
-/// whether that text names the bot. `None` when the update does not carry
-/// the text (Discord sends updates for link previews and pins too).
-pub fn edited(event: &serenity::model::event::MessageUpdateEvent, me: UserId) -> Option<(MessageRef, String, bool)> {
+/// takes it: the message, its new text without the bot's mentions, whether
+/// that text names the bot, and which version it is (its `edited_timestamp`).
+/// `None` when the update does not carry the text (Discord sends updates for
+/// link previews and pins too).
+pub fn edited(
+    event: &serenity::model::event::MessageUpdateEvent,
+    me: UserId,
+) -> Option<(MessageRef, String, bool, Revision)> {
     if event.author.as_ref().is_some_and(|a| a.bot || a.id == me) {
         return None;
     }
     let content = event.content.as_deref()?;
     let (text, named) = without_me(content, me);
-    Some((MessageRef { channel: event.channel_id.to_string(), message: event.id.to_string() }, text, named))
+    let revision =
+        event.edited_timestamp.map_or(Revision::ORIGINAL, |t| Revision::edited_at_micros(t.timestamp_micros()));
+    Some((MessageRef { channel: event.channel_id.to_string(), message: event.id.to_string() }, text, named, revision))
 }
 
 /// What one of the bot's answers was about, from its feedback buttons'

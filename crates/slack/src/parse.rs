@@ -5,7 +5,7 @@
 use serde::Deserialize;
 use stackpick_commands::custom_id::Action;
 use stackpick_commands::request::{
-    ChatMessage, Command, Context, Interaction, Kb, MessageRef, Powers, Pressed, Quoted, Setup,
+    ChatMessage, Command, Context, Interaction, Kb, MessageRef, Powers, Pressed, Quoted, Revision, Setup,
 };
 use stackpick_commands::Platform;
 
@@ -133,8 +133,16 @@ pub struct Event {
     pub message: Option<Box<Event>>,
     /// The message deleted (subtype `message_deleted`).
     pub deleted_ts: Option<String>,
+    /// Who edited the message and when (the message of a `message_changed`).
+    pub edited: Option<EditedBy>,
     /// The tokens revoked (`tokens_revoked`): `{"oauth": [...], "bot": [...]}`.
     pub tokens: Option<serde_json::Value>,
+}
+
+/// A message's latest edit: its time, a Slack timestamp (`"1700000000.004100"`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct EditedBy {
+    pub ts: Option<String>,
 }
 
 impl Event {
@@ -217,11 +225,13 @@ pub fn event(envelope: &Envelope) -> Option<Chat> {
 /// A message edited or deleted, which may be a question the bot answered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {
-    /// Its new text, without the bot's mention, and whether that text names the bot.
+    /// Its new text, without the bot's mention, whether that text names the
+    /// bot, and which version it is.
     Edited {
         id: MessageRef,
         text: String,
         names_me: bool,
+        revision: Revision,
     },
     Deleted {
         id: MessageRef,
@@ -252,13 +262,30 @@ pub fn changed(envelope: &Envelope) -> Option<Changed> {
             let mention = me.map(|me| format!("<@{me}>"));
             let names_me = mention.as_ref().is_some_and(|m| text.contains(m.as_str()));
             let text = mention.map_or_else(|| text.to_owned(), |m| text.replace(m.as_str(), " "));
+            let revision = now.edited.as_ref().and_then(|e| e.ts.as_deref()).map_or(Revision::ORIGINAL, revision);
             Some(Changed::Edited {
                 id: MessageRef { channel, message: now.ts.clone()? },
                 text: unescape(&text),
                 names_me,
+                revision,
             })
         }
         _ => None,
+    }
+}
+
+/// The version a Slack edit timestamp (`"1700000000.004100"`: seconds, a
+/// dot, microseconds) names; one that does not read as such is taken for
+/// the original, which an answer never goes back to.
+fn revision(ts: &str) -> Revision {
+    let (seconds, fraction) = ts.split_once('.').unwrap_or((ts, ""));
+    let micros = format!("{fraction:0<6}");
+    match (seconds.parse::<i64>(), micros.get(..6).and_then(|m| m.parse::<i64>().ok())) {
+        (Ok(s), Some(m)) if fraction.bytes().all(|b| b.is_ascii_digit()) => s
+            .checked_mul(1_000_000)
+            .and_then(|s| s.checked_add(m))
+            .map_or(Revision::ORIGINAL, Revision::edited_at_micros),
+        _ => Revision::ORIGINAL,
     }
 }
 
@@ -414,6 +441,17 @@ pub fn press(payload: &Payload) -> Option<(Context, Interaction)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edit_timestamp_orders_versions_to_the_microsecond() {
+        assert_eq!(revision("1700000000.004100"), Revision::edited_at_micros(1_700_000_000_004_100));
+        assert_eq!(revision("1700000000.0041"), revision("1700000000.004100"), "a shorter fraction");
+        assert_eq!(revision("1700000000"), Revision::edited_at_micros(1_700_000_000_000_000));
+        assert!(revision("1700000000.000001") > revision("1700000000"));
+        for unreadable in ["", "soon", "1700000000.x1", "99999999999999999999.1"] {
+            assert_eq!(revision(unreadable), Revision::ORIGINAL, "{unreadable:?}");
+        }
+    }
 
     #[test]
     fn a_subcommand_is_its_word_with_no_more_than_it_takes() {

@@ -7,7 +7,7 @@ use std::time::Instant;
 use stackpick_core::{Answer, Engine};
 
 use crate::reply::{self, Buttons, ChatReply, Edit, Message, SLOW_DOWN};
-use crate::request::{ChatMessage, MessageRef, Platform, Subject};
+use crate::request::{ChatMessage, MessageRef, Platform, Revision, Subject};
 use crate::state::Sending;
 use crate::{timed_answer, Bot, Offload, Trigger};
 
@@ -67,9 +67,11 @@ impl Bot {
         if meanwhile == Sending::Deleted {
             return Some(Edit::Delete(answer));
         }
-        self.answers.remember(question, answer);
+        self.answers.remember(question, answer, Revision::ORIGINAL);
         match meanwhile {
-            Sending::Edited { text, mentions_me } => self.message_edited(platform, &id, text, mentions_me),
+            Sending::Edited { text, mentions_me, revision } => {
+                self.message_edited(platform, &id, text, mentions_me, revision)
+            }
             Sending::Unchanged | Sending::Deleted => None,
         }
     }
@@ -81,24 +83,38 @@ impl Bot {
 
     /// A chat message was edited: `text` is its new text, read by the face as
     /// for a new message (the bot's mention removed; `mentions_me` whether it
-    /// still names the bot). When the bot answered it, the answer is replaced
-    /// by the answer to the new text, or deleted when the bot would now say
-    /// nothing. `None`: nothing to do (not a question the bot answered, or
-    /// an edit that left the text as it was, such as a link preview added).
+    /// still names the bot), and `revision` which version of the message
+    /// that is. When the bot answered it, the answer is replaced by the
+    /// answer to the new text, or deleted when the bot would now say
+    /// nothing. `None`: nothing to do (not a question the bot answered, an
+    /// edit that left the text as it was, such as a link preview added, or
+    /// one no newer than the version already answered, come late).
     /// Edits take no cooldown and are not logged again: they post nothing new.
-    pub fn message_edited(&self, platform: Platform, id: &MessageRef, text: String, mentions_me: bool) -> Option<Edit> {
+    pub fn message_edited(
+        &self,
+        platform: Platform,
+        id: &MessageRef,
+        text: String,
+        mentions_me: bool,
+        revision: Revision,
+    ) -> Option<Edit> {
         let Some(answered) = self.answers.get(platform, id) else {
-            self.answers.while_sending(platform, id, Sending::Edited { text, mentions_me });
+            self.answers.while_sending(platform, id, Sending::Edited { text, mentions_me, revision });
             return None;
         };
-        if answered.question.text == text && answered.question.mentions_me == mentions_me {
+        if revision <= answered.revision
+            || (answered.question.text == text && answered.question.mentions_me == mentions_me)
+        {
+            // Come late (what the answer reflects is already newer), or the
+            // text the answer reflects again. The latter is not recorded as a
+            // version: an edit stamped like it may still carry new text.
             return None;
         }
         let question = ChatMessage { text, mentions_me, ..answered.question };
         match self.compose(&question) {
             Some(said) => {
                 let message = Box::new(self.render(&question, &said));
-                self.answers.remember(question, answered.answer.clone());
+                self.answers.remember(question, answered.answer.clone(), revision);
                 Some(Edit::Replace { answer: answered.answer, message })
             }
             None => {

@@ -231,8 +231,8 @@ fn on_changed(state: &Arc<AppState>, changed: parse::Changed, team: Option<Strin
     tokio::spawn(async move {
         let Some(web) = state.web_for(team.as_deref()).await else { return };
         let done = match changed {
-            parse::Changed::Edited { id, text, names_me } => {
-                match state.bot.message_edited(Platform::Slack, &id, text, names_me) {
+            parse::Changed::Edited { id, text, names_me, revision } => {
+                match state.bot.message_edited(Platform::Slack, &id, text, names_me, revision) {
                     Some(Edit::Replace { answer, message }) => {
                         web.update(&answer.channel, &answer.message, blocks::render(&message)).await
                     }
