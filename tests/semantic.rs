@@ -78,6 +78,13 @@ fn meaning_answers_questions_in_the_ecosystems_own_vocabulary() {
     assert_eq!(answer("pm2 or systemd for running a node api in prod").0.as_deref(), Some("deployment"));
 }
 
+/// Meaning reads a question as the words were understood, typos fixed: the
+/// encoder's word pieces make "concurency suport" a question about support.
+#[test]
+fn meaning_reads_the_question_with_its_typos_fixed() {
+    assert_eq!(answer("whcih one has beter concurency suport").0.as_deref(), Some("architecture"));
+}
+
 /// A question the decision is not sure of still offers the right entry. The
 /// pack reads "asyncio … promise.all" two ways, and so does the corpus it
 /// learns from: "asyncio.gather ~ Promise.all? how close is the mapping" is

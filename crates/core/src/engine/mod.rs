@@ -192,10 +192,13 @@ impl Engine {
         if view.hard || view.view.standing(trust) == meaning::Standing::Alone {
             return lexical;
         }
+        // Meaning reads the question as the words were understood: with the
+        // corrector's fixes, which the encoder's word pieces cannot make.
+        let text = reading.respelled.as_deref().unwrap_or(&lexical.question);
         let mut vectors = None;
-        runner.run(&mut || vectors = Some(self.question_vectors(m, &lexical.question, remembered)));
+        runner.run(&mut || vectors = Some(self.question_vectors(m, text, remembered)));
         let vectors = vectors.expect("a runner runs the work it is given");
-        let evidence = m.features(&lexical.question, &vectors, &view.view);
+        let evidence = m.features(text, &vectors, &view.view);
         let decision = meaning::decide(weights, &evidence);
         if view.view.stands(trust, Some(&decision.ranked)) {
             return lexical;
@@ -283,7 +286,8 @@ impl Engine {
         if view.hard {
             return None;
         }
-        Some(m.features(question, &self.question_vectors(m, question, true), &view.view))
+        let text = reading.respelled.as_deref().unwrap_or(question);
+        Some(m.features(text, &self.question_vectors(m, text, true), &view.view))
     }
 
     /// The answer `decision` gives, from `lexical`'s question.

@@ -63,6 +63,16 @@ pub fn clean(raw: &str) -> String {
     out
 }
 
+/// Cleaned text with each word of `fixes` (typo, correction) replaced by
+/// its correction, everything else (punctuation, clause breaks) kept.
+pub fn respell(clean: &str, fixes: &[(String, String)]) -> String {
+    WORD.replace_all(clean, |m: &regex::Captures<'_>| {
+        let word = &m[0];
+        fixes.iter().find(|(typo, _)| typo == word).map_or_else(|| word.to_owned(), |(_, fix)| fix.clone())
+    })
+    .into_owned()
+}
+
 /// Splits cleaned text into words, expanding English contractions
 /// (`what's` → `what is`, `don't` → `do not`) and dropping possessives.
 pub fn words(clean: &str) -> Vec<String> {
@@ -133,6 +143,15 @@ pub fn phrase_words(phrase: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn respelling_fixes_whole_words_and_keeps_the_rest() {
+        let fixes = [("whcih".to_owned(), "which".to_owned()), ("suport".to_owned(), "support".to_owned())];
+        assert_eq!(
+            respell(&clean("Whcih one, node or python? suport matters; suportive isn't"), &fixes),
+            "which one, node or python? support matters; suportive isn't"
+        );
+    }
 
     fn w(s: &str) -> Vec<String> {
         words(&clean(s))

@@ -102,6 +102,11 @@ pub(crate) struct Reading {
     /// Words that are not words of the language: names and jargon ("pydantic",
     /// "asyncio", "npm"). Always false without a word list.
     pub jargon: Vec<bool>,
+    /// The cleaned question with each word the corrector fixed spelt as
+    /// fixed ("whcih one has beter concurency suport" → "which one has
+    /// better concurrency support"), for the sentence encoder, whose word
+    /// pieces make little of a typo; `None` when nothing was fixed.
+    pub respelled: Option<String>,
 }
 
 /// The compiled index over one pack.

@@ -13,13 +13,17 @@ impl Index {
         // Synonyms and typo correction, remembering which words were guesses.
         let mut words: Vec<String> = Vec::with_capacity(raw_words.len());
         let mut corrected: Vec<bool> = Vec::with_capacity(raw_words.len());
+        let mut fixes: Vec<(String, String)> = Vec::new();
         for word in raw_words {
             let real = self.lexicon.is_some_and(|l| l.contains(word.as_str()));
             let (word, fixed) = if real || self.is_known(&word) {
                 (word, false)
             } else {
                 match self.corrector.correct(&word) {
-                    Some(fix) => (fix.to_owned(), true),
+                    Some(fix) => {
+                        fixes.push((word, fix.to_owned()));
+                        (fix.to_owned(), true)
+                    }
                     None => (word, false),
                 }
             };
@@ -119,7 +123,20 @@ impl Index {
         let jargon: Vec<bool> = (0..words.len())
             .map(|i| content[i] && self.lexicon.is_some_and(|l| !l.contains(words[i].as_str())))
             .collect();
-        Reading { said, words, content, domain, hits, pattern_out_of_scope, known, ordinary, nearest, jargon }
+        let respelled = (!fixes.is_empty()).then(|| text::respell(&cleaned, &fixes));
+        Reading {
+            said,
+            words,
+            content,
+            domain,
+            hits,
+            pattern_out_of_scope,
+            known,
+            ordinary,
+            nearest,
+            jargon,
+            respelled,
+        }
     }
 
     /// Whether a word alone means something to the pack: an ask of its own, a
