@@ -127,25 +127,27 @@ fn read_at(mut file: &File, buf: &mut [u8], offset: u64) -> std::io::Result<()> 
 }
 
 impl Tensors for WeightsFile {
-    fn f16(&self, name: &str) -> Result<(Vec<usize>, Vec<f16>), LoadError> {
+    fn f16_pieces(&self, name: &str, each: &mut dyn FnMut(&[f16])) -> Result<Vec<usize>, LoadError> {
         let info = self
             .tensors
             .get(name)
             .ok_or_else(|| LoadError::Shape { dir: self.dir.clone(), message: format!("no tensor `{name}`") })?;
         let (start, end) = info.data_offsets;
-        let mut values = Vec::with_capacity(info.shape.iter().product());
         let mut block = vec![0u8; BLOCK.min(end - start)];
+        let mut values = Vec::with_capacity(block.len() / 2);
         let mut at = start;
         while at < end {
             let piece = &mut block[..BLOCK.min(end - at)];
             read_at(&self.file, piece, self.data + at as u64).map_err(|e| self.error(format!("`{name}`: {e}")))?;
+            values.clear();
             to_f16(info.dtype, piece, &mut values).ok_or_else(|| LoadError::Shape {
                 dir: self.dir.clone(),
                 message: format!("`{name}` is {:?}, expected float16, bfloat16 or float32", info.dtype),
             })?;
+            each(&values);
             at += piece.len();
         }
-        Ok((info.shape.clone(), values))
+        Ok(info.shape.clone())
     }
 }
 

@@ -16,6 +16,7 @@
 //! to the float32 vector stays above 0.9999.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use half::f16;
 use sha2::{Digest, Sha256};
@@ -31,7 +32,9 @@ pub struct StoredVectors {
     /// The fingerprint of the model the vectors came from.
     pub model: u64,
     pub dim: usize,
-    by_key: HashMap<[u8; 8], Box<[f32]>>,
+    /// Shared with the engine's reader ([`StoredVectors::shared`]), which
+    /// would otherwise hold a second copy of every example's vector (4 MB).
+    by_key: HashMap<[u8; 8], Arc<[f32]>>,
 }
 
 /// Why a vector file could not be read.
@@ -70,6 +73,14 @@ impl StoredVectors {
         self.by_key.get(&key(text)).map(|v| &**v)
     }
 
+    /// [`StoredVectors::get`], the vector shared rather than borrowed.
+    pub fn shared(&self, model: u64, text: &str) -> Option<Arc<[f32]>> {
+        if model != self.model {
+            return None;
+        }
+        self.by_key.get(&key(text)).cloned()
+    }
+
     /// How many texts have a vector.
     pub fn len(&self) -> usize {
         self.by_key.len()
@@ -97,7 +108,7 @@ impl StoredVectors {
         let mut by_key = HashMap::with_capacity(count);
         for r in rest[16..].chunks_exact(record) {
             let k: [u8; 8] = r[..8].try_into().expect("8 bytes");
-            let v: Box<[f32]> = r[8..].chunks_exact(2).map(|h| f16::from_le_bytes([h[0], h[1]]).to_f32()).collect();
+            let v: Arc<[f32]> = r[8..].chunks_exact(2).map(|h| f16::from_le_bytes([h[0], h[1]]).to_f32()).collect();
             by_key.insert(k, v);
         }
         Ok(StoredVectors { model, dim, by_key })

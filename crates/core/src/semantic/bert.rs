@@ -61,23 +61,67 @@ pub(super) struct WordTable {
 
 impl WordTable {
     /// Quantises `table`, `rows × DIM` float16 values, row by row.
+    #[cfg(test)]
     pub fn new(table: &[f16]) -> WordTable {
-        let rows = table.len() / DIM;
-        let mut scales = Vec::with_capacity(rows);
-        let mut values = Vec::with_capacity(table.len());
-        for row in table.chunks_exact(DIM) {
-            let largest = row.iter().map(|v| v.to_f32().abs()).fold(0.0f32, f32::max);
-            let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
-            scales.push(scale);
-            values.extend(row.iter().map(|v| (v.to_f32() / scale).round().clamp(-127.0, 127.0) as i8));
-        }
-        WordTable { scales, values }
+        let mut quantiser = Quantiser::new(table.len() / DIM);
+        quantiser.push(table);
+        quantiser.finish().expect("whole rows")
+    }
+
+    fn push_row(&mut self, row: &[f16]) {
+        let largest = row.iter().map(|v| v.to_f32().abs()).fold(0.0f32, f32::max);
+        let scale = if largest > 0.0 { largest / 127.0 } else { 1.0 };
+        self.scales.push(scale);
+        self.values.extend(row.iter().map(|v| (v.to_f32() / scale).round().clamp(-127.0, 127.0) as i8));
     }
 
     /// Appends row `id`, widened to float32, to `out`.
     pub fn widen(&self, id: usize, out: &mut Vec<f32>) {
         let scale = self.scales[id];
         out.extend(self.values[id * DIM..(id + 1) * DIM].iter().map(|&q| f32::from(q) * scale));
+    }
+}
+
+/// Builds a [`WordTable`] from its float16 values as they are read, a piece
+/// at a time: the table is 23 MB as float16, and holding it whole next to
+/// its int8 copy was the largest part of the process's peak memory.
+pub(super) struct Quantiser {
+    table: WordTable,
+    /// The row being read, when a piece ended inside it.
+    row: Vec<f16>,
+}
+
+impl Quantiser {
+    /// Room for `rows` rows.
+    pub fn new(rows: usize) -> Quantiser {
+        let table = WordTable { scales: Vec::with_capacity(rows), values: Vec::with_capacity(rows * DIM) };
+        Quantiser { table, row: Vec::with_capacity(DIM) }
+    }
+
+    /// The next `values` of the table, in order.
+    pub fn push(&mut self, mut values: &[f16]) {
+        if !self.row.is_empty() {
+            let take = (DIM - self.row.len()).min(values.len());
+            self.row.extend_from_slice(&values[..take]);
+            values = &values[take..];
+            if self.row.len() < DIM {
+                return;
+            }
+            let row = std::mem::take(&mut self.row);
+            self.table.push_row(&row);
+            self.row = row;
+            self.row.clear();
+        }
+        let mut rows = values.chunks_exact(DIM);
+        for row in &mut rows {
+            self.table.push_row(row);
+        }
+        self.row.extend_from_slice(rows.remainder());
+    }
+
+    /// The table; `None` when the values ended inside a row.
+    pub fn finish(self) -> Option<WordTable> {
+        self.row.is_empty().then_some(self.table)
     }
 }
 
@@ -242,6 +286,24 @@ mod tests {
         let mut zeros = Vec::new();
         words.widen(2, &mut zeros);
         assert!(zeros.iter().all(|v| *v == 0.0));
+    }
+
+    /// Pieces that end inside a row (the file is read in blocks that are no
+    /// multiple of a row) make the same table as the values whole; values
+    /// that end inside a row make none.
+    #[test]
+    fn the_word_table_packed_piece_by_piece_is_the_whole_tables() {
+        let table: Vec<f16> = (0..5 * DIM).map(|i| f16::from_f32(((i * 53 % 97) as f32 - 48.0) / 100.0)).collect();
+        let whole = WordTable::new(&table);
+        for piece in [1, 7, DIM - 1, DIM + 1, 3 * DIM] {
+            let mut quantiser = Quantiser::new(5);
+            table.chunks(piece).for_each(|p| quantiser.push(p));
+            let pieces = quantiser.finish().expect("whole rows");
+            assert_eq!((&pieces.scales, &pieces.values), (&whole.scales, &whole.values), "pieces of {piece}");
+        }
+        let mut short = Quantiser::new(1);
+        short.push(&table[..DIM + 3]);
+        assert!(short.finish().is_none());
     }
 
     /// The fast error function against libm's over the range GELU meets.

@@ -26,7 +26,7 @@ pub use safetensors::Dtype;
 mod bert;
 mod kernel;
 
-use bert::{Bert, Layer, LayerNorm, WordTable, INNER, LAYERS};
+use bert::{Bert, Layer, LayerNorm, Quantiser, INNER, LAYERS};
 use kernel::Linear;
 
 /// The longest input the encoder reads, in word pieces including `[CLS]` and `[SEP]`.
@@ -86,8 +86,14 @@ impl Encoder {
         let f32_of = |name: &str, dims: &[usize]| -> Result<Vec<f32>, LoadError> {
             Ok(get(name, dims)?.into_iter().map(f16::to_f32).collect())
         };
-        // The largest tensor first, while nothing else is held.
-        let words = WordTable::new(&get("embeddings.word_embeddings.weight", &[VOCABULARY, DIM])?);
+        // The largest tensor first, while nothing else is held, packed as it is read.
+        let name = "embeddings.word_embeddings.weight";
+        let mut quantiser = Quantiser::new(VOCABULARY);
+        let found = tensors.f16_pieces(name, &mut |piece| quantiser.push(piece))?;
+        let words = match quantiser.finish() {
+            Some(words) if found == [VOCABULARY, DIM] => words,
+            _ => return Err(shape(format!("`{name}` is {found:?}, expected {:?}", [VOCABULARY, DIM]))),
+        };
         let linear = |prefixes: &[String], input: usize, output: usize| -> Result<Linear, LoadError> {
             let mut w = Vec::with_capacity(prefixes.len() * output * input);
             let mut b = Vec::with_capacity(prefixes.len() * output);
@@ -245,8 +251,17 @@ impl Fingerprint {
 /// safetensors file one at a time, so loading never holds the whole file
 /// next to the packed weights (that doubled the process's peak memory).
 pub trait Tensors {
-    /// The tensor `name`: its shape and its values as float16.
-    fn f16(&self, name: &str) -> Result<(Vec<usize>, Vec<f16>), LoadError>;
+    /// The shape of the tensor `name`; its values, as float16, handed to
+    /// `each` a piece at a time in order, so that the largest tensor (the
+    /// word-piece table) is packed as it is read, never held whole.
+    fn f16_pieces(&self, name: &str, each: &mut dyn FnMut(&[f16])) -> Result<Vec<usize>, LoadError>;
+
+    /// The tensor `name`: its shape and all its values as float16.
+    fn f16(&self, name: &str) -> Result<(Vec<usize>, Vec<f16>), LoadError> {
+        let mut values = Vec::new();
+        let shape = self.f16_pieces(name, &mut |piece| values.extend_from_slice(piece))?;
+        Ok((shape, values))
+    }
 }
 
 /// Appends `bytes`, little-endian values of `dtype`, to `out` as float16;

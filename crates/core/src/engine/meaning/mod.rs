@@ -176,10 +176,10 @@ pub const SHORT_QUESTION: usize = 5;
 pub struct Meaning {
     encoder: Arc<Encoder>,
     /// Per entry (topics, then use cases), its vectors.
-    entries: Vec<Vec<Vec<f32>>>,
+    entries: Vec<Vec<Arc<[f32]>>>,
     /// Per entry, the normalised mean of its vectors.
     centroids: Vec<Vec<f32>>,
-    negatives: Vec<Vec<f32>>,
+    negatives: Vec<Arc<[f32]>>,
     /// Entries from this index on are use cases.
     n_topics: usize,
     /// The plain comparison ("which is better?"), which every comparison resembles.
@@ -263,13 +263,14 @@ impl Meaning {
     pub fn new(pack: &Pack, encoder: Arc<Encoder>, weights: Weights) -> Meaning {
         let model = encoder.fingerprint();
         let mut encoded = 0usize;
-        let mut vector = |text: &str| -> Vec<f32> {
-            let stored = pack.vectors.as_ref().and_then(|v| v.get(model, text));
-            match stored.or_else(|| stored_negatives().get(model, text)) {
-                Some(v) => v.to_vec(),
+        // Stored vectors are shared with the pack's store, not copied.
+        let mut vector = |text: &str| -> Arc<[f32]> {
+            let stored = pack.vectors.as_ref().and_then(|v| v.shared(model, text));
+            match stored.or_else(|| stored_negatives().shared(model, text)) {
+                Some(v) => v,
                 None => {
                     encoded += 1;
-                    memo_encode(&encoder, text).to_vec()
+                    Arc::from(memo_encode(&encoder, text).as_slice())
                 }
             }
         };
@@ -281,11 +282,11 @@ impl Meaning {
             .chain(pack.use_cases.iter().map(|u| (u.name.as_str(), &u.examples)))
             .map(|(name, examples)| std::iter::once(name).chain(examples.iter().map(String::as_str)).collect())
             .collect();
-        let entries: Vec<Vec<Vec<f32>>> =
+        let entries: Vec<Vec<Arc<[f32]>>> =
             entry_texts.iter().map(|texts| texts.iter().map(|t| vector(t)).collect()).collect();
         let mut texts: Vec<&str> = negative_lines().collect();
         texts.extend(pack.negatives.iter().map(String::as_str));
-        let negatives: Vec<Vec<f32>> = texts.iter().map(|x| vector(x)).collect();
+        let negatives: Vec<Arc<[f32]>> = texts.iter().map(|x| vector(x)).collect();
         if encoded > 0 {
             tracing::info!(
                 encoded,
@@ -294,23 +295,23 @@ impl Meaning {
         }
         let centroids = entries
             .iter()
-            .map(|vs: &Vec<Vec<f32>>| {
+            .map(|vs: &Vec<Arc<[f32]>>| {
                 let mut c = vec![0.0f32; DIM];
                 for v in vs {
-                    c.iter_mut().zip(v).for_each(|(a, b)| *a += b);
+                    c.iter_mut().zip(v.iter()).for_each(|(a, b)| *a += b);
                 }
                 super::semantic::normalise(&mut c);
                 c
             })
             .collect();
-        let examples: usize = entries.iter().map(|v: &Vec<Vec<f32>>| v.len().saturating_sub(1)).sum();
+        let examples: usize = entries.iter().map(|v: &Vec<Arc<[f32]>>| v.len().saturating_sub(1)).sum();
         let rich = examples as f32 >= RICH_EXAMPLES * entries.len().max(1) as f32;
         // The linear reader's samples: every entry's texts, then the negatives as the off-topic class.
         let mut labelled: Vec<(&str, &[f32], usize)> = Vec::new();
         for (e, (texts, vs)) in entry_texts.iter().zip(&entries).enumerate() {
-            labelled.extend(texts.iter().zip(vs).map(|(t, v)| (*t, v.as_slice(), e)));
+            labelled.extend(texts.iter().zip(vs).map(|(t, v)| (*t, &**v, e)));
         }
-        labelled.extend(texts.iter().zip(&negatives).map(|(t, v)| (*t, v.as_slice(), entries.len())));
+        labelled.extend(texts.iter().zip(&negatives).map(|(t, v)| (*t, &**v, entries.len())));
         let probe = match Probe::fit(&labelled, entries.len() + 1) {
             Ok(p) => Some(p),
             Err(e) => {
