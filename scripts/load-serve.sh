@@ -15,6 +15,7 @@
 #   scripts/load-serve.sh                              # dist profile, 15 s, 16 connections
 #   PROFILE=release DURATION=30 scripts/load-serve.sh
 #   PEER_DIR=~/discord-example-app scripts/load-serve.sh
+#   STACKPICK_BIN=/tmp/stackpick-before scripts/load-serve.sh   # another build, before/after
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +32,9 @@ command -v taskset >/dev/null || { echo "taskset (util-linux) is needed to pin s
 cargo build --profile "$PROFILE" --quiet --bin stackpick --example signed_request
 out=target/$PROFILE
 [ "$PROFILE" = dev ] && out=target/debug
+# The server measured: this tree's build, or STACKPICK_BIN (cargo puts its own
+# build back over a binary copied into target/, so a before/after pair needs this).
+bin=${STACKPICK_BIN:-$out/stackpick}
 
 work=$(mktemp -d)
 pids=()
@@ -103,7 +107,7 @@ mkdir -p "$work/stackpick"
 "$out/examples/signed_request" "$work/stackpick" "$REQUESTS"
 DISCORD_PUBLIC_KEY=$(cat "$work/stackpick/public_key") COOLDOWN_SECS=0 RUST_LOG=warn \
   DATABASE_URL="${DATABASE_URL:-sqlite://$work/load.db}" STACKPICK_HASH_KEY="${STACKPICK_HASH_KEY:-$(printf 'ab%.0s' {1..32})}" \
-  taskset -c 0 "$out/stackpick" serve --addr "127.0.0.1:$PORT" &
+  taskset -c 0 "$bin" serve --addr "127.0.0.1:$PORT" &
 server=$!
 pids+=("$server")
 for _ in $(seq 200); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.05; done
