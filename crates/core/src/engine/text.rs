@@ -148,8 +148,8 @@ mod tests {
     fn respelling_fixes_whole_words_and_keeps_the_rest() {
         let fixes = [("whcih".to_owned(), "which".to_owned()), ("suport".to_owned(), "support".to_owned())];
         assert_eq!(
-            respell(&clean("Whcih one, node or python? suport matters; suportive isn't"), &fixes),
-            "which one, node or python? support matters; suportive isn't"
+            respell(&clean("Whcih one, tea or coffee? suport matters; suportive isn't"), &fixes),
+            "which one, tea or coffee? support matters; suportive isn't"
         );
     }
 
