@@ -412,3 +412,47 @@ impl Engine {
         out
     }
 }
+
+/// Words alone, with no sentence model to weigh it: a use case that only an
+/// example's words pointed at assumes a premise the question never states
+/// (a team that knows one side), so it is not given; the use case's topic
+/// is offered instead, first among the others.
+pub(super) fn unassumed(lexical: Answer, view: &meaning::LexicalView) -> Answer {
+    match lexical.outcome {
+        Outcome::UseCase { topic, .. } if view.assumed => {
+            let mut suggestions = vec![topic];
+            suggestions.extend(lexical.suggestions.into_iter().filter(|&t| t != topic));
+            Answer { outcome: Outcome::Unsure(Unsure::NoMatch), suggestions, ..lexical }
+        }
+        _ => lexical,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With words alone, a use case only an example's words pointed at is not
+    /// given (its premise was never stated); its topic is offered first.
+    /// A use case the question names, or a topic, is left as it was.
+    #[test]
+    fn words_alone_never_assume_a_use_cases_premise() {
+        let (team, other) = (TopicIdx(3), TopicIdx(5));
+        let answer = |outcome| Answer {
+            question: "which one should the next service use".into(),
+            read_as: String::new(),
+            outcome,
+            confidence: 0.78,
+            suggestions: vec![other, team],
+        };
+        let use_case = Outcome::UseCase { use_case: UseCaseIdx(1), topic: team };
+        let assumed = meaning::LexicalView { assumed: true, ..Default::default() };
+        let refused = unassumed(answer(use_case.clone()), &assumed);
+        assert_eq!(refused.outcome, Outcome::Unsure(Unsure::NoMatch));
+        assert_eq!(refused.suggestions, vec![team, other], "the use case's topic first, once");
+        let named = meaning::LexicalView::default();
+        assert_eq!(unassumed(answer(use_case.clone()), &named).outcome, use_case);
+        let topic = Outcome::Topic { topic: team, pick: None };
+        assert_eq!(unassumed(answer(topic.clone()), &assumed).outcome, topic);
+    }
+}

@@ -186,7 +186,7 @@ impl Engine {
         let mut view = Lexical::new(self.entry_count());
         let (outcome, confidence, suggestions) = self.decide(&reading, &mut view);
         let lexical = Answer { question, read_as: reading.said.clone(), outcome, confidence, suggestions };
-        let Some(m) = &self.meaning else { return lexical };
+        let Some(m) = &self.meaning else { return decide::unassumed(lexical, &view.view) };
         let weights = weights.unwrap_or(m.weights());
         let (threshold, trust) = m.cascade(weights);
         if view.hard || view.view.standing(trust) == meaning::Standing::Alone {
