@@ -28,13 +28,15 @@ fn main() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     rt.block_on(async {
         let fake = fake::FakeDiscord::start().await;
+        // The database and its key in a directory of their own, removed at the end.
+        let dir = tempfile::tempdir().expect("a temporary directory");
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_stackpick"))
             .arg("run")
             .env("DISCORD_TOKEN", "load-test-token")
             .env("DISCORD_HTTP_PROXY", fake.url())
             .env("DISCORD_GUILD_ID", fake::GUILD_ID.to_string())
             .env("RUST_LOG", "error")
-            .env("DATABASE_URL", format!("sqlite://{}/load.db", std::env::temp_dir().display()))
+            .env("DATABASE_URL", format!("sqlite://{}/load.db", dir.path().display()))
             .env("STACKPICK_KNOWLEDGE", concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge"))
             .kill_on_drop(true)
             .spawn()
@@ -76,5 +78,6 @@ fn main() {
             peak as f64 / 1024.0
         );
         let _ = child.start_kill();
+        let _ = child.wait().await;
     });
 }
