@@ -27,7 +27,10 @@ fn ask_json_has_the_documented_shape() {
     assert!(o.status.success());
     let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(keys, ["answered", "confidence", "embed", "pick", "question", "sources", "suggestions", "topic"]);
+    assert_eq!(
+        keys,
+        ["answered", "confidence", "embed", "pick", "question", "sources", "suggestions", "topic", "use_case"]
+    );
     assert_eq!(v["question"], "which is faster for raw speed, and does it scale?");
     assert_eq!(v["answered"], true);
     assert_eq!(v["topic"], "performance");
@@ -47,10 +50,32 @@ fn ask_json_has_the_documented_shape() {
 fn json_keys_keep_the_documented_order() {
     let o = stackpick(&["ask", "--json", "which is faster?"], "");
     let line = stdout(&o);
-    let order =
-        ["\"question\"", "\"answered\"", "\"topic\"", "\"pick\"", "\"confidence\"", "\"suggestions\"", "\"embed\""];
+    let order = [
+        "\"question\"",
+        "\"answered\"",
+        "\"topic\"",
+        "\"use_case\"",
+        "\"pick\"",
+        "\"confidence\"",
+        "\"suggestions\"",
+        "\"embed\"",
+    ];
     let positions: Vec<usize> = order.iter().map(|k| line.find(k).unwrap()).collect();
     assert!(positions.windows(2).all(|w| w[0] < w[1]), "{line}");
+}
+
+/// A use case's answer names the use case, not only the topic it sits in
+/// (the embed is the use case's; `topic` alone said "libraries" for an
+/// answer about image resizing). A topic's answer has no use case.
+#[test]
+fn a_use_cases_answer_names_the_use_case() {
+    let o = stackpick(&["ask", "--json", "we're building a chat app, which one?"], "");
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["use_case"], "real-time-chat", "{v}");
+    assert!(v["topic"].is_string());
+    let o = stackpick(&["ask", "--json", "which is faster?"], "");
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert!(v["use_case"].is_null(), "{v}");
 }
 
 #[test]

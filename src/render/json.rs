@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serenity::builder::CreateEmbed;
 
-use crate::answer::Answer;
+use crate::answer::{Answer, Outcome};
 use crate::engine::Engine;
 
 /// One answer as JSON, in the field order the contract documents.
@@ -16,6 +16,9 @@ pub struct AnswerJson<'a> {
     pub question_cut: bool,
     pub answered: bool,
     pub topic: Option<&'a str>,
+    /// The use case's id when the answer is a use case's (`topic` is then
+    /// the topic it belongs to); null for a topic's answer or a refusal.
+    pub use_case: Option<&'a str>,
     pub pick: Option<&'a str>,
     pub confidence: f32,
     pub suggestions: Vec<&'a str>,
@@ -34,6 +37,10 @@ impl<'a> AnswerJson<'a> {
             question_cut: false,
             answered: answer.answered(),
             topic: answer.topic().map(|t| pack.topic(t).id.as_str()),
+            use_case: match answer.outcome {
+                Outcome::UseCase { use_case, .. } => Some(pack.use_case(use_case).id.as_str()),
+                _ => None,
+            },
             pick: answer.pick(pack).map(|p| pack.pick_id(p)),
             confidence: answer.confidence,
             suggestions: answer.suggestions.iter().map(|&t| pack.topic(t).id.as_str()).collect(),
