@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serenity::builder::CreateEmbed;
 
-use crate::answer::{Answer, Outcome};
+use crate::answer::Answer;
 use crate::engine::Engine;
 
 /// One answer as JSON, in the field order the contract documents.
@@ -37,10 +37,7 @@ impl<'a> AnswerJson<'a> {
             question_cut: false,
             answered: answer.answered(),
             topic: answer.topic().map(|t| pack.topic(t).id.as_str()),
-            use_case: match answer.outcome {
-                Outcome::UseCase { use_case, .. } => Some(pack.use_case(use_case).id.as_str()),
-                _ => None,
-            },
+            use_case: answer.use_case().map(|u| pack.use_case(u).id.as_str()),
             pick: answer.pick(pack).map(|p| pack.pick_id(p)),
             confidence: answer.confidence,
             suggestions: answer.suggestions.iter().map(|&t| pack.topic(t).id.as_str()).collect(),

@@ -246,10 +246,7 @@ pub fn answer(engine: &Engine, answer: &Answer, buttons: Buttons<'_>, mention: O
         rows.push(Row::Buttons(topics.iter().map(|&t| topic_button(engine, t)).collect()));
     }
     let mut actions = Vec::new();
-    let use_case = match answer.outcome {
-        stackpick_core::Outcome::UseCase { use_case, .. } => Some(pack.use_case(use_case).id.clone()),
-        _ => None,
-    };
+    let use_case = answer.use_case().map(|u| pack.use_case(u).id.clone());
     if let Some(topic) = answer.topic().filter(|_| buttons.feedback) {
         let topic = &pack.topic(topic).id;
         for (vote, emoji) in [(Vote::Up, '👍'), (Vote::Down, '👎')] {

@@ -47,6 +47,14 @@ impl Answer {
         }
     }
 
+    /// The use case answered, if the answer is a use case's.
+    pub fn use_case(&self) -> Option<UseCaseIdx> {
+        match self.outcome {
+            Outcome::UseCase { use_case, .. } => Some(use_case),
+            Outcome::Topic { .. } | Outcome::Unsure(_) => None,
+        }
+    }
+
     /// The sources of the entry answered (the use case's own for a use case);
     /// none for a refusal.
     pub fn sources<'p>(&self, pack: &'p crate::knowledge::Pack) -> &'p [crate::knowledge::Source] {

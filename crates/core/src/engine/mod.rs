@@ -194,7 +194,7 @@ impl Engine {
         }
         // Meaning reads the question as the words were understood: with the
         // corrector's fixes, which the encoder's word pieces cannot make.
-        let text = reading.respelled.as_deref().unwrap_or(&lexical.question);
+        let text = reading.for_meaning(&lexical.question);
         let mut vectors = None;
         runner.run(&mut || vectors = Some(self.question_vectors(m, text, remembered)));
         let vectors = vectors.expect("a runner runs the work it is given");
@@ -286,7 +286,7 @@ impl Engine {
         if view.hard {
             return None;
         }
-        let text = reading.respelled.as_deref().unwrap_or(question);
+        let text = reading.for_meaning(question);
         Some(m.features(text, &self.question_vectors(m, text, true), &view.view))
     }
 

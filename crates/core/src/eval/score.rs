@@ -49,10 +49,7 @@ pub fn score(engine: &Engine, case: &Case) -> Scored {
 pub fn score_answer(engine: &Engine, case: &Case, answer: crate::answer::Answer) -> Scored {
     let pack = engine.pack();
     let got = answer.topic().map(|t| pack.topic(t).id.clone());
-    let got_entry = match &answer.outcome {
-        crate::answer::Outcome::UseCase { use_case, .. } => Some(pack.use_case(*use_case).id.clone()),
-        _ => got.clone(),
-    };
+    let got_entry = answer.use_case().map(|u| pack.use_case(u).id.clone()).or_else(|| got.clone());
     let got_pick = answer.pick(pack).map(|p| pack.pick_id(p).to_owned());
     let verdict = match (&case.expect, &got) {
         (Expect::Refuse, None) => Verdict::Right,

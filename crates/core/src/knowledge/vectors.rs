@@ -67,18 +67,16 @@ impl StoredVectors {
 
     /// The stored vector of `text`, when it was made by `model`.
     pub fn get(&self, model: u64, text: &str) -> Option<&[f32]> {
-        if model != self.model {
-            return None;
-        }
-        self.by_key.get(&key(text)).map(|v| &**v)
+        self.find(model, text).map(|v| &**v)
     }
 
     /// [`StoredVectors::get`], the vector shared rather than borrowed.
     pub fn shared(&self, model: u64, text: &str) -> Option<Arc<[f32]>> {
-        if model != self.model {
-            return None;
-        }
-        self.by_key.get(&key(text)).cloned()
+        self.find(model, text).cloned()
+    }
+
+    fn find(&self, model: u64, text: &str) -> Option<&Arc<[f32]>> {
+        (model == self.model).then(|| self.by_key.get(&key(text))).flatten()
     }
 
     /// How many texts have a vector.

@@ -107,9 +107,7 @@ impl Quantiser {
             if self.row.len() < DIM {
                 return;
             }
-            let row = std::mem::take(&mut self.row);
-            self.table.push_row(&row);
-            self.row = row;
+            self.table.push_row(&self.row);
             self.row.clear();
         }
         let mut rows = values.chunks_exact(DIM);

@@ -109,6 +109,14 @@ pub(crate) struct Reading {
     pub respelled: Option<String>,
 }
 
+impl Reading {
+    /// The text the meaning side reads for `question` (the question this
+    /// reading was made from): respelt where the corrector fixed a word.
+    pub fn for_meaning<'a>(&'a self, question: &'a str) -> &'a str {
+        self.respelled.as_deref().unwrap_or(question)
+    }
+}
+
 /// The compiled index over one pack.
 pub(crate) struct Index {
     stemmer: Stemmer,
