@@ -81,7 +81,7 @@ fn main() {
     let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
     let encoded: Vec<&Duration> = times.iter().filter(|t| **t > ENCODED).collect();
     let total: Duration = times.iter().sum();
-    println!("model load (safetensors → packed float16 panels): {model_load:.1?}");
+    println!("model load (safetensors → packed int8 panels): {model_load:.1?}");
     println!("pack load with the model (read, index, vectors, linear reader's fit; median of 5): {:.1?}", loads[2]);
     println!("{} corpus questions, each the median of {RUNS} answers:", times.len());
     println!(

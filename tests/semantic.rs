@@ -16,9 +16,11 @@ fn semantic_engine() -> &'static Engine {
     })
 }
 
-/// The shipped model as the engine holds it (float16 matrices, an int8 word
-/// table) gives the original float32 model's vectors (computed independently
-/// from the original weights, see data/semantic/README.md).
+/// The shipped model as the engine holds it (int8 matrices and word table,
+/// one scale per output or row) gives the original float32 model's vectors
+/// (computed independently from the original weights, see
+/// data/semantic/README.md): 0.9996 on 2026-12-08, 0.99998 while the
+/// matrices were float16.
 #[test]
 fn the_encoder_matches_the_original_models_vectors() {
     let encoder = stackpick::model::shipped().expect("the shipped model loads");
@@ -28,7 +30,7 @@ fn the_encoder_matches_the_original_models_vectors() {
     for (text, want) in reference {
         let got = encoder.encode(&text);
         let cos = stackpick::engine::semantic::cosine(&got, &want);
-        assert!(cos > 0.9999, "{text}: cosine {cos}");
+        assert!(cos > 0.9995, "{text}: cosine {cos}");
     }
 }
 

@@ -24,8 +24,8 @@ use crate::semantic::{to_f16, Encoder, Fingerprint, LoadError, Tensors};
 /// fewer wrong (blind split 63.0 → 74.6 %, answer precision 61.1 → 81.8 %,
 /// measured 2026-12-05). Its price is time — 4 to 70 milliseconds per encoded
 /// question on one core, by its length, against microseconds for words — and
-/// about 33 MB of memory for the weights (float16 matrices, an int8 word
-/// table); `off` is for machines that cannot pay it.
+/// about 23 MB of memory for the weights (int8 matrices and word table);
+/// `off` is for machines that cannot pay it.
 pub const MODEL_VAR: &str = "STACKPICK_MODEL";
 
 /// The folder the shipped model lives in.

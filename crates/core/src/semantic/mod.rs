@@ -7,7 +7,7 @@
 //! (sentence-transformers, Apache-2.0), a 6-layer BERT with 384-dimensional
 //! output, shipped in `data/semantic/` as float16 weights (see the README
 //! there for how the file was made and how its vectors were checked against
-//! the original's). It is run here in plain Rust (`bert`, `kernel`): no
+//! the original's) and held as int8 once loaded. It is run here in plain Rust (`bert`, `kernel`): no
 //! download, no native runtime. Every pack uses the same model.
 //!
 //! Questions are cut to [`MAX_TOKENS`] word pieces, the length the model was
@@ -66,8 +66,9 @@ impl Encoder {
     /// Builds the encoder from its tensors (`crate::model` reads them from
     /// `model.safetensors` one at a time) and the bytes of `tokenizer.json`;
     /// `dir` names where they came from in errors, `fingerprint` is
-    /// [`Fingerprint`] over the weights file. The matrices are kept as
-    /// float16 (the shipped file's own precision), the rest as float32.
+    /// [`Fingerprint`] over the weights file. The matrices and the word-piece
+    /// table are kept as int8 with a scale per output or row (see `kernel`
+    /// and `bert::WordTable`), the rest as float32.
     pub fn load(
         dir: &Path,
         tensors: &dyn Tensors,
