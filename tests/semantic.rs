@@ -193,13 +193,11 @@ fn an_unstated_premise_is_not_assumed() {
 
 /// A question that names several use cases is not settled by the one whose
 /// asks it matched most: a React team's dashboard with reports and live
-/// updates over websockets is not a data-science question. Open (issue 14):
-/// the words score data science (two asks) 0.95 and stand alone without the
-/// encoder; a rule that kept them from standing when a second named entry
-/// scored half as much refused this question but moved no corpus figure and
-/// cost the AWS/GCP pack six answers, so it was not kept.
+/// updates over websockets is not a data-science question (issue 14). The
+/// words scored data science (two asks) 0.95 and stood alone without the
+/// encoder; since 2026-12-08 a question naming two use cases or more is
+/// never settled by the words alone (`meaning::SEVERAL_USE_CASES`).
 #[test]
-#[ignore = "open: the words stand alone on data science at 0.95 (issue 14)"]
 fn a_question_naming_several_use_cases_is_not_settled_by_one() {
     let q = "we're a react team building a dashboard with reports and live updates over websockets, which backend should we use";
     assert_ne!(answer(q).0.as_deref(), Some("data-science"));

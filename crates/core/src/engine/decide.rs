@@ -197,6 +197,7 @@ impl Engine {
         let n_topics = self.pack.topics.len();
         view.view.answered = Some(top.entry);
         view.view.assumed = top.entry >= n_topics && !top.named;
+        view.view.use_cases_named = scores.iter().filter(|s| s.entry >= n_topics && s.named).count();
         let outcome = if top.entry < n_topics {
             Outcome::Topic { topic: answer_topic, pick: self.pick_for(answer_topic, pick_cue) }
         } else {

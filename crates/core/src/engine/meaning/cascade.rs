@@ -2,6 +2,12 @@
 //! without the encoder, or with the meaning's agreement ([`LexicalView::standing`]).
 //! One rule for answering, training and `--explain` alike.
 
+/// From this many use cases named, the words alone never settle a question
+/// (see [`LexicalView::standing`]). Two, the plain reading of "several": on
+/// 2026-12-08 it moved one blind answer (of 1,391) to a refusal and no
+/// cross-validated one; three moved one cross-validated answer and no blind one.
+pub const SEVERAL_USE_CASES: usize = 2;
+
 /// What the lexical reading concluded, as the semantic decision needs it.
 #[derive(Debug, Clone, Default)]
 pub struct LexicalView {
@@ -27,6 +33,8 @@ pub struct LexicalView {
     pub content_words: usize,
     /// Content words the pack's vocabulary or subject covers.
     pub explained_words: usize,
+    /// How many use cases the question names (one of their asks matched).
+    pub use_cases_named: usize,
 }
 
 impl LexicalView {
@@ -48,13 +56,21 @@ impl LexicalView {
     /// rests on an example's words alone stands only where the meaning agrees
     /// (a short question) or not at all. An example's words are one way of
     /// asking, and a question can share all of them and mean something else
-    /// ("for the next project, node or python?" against the frameworks
-    /// example "flask or express for my next project?"). On the tune split's
+    /// ("for the next project, A or B?" against a frameworks example "a
+    /// framework of B or one of A for my next project?", its frameworks read
+    /// as the contenders they belong to). On the tune split's
     /// cross-validation and the blind split this moved one answer (a wrong one).
+    ///
+    /// Nor do the words settle a question that names [`SEVERAL_USE_CASES`]:
+    /// the situation is the sum of them ("a React team building a dashboard
+    /// with reports and live updates over websockets" names a dashboard, a
+    /// real-time app and a front end), and the words' pick of the one whose
+    /// asks matched most (the dashboard's two) is no answer to it.
     pub fn standing(&self, trust: f32) -> Standing {
         if self.answered.is_none() || self.assumed {
             Standing::Not
         } else if self.names_its_answer()
+            && self.use_cases_named < SEVERAL_USE_CASES
             && (self.confidence >= trust
                 || (self.content_words <= SHORT_QUESTION && !self.near_tie() && self.confidence >= SHORT_ALONE))
         {
@@ -185,9 +201,9 @@ mod tests {
         assert!(!view(false, 0.95, 3).stands(trust, Some(agreeing)), "no lexical answer");
     }
 
-    /// "for the next project, node or python?" matched an example of the
-    /// frameworks topic word for word ("flask or express for my next
-    /// project?": its frameworks read as the contenders), at 0.78 and short:
+    /// "for the next project, A or B?" matched an example of the shipped
+    /// pack's frameworks topic word for word (two frameworks "for my next
+    /// project?", read as the contenders they belong to), at 0.78 and short:
     /// the words alone answered with frameworks, the meaning said "the overall
     /// choice" at 0.93. An answer no ask of its entry names rests on one
     /// example's words: it stands only where the meaning agrees.
@@ -200,5 +216,17 @@ mod tests {
         assert!(!unnamed(0.78, 3).stands(trust, Some(&[(1, 0.93), (0, 0.02)])), "the meaning disagrees");
         assert!(unnamed(0.78, 3).stands(trust, Some(&[(0, 0.6), (1, 0.3)])), "the meaning agrees");
         assert_eq!(view(true, 0.78, 3).standing(trust), Standing::Alone, "named by an ask, it stands alone");
+    }
+
+    /// A question naming two use cases is never settled by the words alone:
+    /// short, the meaning must agree; long, the gate decides.
+    #[test]
+    fn a_question_naming_several_use_cases_needs_the_meaning() {
+        let trust = 0.85;
+        let several = |words| LexicalView { use_cases_named: SEVERAL_USE_CASES, ..view(true, 0.95, words) };
+        assert_eq!(several(20).standing(trust), Standing::Not);
+        assert_eq!(several(3).standing(trust), Standing::IfMeaningAgrees);
+        let one = LexicalView { use_cases_named: 1, ..view(true, 0.95, 20) };
+        assert_eq!(one.standing(trust), Standing::Alone, "one use case named: the words may settle it");
     }
 }
