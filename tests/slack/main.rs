@@ -79,7 +79,7 @@ async fn the_slash_command_answers_privately_and_reads_its_first_word_by_the_rul
     let help = slash(&app, "U2", "help").await;
     assert!(help["blocks"][0]["text"]["text"].as_str().unwrap().starts_with("stackpick"), "{help}");
     // "help" followed by a question is the question.
-    let question = slash(&app, "U3", "help me pick the faster runtime for an api").await;
+    let question = slash(&app, "U3", "help me compare speed, which is faster?").await;
     assert!(question["blocks"][0]["text"]["text"].as_str().unwrap().contains("Performance"), "{question}");
 
     let compare = slash(&app, "U4", "compare performance").await;
