@@ -201,6 +201,8 @@ fn an_unstated_premise_is_not_assumed() {
 fn a_question_naming_several_use_cases_is_not_settled_by_one() {
     let q = "we're a react team building a dashboard with reports and live updates over websockets, which backend should we use";
     assert_ne!(answer(q).0.as_deref(), Some("data-science"));
+    let explained = semantic_engine().explain(q);
+    assert!(explained.contains("the question names 3 use cases"), "{explained}");
 }
 
 /// The shown confidence is the gate's probability: answers sit at or above the threshold.

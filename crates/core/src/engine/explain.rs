@@ -142,6 +142,17 @@ impl Engine {
                 "  cascade: the words' runner-up scores within {:.0} % of their answer, so the gate decides",
                 (1.0 - meaning::NEAR_TIE) * 100.0
             );
+        } else if lx.answered.is_some() && lx.use_cases_named >= meaning::SEVERAL_USE_CASES {
+            let _ = writeln!(
+                out,
+                "  cascade: the question names {} use cases, so the words' pick of one does not settle it; the gate decides",
+                lx.use_cases_named
+            );
+        } else if lx.answered.is_some() && !lx.names_its_answer() {
+            let _ = writeln!(
+                out,
+                "  cascade: only an example's words point to the words' answer (none of its asks matched), so the gate decides"
+            );
         }
     }
 

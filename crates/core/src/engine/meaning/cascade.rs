@@ -83,7 +83,7 @@ impl LexicalView {
     }
 
     /// Whether one of the asks of the words' answer matched (not only an example's words).
-    fn names_its_answer(&self) -> bool {
+    pub fn names_its_answer(&self) -> bool {
         self.answered.is_some_and(|e| self.named.get(e).copied().unwrap_or(false))
     }
 
